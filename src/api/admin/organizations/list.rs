@@ -1,0 +1,61 @@
+use actix_web::{HttpResponse, get, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::Organization;
+use crate::api::extract::Query;
+use crate::api::pagination::{self, Paged};
+use crate::auth::AuthUser;
+use crate::domain::organizations::{self, NodeFilter, Scope};
+use crate::domain::roles;
+use crate::error::AppError;
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListOrganizations {
+    /// Only the direct children of this node.
+    pub parent_id: Option<i64>,
+    /// Part of the name.
+    pub q: Option<String>,
+    /// Page size, 1–100 (default 20).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List organizations: all for admins, their own subtree for org admins.
+#[utoipa::path(
+    operation_id = "list_organizations",
+    tag = "admin: organizations",
+    security(("bearer" = [])),
+    params(ListOrganizations),
+    responses(
+        (status = 200, description = "A page of organizations, by id", body = Paged<Organization>),
+        (status = 400, description = "Bad cursor (`invalid_cursor`)"),
+        (status = 401, description = "Missing, invalid or expired access token"),
+        (status = 403, description = "Needs org_admin or admin"),
+        (status = 422, description = "A parameter is invalid"),
+    )
+)]
+#[get("/admin/organizations")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    Query(params): Query<ListOrganizations>,
+) -> Result<HttpResponse, AppError> {
+    roles::require_member_manager(caller.role)?;
+    let filter_limit = pagination::limit(params.limit)?;
+    let after_id = pagination::decode_cursor(params.cursor.as_deref())?;
+    let scope = Scope::of(caller.role, caller.org_path());
+    let page = state
+        .db
+        .run(move |conn| {
+            let filter =
+                NodeFilter { parent_id: params.parent_id, query: params.q.as_deref(), after_id, limit: filter_limit };
+            organizations::list(conn, &scope, &filter)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(pagination::paged(page, |row| row.id, Organization::from)))
+}

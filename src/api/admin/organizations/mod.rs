@@ -1,0 +1,45 @@
+//! The organization tree.
+
+pub mod create;
+pub mod list;
+pub mod show;
+pub mod update;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::clock::utc;
+use crate::db::models::organizations::OrganizationRow;
+use crate::domain::vocab::OrgKind;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Organization {
+    pub id: i64,
+    /// `null` for a root (the county).
+    pub parent_id: Option<i64>,
+    pub name: String,
+    pub kind: OrgKind,
+    /// What learners enter at registration to join this node.
+    #[schema(example = "K7P3QX9M")]
+    pub join_code: String,
+    /// A demonstration site (示范点) of ethnic unity and progress.
+    pub demonstration_site: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<OrganizationRow> for Organization {
+    fn from(row: OrganizationRow) -> Self {
+        Self {
+            id: row.id,
+            parent_id: row.parent_id,
+            kind: OrgKind::parse(&row.kind).unwrap_or(OrgKind::Unit),
+            name: row.name,
+            join_code: row.join_code,
+            demonstration_site: row.demonstration_site,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+        }
+    }
+}

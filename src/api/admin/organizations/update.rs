@@ -1,0 +1,68 @@
+use actix_web::{HttpResponse, patch, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::Organization;
+use crate::api::extract::{Json, nullable};
+use crate::auth::AuthUser;
+use crate::domain::organizations::{self, NodeChanges};
+use crate::domain::roles;
+use crate::domain::vocab::OrgKind;
+use crate::error::AppError;
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateOrganization {
+    pub name: Option<String>,
+    pub kind: Option<OrgKind>,
+    /// Move the node (and its subtree) under another parent; `null` makes it a root.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>)]
+    pub parent_id: Option<Option<i64>>,
+    pub demonstration_site: Option<bool>,
+    /// `true` replaces the join code (the old one stops working).
+    #[serde(default)]
+    pub rotate_join_code: bool,
+}
+
+/// Rename, re-kind, move or flag an organization, or rotate its join code.
+#[utoipa::path(
+    operation_id = "update_organization",
+    tag = "admin: organizations",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Organization id")),
+    request_body = UpdateOrganization,
+    responses(
+        (status = 200, description = "The updated organization", body = Organization),
+        (status = 401, description = "Missing, invalid or expired access token"),
+        (status = 403, description = "Needs admin"),
+        (status = 404, description = "No such organization"),
+        (status = 422, description = "A field is invalid, or the move would put a node under itself"),
+    )
+)]
+#[patch("/admin/organizations/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<i64>,
+    Json(body): Json<UpdateOrganization>,
+) -> Result<HttpResponse, AppError> {
+    roles::require_admin(caller.role)?;
+    let now = state.clock.now();
+    let id = id.into_inner();
+    let row = state
+        .db
+        .run(move |conn| {
+            let changes = NodeChanges {
+                name: body.name.as_deref(),
+                kind: body.kind,
+                demonstration_site: body.demonstration_site,
+                parent_id: body.parent_id,
+                rotate_join_code: body.rotate_join_code,
+            };
+            organizations::update(conn, id, &changes, now)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Organization::from(row)))
+}

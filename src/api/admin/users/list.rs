@@ -1,0 +1,68 @@
+use actix_web::{HttpResponse, get, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::Member;
+use crate::api::extract::Query;
+use crate::api::pagination::{self, Paged};
+use crate::auth::AuthUser;
+use crate::domain::members::{self, MemberFilter};
+use crate::domain::organizations::Scope;
+use crate::domain::roles;
+use crate::domain::vocab::Role;
+use crate::error::AppError;
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListUsers {
+    /// Part of the username or display name.
+    pub q: Option<String>,
+    /// Only members of this organization and the nodes below it.
+    pub org_id: Option<i64>,
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+    /// Page size, 1–100 (default 20).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Search members: everyone for admins, their own subtree for org admins.
+#[utoipa::path(
+    operation_id = "list_users",
+    tag = "admin: users",
+    security(("bearer" = [])),
+    params(ListUsers),
+    responses(
+        (status = 200, description = "A page of members, by id", body = Paged<Member>),
+        (status = 400, description = "Bad cursor (`invalid_cursor`)"),
+        (status = 401, description = "Missing, invalid or expired access token"),
+        (status = 403, description = "Needs org_admin or admin"),
+        (status = 404, description = "`org_id` is not in the caller's scope"),
+        (status = 422, description = "A parameter is invalid"),
+    )
+)]
+#[get("/admin/users")]
+pub async fn list(state: web::Data<AppState>, caller: AuthUser, Query(params): Query<ListUsers>) -> Result<HttpResponse, AppError> {
+    roles::require_member_manager(caller.role)?;
+    let limit = pagination::limit(params.limit)?;
+    let after_id = pagination::decode_cursor(params.cursor.as_deref())?;
+    let scope = Scope::of(caller.role, caller.org_path());
+    let page = state
+        .db
+        .run(move |conn| {
+            let filter = MemberFilter {
+                query: params.q.as_deref(),
+                org_id: params.org_id,
+                role: params.role,
+                disabled: params.disabled,
+                after_id,
+                limit,
+            };
+            members::list(conn, &scope, &filter)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(pagination::paged(page, |(user, _)| user.id, Member::from)))
+}

@@ -1,0 +1,62 @@
+use actix_web::{HttpResponse, patch, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::Member;
+use crate::api::extract::{Json, nullable};
+use crate::auth::AuthUser;
+use crate::domain::members::{self, Actor, MemberChanges};
+use crate::domain::organizations::Scope;
+use crate::domain::roles;
+use crate::domain::vocab::Role;
+use crate::error::AppError;
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    /// Admins only.
+    pub role: Option<Role>,
+    /// Move the member; org admins only within their subtree; `null` (admins only) detaches.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>)]
+    pub organization_id: Option<Option<i64>>,
+    /// `true` blocks the account at once and ends its sessions.
+    pub disabled: Option<bool>,
+}
+
+/// Change a member's role (admins), organization or disabled flag.
+#[utoipa::path(
+    operation_id = "update_user",
+    tag = "admin: users",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "User id")),
+    request_body = UpdateUser,
+    responses(
+        (status = 200, description = "The updated member", body = Member),
+        (status = 401, description = "Missing, invalid or expired access token"),
+        (status = 403, description = "Not allowed: role changes need admin; nobody changes their own role or disables themselves"),
+        (status = 404, description = "No such member in the caller's scope"),
+        (status = 422, description = "A field is invalid"),
+    )
+)]
+#[patch("/admin/users/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<i64>,
+    Json(body): Json<UpdateUser>,
+) -> Result<HttpResponse, AppError> {
+    roles::require_member_manager(caller.role)?;
+    let actor = Actor { id: caller.id, role: caller.role, scope: Scope::of(caller.role, caller.org_path()) };
+    let now = state.clock.now();
+    let target = id.into_inner();
+    let member = state
+        .db
+        .run(move |conn| {
+            let changes = MemberChanges { role: body.role, organization_id: body.organization_id, disabled: body.disabled };
+            members::update(conn, &actor, target, &changes, now)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Member::from(member)))
+}

@@ -1,0 +1,82 @@
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, post, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::{AuthRateLimit, TokenPair, token_response};
+use crate::api::extract::Json;
+use crate::auth::password::Password;
+use crate::domain::accounts::{self, RegistrationInput};
+use crate::domain::sessions;
+use crate::domain::vocab::{Audience, Role};
+use crate::error::AppError;
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    /// 3–32 letters, digits or `_`; compared case-insensitively after NFKC normalization.
+    #[schema(example = "zhang_wei", min_length = 3, max_length = 32)]
+    pub username: String,
+    /// At least 10 characters mixing at least two of: lower case, upper case, digits, other.
+    #[schema(value_type = String, format = Password, min_length = 10, max_length = 128)]
+    pub password: Password,
+    #[schema(example = "张伟", min_length = 1, max_length = 50)]
+    pub display_name: String,
+    pub audience: Audience,
+    /// The join code of the learner's class, school or unit.
+    #[schema(example = "K7P3QX9M")]
+    pub org_code: Option<String>,
+    /// Needed to tell whether a guardian's consent is required.
+    #[schema(example = 2010)]
+    pub birth_year: Option<i32>,
+    /// Must be `true` when the learner may be under 14 (PIPL art. 31).
+    pub guardian_consent: Option<bool>,
+    /// BCP 47 tag; default `zh-Hans`.
+    #[schema(example = "zh-Hans")]
+    pub locale: Option<String>,
+}
+
+/// Create a learner account and log it in.
+#[utoipa::path(
+    operation_id = "register",
+    tag = "auth",
+    security(()),
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "Account created; tokens issued", body = TokenPair),
+        (status = 409, description = "The username is taken (`username_taken`)"),
+        (status = 422, description = "A field is invalid, the join code is unknown, or guardian consent is missing (`guardian_consent_required`)"),
+        (status = 429, description = "Too many attempts from this address (`rate_limited`)"),
+    )
+)]
+#[post("/auth/register")]
+pub async fn register(
+    _limit: AuthRateLimit,
+    state: web::Data<AppState>,
+    Json(body): Json<RegisterRequest>,
+) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
+    let input = RegistrationInput {
+        username: &body.username,
+        password: body.password.expose(),
+        display_name: &body.display_name,
+        audience: body.audience,
+        org_code: body.org_code.as_deref(),
+        birth_year: body.birth_year,
+        guardian_consent: body.guardian_consent.unwrap_or(false),
+        locale: body.locale.as_deref(),
+    };
+    let learner = accounts::check_registration(&input, accounts::local_year(now, state.config.timezone))?;
+    let hash = state.hasher.hash(&body.password).await?;
+    let ttl = state.config.refresh_token_ttl;
+    let (user, issued) = state
+        .db
+        .run(move |conn| {
+            let user = accounts::create_user(conn, &learner, Role::Learner, &hash, now)?;
+            let issued = sessions::start(conn, user.0.id, now, ttl)?;
+            Ok((user, issued))
+        })
+        .await?;
+    token_response(&state, user, &issued, StatusCode::CREATED)
+}

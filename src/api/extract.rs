@@ -1,0 +1,112 @@
+//! Request body and query extractors that fail with problem+json naming the bad field.
+//! actix-web's own `Json`/`Query` report serde's message without the field's path.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage as _, HttpRequest};
+use futures_util::StreamExt as _;
+use serde::Deserialize as _;
+use serde::de::DeserializeOwned;
+
+use crate::error::{AppError, FieldError};
+
+/// JSON bodies above this size are refused with 413.
+pub const JSON_LIMIT: usize = 1024 * 1024;
+
+/// A JSON request body (`application/json` or any `+json` type), at most 1 MiB.
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = matches!(req.mime_type(), Ok(Some(mime))
+            if mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"));
+        let declared_len = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !is_json {
+                return Err(AppError::UnsupportedMediaType("The body must be JSON: Content-Type: application/json.".into()));
+            }
+            if declared_len.is_some_and(|len| len > JSON_LIMIT) {
+                return Err(AppError::PayloadTooLarge { limit: JSON_LIMIT });
+            }
+            let mut body = Vec::with_capacity(declared_len.unwrap_or(1024).min(JSON_LIMIT));
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|_| AppError::bad_request("malformed_body", "The request body could not be read."))?;
+                if body.len() + chunk.len() > JSON_LIMIT {
+                    return Err(AppError::PayloadTooLarge { limit: JSON_LIMIT });
+                }
+                body.extend_from_slice(&chunk);
+            }
+            parse_json(&body).map(Json)
+        })
+    }
+}
+
+fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(AppError::bad_request("malformed_json", "The request body is empty; a JSON document was expected."));
+    }
+    let malformed = |e: &serde_json::Error| AppError::bad_request("malformed_json", format!("The request body is not valid JSON: {e}."));
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => AppError::Validation(vec![field_error(&path, &inner.to_string())]),
+            _ => malformed(&inner),
+        }
+    })?;
+    // Trailing garbage after the document is malformed too.
+    de.end().map_err(|e| malformed(&e))?;
+    Ok(value)
+}
+
+/// Turns serde's message into a field error: the path when serde knows it, else the
+/// field named in "missing field `x`" / "unknown field `x`", without line/column noise.
+fn field_error(path: &str, message: &str) -> FieldError {
+    let message = message.split(" at line ").next().unwrap_or(message);
+    let named = message.split('`').nth(1).filter(|_| message.contains("field `"));
+    let field = match (path, named) {
+        (".", Some(name)) => name.to_owned(),
+        (".", None) => "body".to_owned(),
+        (path, Some(name)) if message.starts_with("missing field") => format!("{path}.{name}"),
+        (path, _) => path.to_owned(),
+    };
+    FieldError::new(field, message)
+}
+
+/// Query-string parameters, with the same error shape as [`Json`].
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Query<T> {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(req.query_string().as_bytes()));
+        let result = serde_path_to_error::deserialize(de).map(Query).map_err(|err| {
+            let path = err.path().to_string();
+            AppError::Validation(vec![field_error(&path, &err.into_inner().to_string())])
+        });
+        std::future::ready(result)
+    }
+}
+
+/// For PATCH fields where `null` means "clear": absent → `None`, `null` → `Some(None)`.
+/// Use with `#[serde(default, deserialize_with = "nullable")]`.
+pub fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}

@@ -1,0 +1,49 @@
+use actix_web::{HttpResponse, post, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::api::extract::Json;
+use crate::auth::AuthUser;
+use crate::auth::password::Password;
+use crate::domain::accounts;
+use crate::error::AppError;
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePassword {
+    #[schema(value_type = String, format = Password)]
+    pub current_password: Password,
+    #[schema(value_type = String, format = Password, min_length = 10, max_length = 128)]
+    pub new_password: Password,
+}
+
+/// Change the caller's password. Every other session is ended; this one stays.
+#[utoipa::path(
+    operation_id = "change_password",
+    tag = "me",
+    security(("bearer" = [])),
+    request_body = ChangePassword,
+    responses(
+        (status = 204, description = "Password changed; other sessions ended"),
+        (status = 401, description = "Missing, invalid or expired access token"),
+        (status = 422, description = "The current password is wrong or the new one is too weak"),
+    )
+)]
+#[post("/me/password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    Json(body): Json<ChangePassword>,
+) -> Result<HttpResponse, AppError> {
+    accounts::check_password("new_password", body.new_password.expose(), Some(&caller.user.username_key))
+        .map_err(|e| AppError::Validation(vec![e]))?;
+    let ok = state.hasher.verify(&body.current_password, Some(caller.user.password_hash.clone())).await?;
+    if !ok {
+        return Err(AppError::validation("current_password", "is not the current password"));
+    }
+    let hash = state.hasher.hash(&body.new_password).await?;
+    let now = state.clock.now();
+    state.db.run(move |conn| accounts::set_password(conn, caller.id, &hash, Some(&caller.session), now)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,56 @@
+use actix_web::{HttpResponse, patch, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::Profile;
+use crate::api::extract::Json;
+use crate::auth::AuthUser;
+use crate::domain::accounts::{self, ProfileChanges};
+use crate::domain::vocab::Audience;
+use crate::error::AppError;
+use crate::startup::AppState;
+
+/// Fields a user may change about themselves. Anything else (a role, say) is refused.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateProfile {
+    pub display_name: Option<String>,
+    pub audience: Option<Audience>,
+    pub locale: Option<String>,
+    /// Join (or move to) the organization with this join code.
+    pub org_code: Option<String>,
+}
+
+/// Change the caller's own profile.
+#[utoipa::path(
+    operation_id = "update_me",
+    tag = "me",
+    security(("bearer" = [])),
+    request_body = UpdateProfile,
+    responses(
+        (status = 200, description = "The updated profile", body = Profile),
+        (status = 401, description = "Missing, invalid or expired access token"),
+        (status = 422, description = "A field is invalid or not changeable here (e.g. `role`)"),
+    )
+)]
+#[patch("/me")]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    Json(body): Json<UpdateProfile>,
+) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
+    let (user, org) = state
+        .db
+        .run(move |conn| {
+            let changes = ProfileChanges {
+                display_name: body.display_name.as_deref(),
+                audience: body.audience,
+                locale: body.locale.as_deref(),
+                org_code: body.org_code.as_deref(),
+            };
+            accounts::update_profile(conn, caller.id, &changes, now)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Profile::from_rows(&user, org.as_ref())))
+}

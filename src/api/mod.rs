@@ -1,0 +1,57 @@
+//! The HTTP layer: every route is registered here, once, through utoipa-actix-web, so a
+//! route cannot exist without its OpenAPI entry.
+
+pub mod admin;
+pub mod auth;
+pub mod extract;
+pub mod me;
+pub mod middleware;
+pub mod openapi;
+pub mod ops;
+pub mod pagination;
+
+use actix_web::http::StatusCode;
+use actix_web::middleware::from_fn;
+use actix_web::{HttpRequest, HttpResponse};
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::problem_response;
+
+pub const API_PREFIX: &str = "/api/v1";
+
+/// Registers every documented route. Used by the server and by the OpenAPI generator.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(ops::healthz::healthz).service(ops::readyz::readyz).service(ops::metrics::metrics);
+    cfg.service(
+        scope(API_PREFIX)
+            .wrap(from_fn(middleware::private_cache))
+            .service(auth::register::register)
+            .service(auth::login::login)
+            .service(auth::refresh::refresh)
+            .service(auth::logout::logout)
+            .service(me::show::show)
+            .service(me::update::update)
+            .service(me::change_password::change_password)
+            .service(admin::organizations::list::list)
+            .service(admin::organizations::create::create)
+            .service(admin::organizations::show::show)
+            .service(admin::organizations::update::update)
+            .service(admin::users::list::list)
+            .service(admin::users::update::update),
+    );
+}
+
+/// Unknown path → 404; known path, other method → 405. Both as problem+json.
+pub async fn fallback(req: HttpRequest) -> HttpResponse {
+    if req.resource_map().has_resource(req.path()) {
+        problem_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("{} is not supported on this path.", req.method()),
+            None,
+        )
+    } else {
+        problem_response(StatusCode::NOT_FOUND, "not_found", "No such endpoint.".to_owned(), None)
+    }
+}

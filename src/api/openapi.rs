@@ -1,0 +1,128 @@
+//! The OpenAPI 3.1 document. Paths come from the same `api::configure` the server runs;
+//! `finish` then applies the rules every operation shares (error shape, security).
+
+use actix_web::App;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{self, ContentBuilder, Ref, RefOr, ResponseBuilder};
+use utoipa_actix_web::AppExt as _;
+
+use crate::error::{FieldError, PROBLEM_CONTENT_TYPE, Problem};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Tongxin (同心) API",
+        description = "Backend of a mobile publicity-and-education app for ethnic unity and progress: \
+accounts, content, quizzes, engagement, points and supervision reports.\n\n\
+Conventions: JSON in and out (UTF-8, snake_case). Errors are `application/problem+json` \
+(RFC 9457) with a stable `code`. Lists take `limit` (1–100, default 20) and an opaque `cursor`, \
+and answer `{items, next_cursor}`. Times are RFC 3339 in UTC.\n\n\
+Optional fields: in responses every documented field is always present, and `null` means \
+\"no value\"; in requests an optional field may be omitted, and in PATCH bodies `null` \
+clears a nullable field while an omitted field stays unchanged.",
+        license(name = "MIT", identifier = "MIT"),
+    ),
+    servers((url = "/", description = "This server")),
+    components(schemas(Problem, FieldError)),
+    tags(
+        (name = "auth", description = "Registration, login and tokens"),
+        (name = "me", description = "The caller's own account"),
+        (name = "admin: organizations", description = "The organization tree (staff)"),
+        (name = "admin: users", description = "Member management (staff)"),
+        (name = "operations", description = "Health, readiness and metrics"),
+    )
+)]
+struct ApiDoc;
+
+/// The document the server serves at `/api/openapi.json` and `tongxin openapi` prints.
+pub fn document() -> openapi::OpenApi {
+    let (_, mut api) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(super::configure).split_for_parts();
+    finish(&mut api);
+    api
+}
+
+/// The committed form of the document (`openapi/openapi.json`).
+pub fn document_json() -> String {
+    let mut text = serde_json::to_string_pretty(&document()).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn problem_response(description: &str) -> RefOr<openapi::Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(PROBLEM_CONTENT_TYPE, ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
+        .build()
+        .into()
+}
+
+fn finish(api: &mut openapi::OpenApi) {
+    let components = api.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .description(Some("An access token from /api/v1/auth/login, /register or /refresh"))
+                .build(),
+        ),
+    );
+    for item in api.paths.paths.values_mut() {
+        let operations = [
+            (&mut item.get, false),
+            (&mut item.put, true),
+            (&mut item.post, true),
+            (&mut item.delete, false),
+            (&mut item.patch, true),
+        ];
+        for (operation, takes_body) in operations {
+            if let Some(operation) = operation.as_mut() {
+                finish_operation(operation, takes_body);
+            }
+        }
+    }
+}
+
+/// Adds the responses every operation of its kind can give, and makes every 4XX/5XX
+/// response carry the problem schema.
+fn finish_operation(op: &mut openapi::path::Operation, takes_body: bool) {
+    // `security(())` in a handler's attribute marks it public; say so as `security: []`.
+    let public = op.security.as_ref().is_some_and(|s| s.iter().all(|r| *r == Default::default()));
+    if public {
+        op.security = Some(Vec::new());
+    }
+    let responses = &mut op.responses.responses;
+    let has_body = op.request_body.is_some();
+    let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+    let mut add = |status: &str, description: &str| {
+        responses.entry(status.to_owned()).or_insert_with(|| problem_response(description));
+    };
+    if takes_body && has_body {
+        add("400", "Malformed JSON (`malformed_json`)");
+        add("413", "Body larger than 1 MiB (`payload_too_large`)");
+        add("415", "Body is not JSON (`unsupported_media_type`)");
+        add("422", "A field is invalid (`validation_failed`)");
+    }
+    if has_params {
+        add("422", "A parameter is invalid (`validation_failed`)");
+    }
+    if !public {
+        add("401", "Missing, invalid or expired access token");
+    }
+    add("500", "Unexpected error (`internal_error`); the body carries no details");
+    add("503", "Database busy or unreachable (`service_unavailable`); see `Retry-After`");
+    for (status, response) in responses.iter_mut() {
+        if !(status.starts_with('4') || status.starts_with('5')) {
+            continue;
+        }
+        if let RefOr::T(response) = response {
+            response.content.clear();
+            response.content.insert(
+                PROBLEM_CONTENT_TYPE.to_owned(),
+                ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build().into(),
+            );
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! `AuthUser`: the caller behind a valid bearer token, loaded fresh from the database on
+//! every request so that a disabled or deleted account stops working at once and a role
+//! change applies at once.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+
+use crate::db::models::organizations::OrganizationRow;
+use crate::db::models::users::{self as user_db, UserRow};
+use crate::domain::vocab::Role;
+use crate::error::AppError;
+use crate::startup::AppState;
+
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub id: i64,
+    pub role: Role,
+    /// The session (refresh-token family) the access token belongs to.
+    pub session: String,
+    pub user: UserRow,
+    pub organization: Option<OrganizationRow>,
+}
+
+impl AuthUser {
+    /// The materialized path of the caller's organization, if they belong to one.
+    pub fn org_path(&self) -> Option<&str> {
+        self.organization.as_ref().map(|o| o.path.as_str())
+    }
+}
+
+fn bearer(req: &HttpRequest) -> Result<String, AppError> {
+    let missing = || AppError::unauthorized("unauthorized", "This endpoint needs an access token: Authorization: Bearer <token>.");
+    let value = req.headers().get(header::AUTHORIZATION).ok_or_else(missing)?;
+    let text = value.to_str().map_err(|_| missing())?;
+    let (scheme, token) = text.split_once(' ').ok_or_else(missing)?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(missing());
+    }
+    Ok(token.trim().to_owned())
+}
+
+impl FromRequest for AuthUser {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| AppError::internal(anyhow::anyhow!("AppState missing")))?;
+            let claims = state.keys.verify(&token?, state.clock.now())?;
+            let id: i64 = claims
+                .sub
+                .parse()
+                .map_err(|_| AppError::unauthorized("invalid_token", "The access token is invalid."))?;
+            let found = state.db.run(move |conn| Ok(user_db::find_active(conn, id)?)).await?;
+            let gone = || AppError::unauthorized("unauthorized", "This account no longer exists or is disabled.");
+            let (user, organization) = found.ok_or_else(gone)?;
+            if user.disabled {
+                return Err(gone());
+            }
+            let role = Role::parse(&user.role).ok_or_else(|| AppError::internal(anyhow::anyhow!("unknown role in database")))?;
+            Ok(AuthUser { id, role, session: claims.sid, user, organization })
+        })
+    }
+}

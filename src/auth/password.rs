@@ -1,0 +1,103 @@
+//! argon2id with the OWASP parameters (19 MiB, 2 passes, 1 lane), run on the blocking
+//! pool behind a semaphore so a login storm cannot take every core from other requests.
+
+use std::sync::{Arc, OnceLock};
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+use argon2::{Algorithm, Argon2, Params, Version};
+use serde::Deserialize;
+use tokio::sync::Semaphore;
+
+use crate::error::AppError;
+
+/// A password from a request. `Debug` hides it so it cannot reach a log by accident.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct Password(String);
+
+impl Password {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+fn argon2() -> Argon2<'static> {
+    // OWASP Password Storage Cheat Sheet: m=19456 KiB, t=2, p=1.
+    let params = Params::new(19_456, 2, 1, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+fn hash_blocking(password: &str) -> Result<String, AppError> {
+    argon2()
+        .hash_password(password.as_bytes())
+        .map(|hash| hash.to_string())
+        .map_err(|e| AppError::internal(anyhow::anyhow!("password hashing failed: {e}")))
+}
+
+fn verify_blocking(password: &str, hash: &str) -> bool {
+    match PasswordHash::new(hash) {
+        Ok(parsed) => argon2().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// A hash of a password nobody knows, made with the same parameters as real hashes:
+/// verifying against it costs what a real verification costs, so an unknown username
+/// cannot be told apart from a wrong password by timing.
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| hash_blocking("tongxin-no-such-user-Dummy-Password-0").unwrap_or_default())
+}
+
+#[derive(Clone)]
+pub struct PasswordHasher {
+    permits: Arc<Semaphore>,
+}
+
+impl PasswordHasher {
+    pub fn new(concurrency: usize) -> Self {
+        Self { permits: Arc::new(Semaphore::new(concurrency.max(1))) }
+    }
+
+    async fn run<T: Send + 'static>(&self, job: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| AppError::internal(anyhow::anyhow!("hashing semaphore closed")))?;
+        tokio::task::spawn_blocking(job).await.map_err(|e| AppError::internal(anyhow::anyhow!("hashing task failed: {e}")))
+    }
+
+    pub async fn hash(&self, password: &Password) -> Result<String, AppError> {
+        let password = password.clone();
+        self.run(move || hash_blocking(password.expose())).await?
+    }
+
+    /// Verifies against `hash`, or against the dummy hash when there is no user.
+    pub async fn verify(&self, password: &Password, hash: Option<String>) -> Result<bool, AppError> {
+        let password = password.clone();
+        self.run(move || match hash {
+            Some(hash) => verify_blocking(password.expose(), &hash),
+            None => {
+                verify_blocking(password.expose(), dummy_hash());
+                false
+            }
+        })
+        .await
+    }
+}
+
+/// Computes the dummy hash now, so the first unknown-user login is not the slow one.
+pub fn warm_up() {
+    let _ = dummy_hash();
+}

@@ -1,0 +1,354 @@
+//! Settings: built-in defaults, then an optional `tongxin.toml`, then the environment
+//! (`DATABASE_URL` and `TONGXIN_*`). Everything is checked here, once, at start, so that a
+//! bad value stops the process with one readable line instead of failing later.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use ipnet::IpNet;
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// A configuration problem, worded for the operator.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+/// Which database to use, decided by the scheme of `DATABASE_URL`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// `sqlite://<path>`: a file, created when missing.
+    Sqlite(PathBuf),
+    /// `postgres://...` or `postgresql://...`, passed to libpq as is.
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(raw: &str) -> Result<Self, ConfigError> {
+        if let Some(path) = raw.strip_prefix("sqlite://").or_else(|| raw.strip_prefix("sqlite:")) {
+            if path.is_empty() {
+                return Err(ConfigError("DATABASE_URL `sqlite://` needs a file path, e.g. sqlite://./data/tongxin.db".into()));
+            }
+            return Ok(Self::Sqlite(PathBuf::from(path)));
+        }
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            let url = url::Url::parse(raw)
+                .map_err(|e| ConfigError(format!("DATABASE_URL is not a valid PostgreSQL URL: {e}")))?;
+            if url.host_str().is_none_or(str::is_empty) && !url.query().is_some_and(|q| q.contains("host=")) {
+                return Err(ConfigError("DATABASE_URL has no host, e.g. postgres://user@127.0.0.1:5432/tongxin".into()));
+            }
+            return Ok(Self::Postgres(raw.to_owned()));
+        }
+        Err(ConfigError(
+            "DATABASE_URL must start with sqlite:// (a file) or postgres:// (a server)".into(),
+        ))
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+}
+
+// A PostgreSQL URL may carry a password: never print it.
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
+            Self::Postgres(raw) => match url::Url::parse(raw) {
+                Ok(mut url) => {
+                    if url.password().is_some() {
+                        let _ = url.set_password(Some("***"));
+                    }
+                    write!(f, "{url}")
+                }
+                Err(_) => f.write_str("postgres://(unparseable)"),
+            },
+        }
+    }
+}
+
+/// A secret string whose `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Self(value)
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// The validated settings the service runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database: DatabaseUrl,
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    /// The signing secret; `None` means "generate one and keep it in the data dir".
+    pub jwt_secret: Option<Secret>,
+    /// Earlier secrets whose tokens are still accepted while they expire (key rotation).
+    pub jwt_previous_secrets: Vec<Secret>,
+    pub timezone: chrono_tz::Tz,
+    pub log_filter: String,
+    pub log_format: LogFormat,
+    /// Login and register requests per minute per client address; 0 turns the limit off.
+    pub auth_rate_per_min: u32,
+    pub trusted_proxies: Vec<IpNet>,
+    pub refresh_grace: Duration,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub cors_origins: Vec<String>,
+    pub db_pool_size: u32,
+    pub db_pool_timeout: Duration,
+    pub db_statement_timeout: Duration,
+    pub hash_concurrency: usize,
+    pub workers: usize,
+    pub shutdown_timeout: Duration,
+}
+
+/// The shape of the settings as read from file and environment, before checking.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawSettings {
+    database_url: Option<String>,
+    #[serde(deserialize_with = "scalar_string")]
+    bind: String,
+    data_dir: PathBuf,
+    #[serde(deserialize_with = "opt_scalar_string")]
+    jwt_secret: Option<String>,
+    #[serde(deserialize_with = "scalar_string")]
+    jwt_previous_secrets: String,
+    timezone: String,
+    media_url: Option<String>,
+    log: String,
+    log_format: String,
+    auth_rate_per_min: u32,
+    #[serde(deserialize_with = "scalar_string")]
+    trusted_proxies: String,
+    refresh_grace_s: u64,
+    access_token_ttl_s: u64,
+    refresh_token_ttl_days: u64,
+    #[serde(deserialize_with = "scalar_string")]
+    cors_origins: String,
+    db_pool_size: u32,
+    db_pool_timeout_ms: u64,
+    db_statement_timeout_ms: u64,
+    hash_concurrency: usize,
+    workers: usize,
+    shutdown_timeout_s: u64,
+    /// Read by `tongxin` itself to find this file; accepted so the environment can set it.
+    config: Option<PathBuf>,
+}
+
+impl Default for RawSettings {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        Self {
+            database_url: None,
+            bind: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./data"),
+            jwt_secret: None,
+            jwt_previous_secrets: String::new(),
+            timezone: "Asia/Shanghai".into(),
+            media_url: None,
+            log: "info".into(),
+            log_format: "pretty".into(),
+            auth_rate_per_min: 20,
+            trusted_proxies: String::new(),
+            refresh_grace_s: 10,
+            access_token_ttl_s: 15 * 60,
+            refresh_token_ttl_days: 30,
+            cors_origins: String::new(),
+            db_pool_size: 8,
+            db_pool_timeout_ms: 5_000,
+            db_statement_timeout_ms: 15_000,
+            hash_concurrency: cores,
+            workers: cores,
+            shutdown_timeout_s: 30,
+            config: None,
+        }
+    }
+}
+
+/// Environment values arrive typed by figment ("12345" becomes a number); fields that are
+/// strings accept any scalar so a numeric-looking secret or address still loads.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Scalar {
+    S(String),
+    I(i64),
+    U(u64),
+    F(f64),
+    B(bool),
+}
+
+impl Scalar {
+    fn into_string(self) -> String {
+        match self {
+            Scalar::S(s) => s,
+            Scalar::I(i) => i.to_string(),
+            Scalar::U(u) => u.to_string(),
+            Scalar::F(f) => f.to_string(),
+            Scalar::B(b) => b.to_string(),
+        }
+    }
+}
+
+fn scalar_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Scalar::deserialize(d).map(Scalar::into_string)
+}
+
+fn opt_scalar_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<Scalar>::deserialize(d)?.map(Scalar::into_string))
+}
+
+fn comma_list(raw: &str) -> impl Iterator<Item = &str> {
+    raw.split(',').map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl Config {
+    /// Reads defaults, then `path` (or `./tongxin.toml` when it exists), then the environment.
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(RawSettings::default()));
+        match path {
+            Some(path) if !path.exists() => {
+                return Err(ConfigError(format!("configuration file {} does not exist", path.display())));
+            }
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None => figment = figment.merge(Toml::file("tongxin.toml")),
+        }
+        let figment = figment
+            .merge(Env::prefixed("TONGXIN_").ignore(&["test_database_url"]))
+            .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database_url".into()));
+        let raw: RawSettings = figment.extract().map_err(|e| ConfigError(format!("configuration: {e}")))?;
+        Self::from_raw(raw)
+    }
+
+    /// Defaults with the given overrides applied: what tests and tools start from.
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(RawSettings::default()));
+        for (key, value) in pairs {
+            figment = figment.merge(Serialized::default(key, value));
+        }
+        let raw: RawSettings = figment.extract().map_err(|e| ConfigError(format!("configuration: {e}")))?;
+        Self::from_raw(raw)
+    }
+
+    fn from_raw(raw: RawSettings) -> Result<Self, ConfigError> {
+        let database = match &raw.database_url {
+            Some(url) => DatabaseUrl::parse(url)?,
+            None => DatabaseUrl::Sqlite(raw.data_dir.join("tongxin.db")),
+        };
+        let bind: SocketAddr = raw.bind.parse().map_err(|_| {
+            ConfigError(format!("TONGXIN_BIND `{}` is not an address like 127.0.0.1:8080", raw.bind))
+        })?;
+        let timezone: chrono_tz::Tz = raw.timezone.parse().map_err(|_| {
+            ConfigError(format!("TONGXIN_TIMEZONE `{}` is not an IANA time zone like Asia/Shanghai", raw.timezone))
+        })?;
+        let log_format = match raw.log_format.as_str() {
+            "pretty" => LogFormat::Pretty,
+            "json" => LogFormat::Json,
+            other => return Err(ConfigError(format!("TONGXIN_LOG_FORMAT `{other}` must be `pretty` or `json`"))),
+        };
+        tracing_subscriber::EnvFilter::try_new(&raw.log)
+            .map_err(|e| ConfigError(format!("TONGXIN_LOG `{}` is not a valid filter: {e}", raw.log)))?;
+        let jwt_secret = raw.jwt_secret.filter(|s| !s.is_empty()).map(Secret::new);
+        let jwt_previous_secrets: Vec<Secret> =
+            comma_list(&raw.jwt_previous_secrets).map(|s| Secret::new(s.to_owned())).collect();
+        for secret in jwt_secret.iter().chain(&jwt_previous_secrets) {
+            if secret.expose().len() < 32 {
+                return Err(ConfigError("TONGXIN_JWT_SECRET (and each previous secret) must be at least 32 characters".into()));
+            }
+        }
+        let trusted_proxies = comma_list(&raw.trusted_proxies)
+            .map(|entry| {
+                entry
+                    .parse::<IpNet>()
+                    .or_else(|_| entry.parse::<std::net::IpAddr>().map(IpNet::from))
+                    .map_err(|_| ConfigError(format!("TONGXIN_TRUSTED_PROXIES: `{entry}` is not an IP address or CIDR block")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let cors_origins: Vec<String> = comma_list(&raw.cors_origins).map(str::to_owned).collect();
+        for origin in &cors_origins {
+            if origin != "*" && url::Url::parse(origin).is_err() {
+                return Err(ConfigError(format!("TONGXIN_CORS_ORIGINS: `{origin}` is not an origin like https://admin.example.org")));
+            }
+        }
+        if let Some(media) = &raw.media_url
+            && !media.is_empty()
+            && !media.starts_with("s3://")
+            && !media.starts_with("file://")
+        {
+            return Err(ConfigError("TONGXIN_MEDIA_URL must be a file:// or s3:// URL".into()));
+        }
+        if raw.access_token_ttl_s == 0 || raw.refresh_token_ttl_days == 0 {
+            return Err(ConfigError("token lifetimes must be greater than zero".into()));
+        }
+        if raw.db_pool_size == 0 || raw.hash_concurrency == 0 || raw.workers == 0 {
+            return Err(ConfigError(
+                "TONGXIN_DB_POOL_SIZE, TONGXIN_HASH_CONCURRENCY and TONGXIN_WORKERS must be at least 1".into(),
+            ));
+        }
+        Ok(Self {
+            database,
+            bind,
+            data_dir: raw.data_dir,
+            jwt_secret,
+            jwt_previous_secrets,
+            timezone,
+            log_filter: raw.log,
+            log_format,
+            auth_rate_per_min: raw.auth_rate_per_min,
+            trusted_proxies,
+            refresh_grace: Duration::from_secs(raw.refresh_grace_s),
+            access_token_ttl: Duration::from_secs(raw.access_token_ttl_s),
+            refresh_token_ttl: Duration::from_secs(raw.refresh_token_ttl_days * 24 * 3600),
+            cors_origins,
+            db_pool_size: raw.db_pool_size,
+            db_pool_timeout: Duration::from_millis(raw.db_pool_timeout_ms.max(1)),
+            db_statement_timeout: Duration::from_millis(raw.db_statement_timeout_ms),
+            hash_concurrency: raw.hash_concurrency,
+            workers: raw.workers,
+            shutdown_timeout: Duration::from_secs(raw.shutdown_timeout_s),
+        })
+    }
+
+    /// Creates the data directory when missing and proves it is writable.
+    pub fn prepare_data_dir(&self) -> Result<(), ConfigError> {
+        let dir = &self.data_dir;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| ConfigError(format!("data directory {} cannot be created: {e}", dir.display())))?;
+        let probe = dir.join(".write-test");
+        std::fs::write(&probe, b"ok")
+            .and_then(|()| std::fs::remove_file(&probe))
+            .map_err(|e| ConfigError(format!("data directory {} is not writable: {e}", dir.display())))?;
+        if let DatabaseUrl::Sqlite(path) = &self.database
+            && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                ConfigError(format!("directory {} for the SQLite file cannot be created: {e}", parent.display()))
+            })?;
+        }
+        Ok(())
+    }
+}

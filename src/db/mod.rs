@@ -1,0 +1,196 @@
+//! Persistence: one connection type over SQLite and PostgreSQL, the pool, migrations and
+//! the helpers every query goes through. Dialect differences live in this folder only.
+
+pub mod models;
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, ConnectionError};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::config::{Config, DatabaseUrl};
+use crate::error::AppError;
+
+/// A connection to whichever database `DATABASE_URL` names. Query code is written once
+/// against this type; Diesel dispatches each query to the right backend.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Sqlite(SqliteConnection),
+    Pg(PgConnection),
+}
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+impl DbConn {
+    pub fn migrations(&self) -> EmbeddedMigrations {
+        match self {
+            Self::Sqlite(_) => SQLITE_MIGRATIONS,
+            Self::Pg(_) => POSTGRES_MIGRATIONS,
+        }
+    }
+}
+
+/// Opens connections for the pool. The backend is chosen from the URL scheme here rather
+/// than by `DbConn::establish`, which tries each backend in turn and loses libpq's error.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+    busy_timeout_ms: u64,
+    statement_timeout_ms: u64,
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        let conn = match &self.url {
+            DatabaseUrl::Sqlite(path) => {
+                let path = path.to_str().ok_or_else(|| {
+                    r2d2::Error::ConnectionError(ConnectionError::InvalidConnectionUrl("non UTF-8 path".into()))
+                })?;
+                let mut conn = SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
+                // Per connection: wait for a writer instead of failing, and enforce foreign keys.
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON;",
+                    self.busy_timeout_ms
+                ))
+                .map_err(r2d2::Error::QueryError)?;
+                DbConn::Sqlite(conn)
+            }
+            DatabaseUrl::Postgres(url) => {
+                let mut conn = PgConnection::establish(url).map_err(r2d2::Error::ConnectionError)?;
+                conn.batch_execute(&format!(
+                    "SET statement_timeout = {}; SET TIME ZONE 'UTC';",
+                    self.statement_timeout_ms
+                ))
+                .map_err(r2d2::Error::QueryError)?;
+                DbConn::Pg(conn)
+            }
+        };
+        Ok(conn)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.ping().map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        std::thread::panicking() || <DbConn as R2D2Connection>::is_broken(conn)
+    }
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+
+/// The pool and the one way to use it from async code.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+}
+
+impl Db {
+    /// Builds the pool, applies the once-per-database SQLite settings, and opens one
+    /// connection to prove the database is reachable.
+    pub fn connect(config: &Config) -> anyhow::Result<Self> {
+        let manager = ConnectionManager {
+            url: config.database.clone(),
+            busy_timeout_ms: 5_000,
+            statement_timeout_ms: config.db_statement_timeout.as_millis() as u64,
+        };
+        if let DatabaseUrl::Sqlite(_) = config.database {
+            // WAL lets readers run beside the writer; NORMAL is durable across a process
+            // crash in WAL mode. Both persist in the file, so once at start is enough.
+            let mut conn = manager.connect()?;
+            conn.batch_execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")?;
+        }
+        let pool = r2d2::Pool::builder()
+            .max_size(config.db_pool_size)
+            .min_idle(Some(0))
+            .connection_timeout(config.db_pool_timeout)
+            .idle_timeout(Some(Duration::from_secs(300)))
+            .build_unchecked(manager);
+        // Fail now, with the driver's own message, rather than at the first request.
+        pool.get_timeout(Duration::from_secs(10).max(config.db_pool_timeout))?;
+        Ok(Self { pool })
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// Runs `f` with a pooled connection on the blocking thread pool, so no Diesel call,
+    /// checkout included, ever blocks an async worker. An exhausted pool becomes 503.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().map_err(|e| {
+                tracing::warn!(error = %e, "database pool exhausted or database unreachable");
+                AppError::Unavailable { retry_after_s: 1 }
+            })?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| AppError::internal(anyhow::anyhow!("database task failed: {e}")))?
+    }
+
+    /// Applies pending migrations; returns how many ran.
+    pub fn migrate(&self) -> anyhow::Result<usize> {
+        let mut conn = self.pool.get()?;
+        migrate(&mut conn)
+    }
+}
+
+pub fn migrate(conn: &mut DbConn) -> anyhow::Result<usize> {
+    let migrations = conn.migrations();
+    let applied = conn.run_pending_migrations(migrations).map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    Ok(applied.len())
+}
+
+/// Runs `f` in a transaction that writes. On SQLite it is `BEGIN IMMEDIATE`: a deferred
+/// transaction that later upgrades to a write skips the busy handler and fails with
+/// "database is locked" under concurrency.
+pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConn::Sqlite(inner) => AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?,
+        DbConn::Pg(_) => <DbConn as Connection>::TransactionManager::begin_transaction(conn)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(err) => {
+            // The caller's error matters more than a failed rollback, which also marks
+            // the connection broken so the pool discards it.
+            let _ = <DbConn as Connection>::TransactionManager::rollback_transaction(conn);
+            Err(err)
+        }
+    }
+}
+
+/// True when the error is a unique-constraint violation (same on both backends).
+pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
+    matches!(
+        err,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// A trivial round trip, for readiness checks.
+pub fn ping(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    R2D2Connection::ping(conn)
+}

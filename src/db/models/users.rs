@@ -1,0 +1,132 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::lower;
+use crate::db::DbConn;
+use crate::db::models::organizations::{OrganizationRow, subtree_range};
+use crate::db::schema::{organizations, users};
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub username_key: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: String,
+    pub audience: String,
+    pub organization_id: Option<i64>,
+    pub birth_year: Option<i32>,
+    pub guardian_consent_at: Option<NaiveDateTime>,
+    pub locale: String,
+    pub disabled: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+/// A user with the organization they belong to, as most responses need both.
+pub type UserWithOrg = (UserRow, Option<OrganizationRow>);
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub username_key: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub role: &'a str,
+    pub audience: &'a str,
+    pub organization_id: Option<i64>,
+    pub birth_year: Option<i32>,
+    pub guardian_consent_at: Option<NaiveDateTime>,
+    pub locale: &'a str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct UserChanges {
+    pub display_name: Option<String>,
+    pub audience: Option<String>,
+    pub locale: Option<String>,
+    pub organization_id: Option<Option<i64>>,
+    pub role: Option<String>,
+    pub disabled: Option<bool>,
+    pub password_hash: Option<String>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+
+/// A live (not deleted) user by id, with their organization.
+pub fn find_active(conn: &mut DbConn, id: i64) -> QueryResult<Option<UserWithOrg>> {
+    users::table
+        .left_join(organizations::table)
+        .filter(users::id.eq(id))
+        .filter(users::deleted_at.is_null())
+        .select((UserRow::as_select(), Option::<OrganizationRow>::as_select()))
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_username_key(conn: &mut DbConn, key: &str) -> QueryResult<Option<UserWithOrg>> {
+    users::table
+        .left_join(organizations::table)
+        .filter(users::username_key.eq(key))
+        .filter(users::deleted_at.is_null())
+        .select((UserRow::as_select(), Option::<OrganizationRow>::as_select()))
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewUser<'_>) -> QueryResult<i64> {
+    diesel::insert_into(users::table).values(new).returning(users::id).get_result(conn)
+}
+
+pub fn update(conn: &mut DbConn, id: i64, changes: &UserChanges) -> QueryResult<usize> {
+    diesel::update(users::table.find(id)).set(changes).execute(conn)
+}
+
+pub struct ListFilter<'a> {
+    /// Only members of organizations inside this subtree.
+    pub within_path: Option<&'a str>,
+    /// Substring of the username or the display name.
+    pub query: Option<&'a str>,
+    pub role: Option<&'a str>,
+    pub disabled: Option<bool>,
+    pub after_id: Option<i64>,
+    pub limit: i64,
+}
+
+pub fn list(conn: &mut DbConn, filter: &ListFilter<'_>) -> QueryResult<Vec<UserWithOrg>> {
+    let mut query = users::table
+        .left_join(organizations::table)
+        .filter(users::deleted_at.is_null())
+        .select((UserRow::as_select(), Option::<OrganizationRow>::as_select()))
+        .into_boxed();
+    if let Some(path) = filter.within_path {
+        let (from, to) = subtree_range(path);
+        query = query.filter(organizations::path.ge(from)).filter(organizations::path.lt(to));
+    }
+    if let Some(needle) = filter.query {
+        let pattern = super::like_pattern(&needle.to_lowercase());
+        query = query.filter(
+            users::username_key
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(users::display_name).like(pattern).escape('\\')),
+        );
+    }
+    if let Some(role) = filter.role {
+        query = query.filter(users::role.eq(role));
+    }
+    if let Some(disabled) = filter.disabled {
+        query = query.filter(users::disabled.eq(disabled));
+    }
+    if let Some(after) = filter.after_id {
+        query = query.filter(users::id.gt(after));
+    }
+    query.order(users::id.asc()).limit(filter.limit + 1).load(conn)
+}

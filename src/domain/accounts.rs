@@ -1,0 +1,326 @@
+//! What a valid account is, and the account operations that touch several tables.
+
+use chrono::{DateTime, Datelike, Utc};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::clock::naive;
+use crate::db::models::organizations as org_db;
+use crate::db::models::users::{self as user_db, NewUser, UserChanges, UserWithOrg};
+use crate::db::{DbConn, is_unique_violation, write_tx};
+use crate::domain::vocab::{Audience, Role};
+use crate::error::{AppError, FieldError};
+
+pub const USERNAME_CHARS: std::ops::RangeInclusive<usize> = 3..=32;
+pub const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 10..=128;
+pub const DISPLAY_NAME_CHARS: std::ops::RangeInclusive<usize> = 1..=50;
+pub const DEFAULT_LOCALE: &str = "zh-Hans";
+/// Below this age PIPL art. 31 requires a guardian's consent.
+pub const CONSENT_AGE: i32 = 14;
+
+/// A username as shown (NFKC form) and as compared (lowercased NFKC).
+pub struct Username {
+    pub display: String,
+    pub key: String,
+}
+
+/// 3–32 letters (any script), digits or `_`, after NFKC normalization so that full-width
+/// and half-width forms of the same name are the same account.
+pub fn check_username(raw: &str) -> Result<Username, FieldError> {
+    let display: String = raw.nfkc().collect();
+    let len = display.chars().count();
+    if !USERNAME_CHARS.contains(&len) {
+        return Err(FieldError::new("username", "must be 3 to 32 characters"));
+    }
+    if !display.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        return Err(FieldError::new("username", "may contain only letters, digits and _"));
+    }
+    let key = display.to_lowercase();
+    Ok(Username { display, key })
+}
+
+/// At least 10 characters, at most 128, from at least two classes (lower case, upper
+/// case, digits, anything else), and not the username itself.
+pub fn check_password(field: &str, password: &str, username_key: Option<&str>) -> Result<(), FieldError> {
+    let len = password.chars().count();
+    if len < *PASSWORD_CHARS.start() {
+        return Err(FieldError::new(field, "must be at least 10 characters"));
+    }
+    if len > *PASSWORD_CHARS.end() {
+        return Err(FieldError::new(field, "must be at most 128 characters"));
+    }
+    let classes = [
+        password.chars().any(char::is_lowercase),
+        password.chars().any(char::is_uppercase),
+        password.chars().any(|c| c.is_ascii_digit()),
+        password.chars().any(|c| !c.is_lowercase() && !c.is_uppercase() && !c.is_ascii_digit()),
+    ];
+    if classes.iter().filter(|&&present| present).count() < 2 {
+        return Err(FieldError::new(
+            field,
+            "must mix at least two kinds of characters (lower case, upper case, digits, other)",
+        ));
+    }
+    if username_key.is_some_and(|key| password.to_lowercase() == key) {
+        return Err(FieldError::new(field, "must not be the username"));
+    }
+    Ok(())
+}
+
+/// Trimmed, NFC-normalized, 1–50 characters, no control characters.
+pub fn check_display_name(raw: &str) -> Result<String, FieldError> {
+    let name: String = raw.trim().nfc().collect();
+    if !DISPLAY_NAME_CHARS.contains(&name.chars().count()) {
+        return Err(FieldError::new("display_name", "must be 1 to 50 characters"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(FieldError::new("display_name", "must not contain control characters"));
+    }
+    Ok(name)
+}
+
+/// A BCP 47 language tag such as `zh-Hans`, `en` or `ug-CN`.
+pub fn check_locale(raw: &str) -> Result<String, FieldError> {
+    let mut parts = raw.split('-');
+    let language_ok = parts
+        .next()
+        .is_some_and(|lang| (2..=3).contains(&lang.len()) && lang.chars().all(|c| c.is_ascii_alphabetic()));
+    let rest_ok = parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+    if raw.len() > 35 || !language_ok || !rest_ok {
+        return Err(FieldError::new("locale", "must be a language tag such as zh-Hans or en"));
+    }
+    Ok(raw.to_owned())
+}
+
+pub fn check_birth_year(year: i32, local_year: i32) -> Result<(), FieldError> {
+    if (1900..=local_year).contains(&year) {
+        Ok(())
+    } else {
+        Err(FieldError::new("birth_year", format!("must be between 1900 and {local_year}")))
+    }
+}
+
+/// With only a birth year, someone born in year Y is either `local_year - Y` or one year
+/// younger. Whoever may still be under 14 is treated as under 14: asking a 14-year-old
+/// for consent costs little, failing to ask a 13-year-old breaks the law.
+pub fn may_be_under_consent_age(birth_year: i32, local_year: i32) -> bool {
+    local_year - birth_year <= CONSENT_AGE
+}
+
+pub fn local_year(now: DateTime<Utc>, tz: chrono_tz::Tz) -> i32 {
+    now.with_timezone(&tz).year()
+}
+
+/// A registration whose fields have been checked.
+pub struct NewLearner {
+    pub username: Username,
+    pub display_name: String,
+    pub audience: Audience,
+    pub org_code: Option<String>,
+    pub birth_year: Option<i32>,
+    /// Set when the learner may be under 14 and a guardian consented.
+    pub consent_recorded: bool,
+    pub locale: String,
+}
+
+pub struct RegistrationInput<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    pub display_name: &'a str,
+    pub audience: Audience,
+    pub org_code: Option<&'a str>,
+    pub birth_year: Option<i32>,
+    pub guardian_consent: bool,
+    pub locale: Option<&'a str>,
+}
+
+/// Checks every field (reporting all problems at once), then the consent rule.
+pub fn check_registration(input: &RegistrationInput<'_>, local_year: i32) -> Result<NewLearner, AppError> {
+    let mut errors = Vec::new();
+    let username = check_username(input.username).map_err(|e| errors.push(e)).ok();
+    if let Err(e) = check_password("password", input.password, username.as_ref().map(|u| u.key.as_str())) {
+        errors.push(e);
+    }
+    let display_name = check_display_name(input.display_name).map_err(|e| errors.push(e)).ok();
+    let locale = match input.locale {
+        Some(raw) => check_locale(raw).map_err(|e| errors.push(e)).ok(),
+        None => Some(DEFAULT_LOCALE.to_owned()),
+    };
+    if let Some(year) = input.birth_year
+        && let Err(e) = check_birth_year(year, local_year)
+    {
+        errors.push(e);
+    }
+    let org_code = input.org_code.map(|c| c.trim().to_uppercase()).filter(|c| !c.is_empty());
+    let (Some(username), Some(display_name), Some(locale)) = (username, display_name, locale) else {
+        return Err(AppError::Validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let minor = input.birth_year.is_some_and(|year| may_be_under_consent_age(year, local_year));
+    if minor && !input.guardian_consent {
+        return Err(AppError::Unprocessable {
+            code: "guardian_consent_required",
+            detail: "Learners under 14 need a guardian's consent to register: send guardian_consent: true \
+                     once a parent or guardian has agreed."
+                .into(),
+        });
+    }
+    Ok(NewLearner {
+        username,
+        display_name,
+        audience: input.audience,
+        org_code,
+        birth_year: input.birth_year,
+        consent_recorded: minor,
+        locale,
+    })
+}
+
+/// A live account by username (compared in its normalized form).
+pub fn find_by_username(conn: &mut DbConn, name: &Username) -> Result<Option<UserWithOrg>, AppError> {
+    Ok(user_db::find_by_username_key(conn, &name.key)?)
+}
+
+/// Resolves a join code to an organization id, or a field error naming `field`.
+fn resolve_join_code(conn: &mut DbConn, field: &str, code: &str) -> Result<i64, AppError> {
+    org_db::find_by_join_code(conn, code)?
+        .map(|org| org.id)
+        .ok_or_else(|| AppError::validation(field, "no organization has this join code"))
+}
+
+/// Stores a new account with the given role. The username must be free.
+pub fn create_user(
+    conn: &mut DbConn,
+    learner: &NewLearner,
+    role: Role,
+    password_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<UserWithOrg, AppError> {
+    write_tx(conn, |conn| {
+        let organization_id = match &learner.org_code {
+            Some(code) => Some(resolve_join_code(conn, "org_code", code)?),
+            None => None,
+        };
+        let at = naive(now);
+        let new = NewUser {
+            username: &learner.username.display,
+            username_key: &learner.username.key,
+            display_name: &learner.display_name,
+            password_hash,
+            role: role.as_str(),
+            audience: learner.audience.as_str(),
+            organization_id,
+            birth_year: learner.birth_year,
+            guardian_consent_at: learner.consent_recorded.then_some(at),
+            locale: &learner.locale,
+            created_at: at,
+            updated_at: at,
+        };
+        let id = user_db::insert(conn, &new).map_err(|e| {
+            if is_unique_violation(&e) {
+                AppError::conflict("username_taken", "This username is already taken.")
+            } else {
+                e.into()
+            }
+        })?;
+        user_db::find_active(conn, id)?.ok_or_else(|| AppError::internal(anyhow::anyhow!("inserted user vanished")))
+    })
+}
+
+/// Changes a user may make to their own profile. Role, organization moves by staff and
+/// the birth year are deliberately not here.
+#[derive(Default)]
+pub struct ProfileChanges<'a> {
+    pub display_name: Option<&'a str>,
+    pub audience: Option<Audience>,
+    pub locale: Option<&'a str>,
+    pub org_code: Option<&'a str>,
+}
+
+pub fn update_profile(
+    conn: &mut DbConn,
+    user_id: i64,
+    input: &ProfileChanges<'_>,
+    now: DateTime<Utc>,
+) -> Result<UserWithOrg, AppError> {
+    let mut errors = Vec::new();
+    let mut changes = UserChanges {
+        display_name: input.display_name.and_then(|n| check_display_name(n).map_err(|e| errors.push(e)).ok()),
+        audience: input.audience.map(|a| a.as_str().to_owned()),
+        locale: input.locale.and_then(|l| check_locale(l).map_err(|e| errors.push(e)).ok()),
+        updated_at: Some(naive(now)),
+        ..UserChanges::default()
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    write_tx(conn, |conn| {
+        if let Some(code) = input.org_code {
+            let code = code.trim().to_uppercase();
+            changes.organization_id = Some(Some(resolve_join_code(conn, "org_code", &code)?));
+        }
+        user_db::update(conn, user_id, &changes)?;
+        user_db::find_active(conn, user_id)?.ok_or_else(|| AppError::not_found("user"))
+    })
+}
+
+/// Replaces a password hash and ends every session but `keep` in one transaction.
+pub fn set_password(
+    conn: &mut DbConn,
+    user_id: i64,
+    password_hash: &str,
+    keep: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    write_tx(conn, |conn| {
+        let changes = UserChanges {
+            password_hash: Some(password_hash.to_owned()),
+            updated_at: Some(naive(now)),
+            ..UserChanges::default()
+        };
+        user_db::update(conn, user_id, &changes)?;
+        crate::domain::sessions::end_all(conn, user_id, keep, now)?;
+        Ok(())
+    })
+}
+
+pub enum AdminOutcome {
+    Created(i64),
+    Promoted(i64),
+}
+
+/// The operator's `create-admin`: makes the account an admin with this password,
+/// creating it if needed. Promotion ends the account's existing sessions.
+pub fn ensure_admin(conn: &mut DbConn, name: &Username, password_hash: &str, now: DateTime<Utc>) -> Result<AdminOutcome, AppError> {
+    write_tx(conn, |conn| {
+        if let Some((user, _)) = user_db::find_by_username_key(conn, &name.key)? {
+            let changes = UserChanges {
+                role: Some(Role::Admin.as_str().to_owned()),
+                password_hash: Some(password_hash.to_owned()),
+                disabled: Some(false),
+                updated_at: Some(naive(now)),
+                ..UserChanges::default()
+            };
+            user_db::update(conn, user.id, &changes)?;
+            crate::domain::sessions::end_all(conn, user.id, None, now)?;
+            return Ok(AdminOutcome::Promoted(user.id));
+        }
+        let at = naive(now);
+        let new = NewUser {
+            username: &name.display,
+            username_key: &name.key,
+            display_name: &name.display,
+            password_hash,
+            role: Role::Admin.as_str(),
+            audience: Audience::Public.as_str(),
+            organization_id: None,
+            birth_year: None,
+            guardian_consent_at: None,
+            locale: DEFAULT_LOCALE,
+            created_at: at,
+            updated_at: at,
+        };
+        Ok(AdminOutcome::Created(user_db::insert(conn, &new)?))
+    })
+}

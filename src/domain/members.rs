@@ -1,0 +1,113 @@
+//! Staff management of accounts: admins everywhere, org admins inside their subtree.
+
+use chrono::{DateTime, Utc};
+
+use crate::clock::naive;
+use crate::db::models::Page;
+use crate::db::models::organizations as org_db;
+use crate::db::models::users::{self as user_db, UserChanges, UserWithOrg};
+use crate::db::{DbConn, write_tx};
+use crate::domain::organizations::{Scope, find_in_scope};
+use crate::domain::sessions;
+use crate::domain::vocab::Role;
+use crate::error::AppError;
+
+/// The staff member acting, as far as these rules care.
+pub struct Actor {
+    pub id: i64,
+    pub role: Role,
+    pub scope: Scope,
+}
+
+pub struct MemberFilter<'a> {
+    pub query: Option<&'a str>,
+    /// Only members of this organization's subtree (which must be in the actor's scope).
+    pub org_id: Option<i64>,
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+    pub after_id: Option<i64>,
+    pub limit: i64,
+}
+
+pub fn list(conn: &mut DbConn, scope: &Scope, filter: &MemberFilter<'_>) -> Result<Page<UserWithOrg>, AppError> {
+    let Ok(scope_root) = scope.list_root() else {
+        return Ok(Page { items: Vec::new(), has_more: false });
+    };
+    let requested_root = match filter.org_id {
+        Some(id) => Some(find_in_scope(conn, scope, id)?.path),
+        None => None,
+    };
+    let rows = user_db::list(
+        conn,
+        &user_db::ListFilter {
+            // A requested node inside the scope is the narrower of the two.
+            within_path: requested_root.as_deref().or(scope_root),
+            query: filter.query.map(str::trim).filter(|q| !q.is_empty()),
+            role: filter.role.map(Role::as_str),
+            disabled: filter.disabled,
+            after_id: filter.after_id,
+            limit: filter.limit,
+        },
+    )?;
+    Ok(Page::from_probe(rows, filter.limit))
+}
+
+#[derive(Default)]
+pub struct MemberChanges {
+    pub role: Option<Role>,
+    /// `Some(None)` removes the member from any organization (admins only).
+    pub organization_id: Option<Option<i64>>,
+    pub disabled: Option<bool>,
+}
+
+/// Applies staff changes to an account; disabling ends all of its sessions.
+pub fn update(
+    conn: &mut DbConn,
+    actor: &Actor,
+    target_id: i64,
+    input: &MemberChanges,
+    now: DateTime<Utc>,
+) -> Result<UserWithOrg, AppError> {
+    write_tx(conn, |conn| {
+        let (target, _) = user_db::find_active(conn, target_id)?
+            .filter(|(_, org)| match &actor.scope {
+                Scope::All => true,
+                scope => org.as_ref().is_some_and(|o| scope.contains(&o.path)),
+            })
+            .ok_or_else(|| AppError::not_found("user"))?;
+        if input.role.is_some() && actor.role != Role::Admin {
+            return Err(AppError::forbidden("Only admins can change roles."));
+        }
+        if actor.role != Role::Admin && target.role == Role::Admin.as_str() {
+            return Err(AppError::forbidden("Only admins can change an admin's account."));
+        }
+        if target.id == actor.id && (input.role.is_some() || input.disabled == Some(true)) {
+            return Err(AppError::forbidden("You cannot change your own role or disable yourself."));
+        }
+        let organization_id = match input.organization_id {
+            Some(Some(org_id)) => {
+                let org = org_db::find(conn, org_id)?;
+                match org {
+                    Some(org) if actor.scope.contains(&org.path) => Some(Some(org.id)),
+                    _ => return Err(AppError::validation("organization_id", "no such organization in your scope")),
+                }
+            }
+            Some(None) if actor.scope != Scope::All => {
+                return Err(AppError::validation("organization_id", "org admins cannot remove a member from the tree"));
+            }
+            other => other,
+        };
+        let changes = UserChanges {
+            role: input.role.map(|r| r.as_str().to_owned()),
+            organization_id,
+            disabled: input.disabled,
+            updated_at: Some(naive(now)),
+            ..UserChanges::default()
+        };
+        user_db::update(conn, target.id, &changes)?;
+        if input.disabled == Some(true) {
+            sessions::end_all(conn, target.id, None, now)?;
+        }
+        user_db::find_active(conn, target.id)?.ok_or_else(|| AppError::not_found("user"))
+    })
+}

@@ -1,0 +1,10 @@
+//! Rules that are neither HTTP nor SQL: who may do what, what a valid account is, how
+//! sessions rotate, how the organization tree may change. Functions here take a
+//! connection when they need data and call `db::models` for it.
+
+pub mod accounts;
+pub mod members;
+pub mod organizations;
+pub mod roles;
+pub mod sessions;
+pub mod vocab;

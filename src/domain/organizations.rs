@@ -1,0 +1,194 @@
+//! The organization tree: creating nodes, renaming and moving them, join codes, and the
+//! subtree scope that limits what an org admin sees.
+
+use chrono::{DateTime, Utc};
+use rand::Rng as _;
+
+use crate::clock::naive;
+use crate::db::models::organizations::{self as org_db, NewOrganization, OrganizationChanges, OrganizationRow, subtree_range};
+use crate::db::models::Page;
+use crate::db::{DbConn, write_tx};
+use crate::domain::vocab::{OrgKind, Role};
+use crate::error::{AppError, FieldError};
+
+pub const NAME_CHARS: std::ops::RangeInclusive<usize> = 1..=100;
+/// No 0/O, 1/I/L: codes are read aloud in classrooms and typed on phones.
+const JOIN_CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+const JOIN_CODE_LEN: usize = 8;
+
+pub fn new_join_code() -> String {
+    let mut rng = rand::rng();
+    (0..JOIN_CODE_LEN)
+        .map(|_| char::from(JOIN_CODE_ALPHABET[rng.random_range(0..JOIN_CODE_ALPHABET.len())]))
+        .collect()
+}
+
+pub fn check_name(raw: &str) -> Result<String, FieldError> {
+    let name = raw.trim().to_owned();
+    if !NAME_CHARS.contains(&name.chars().count()) || name.chars().any(char::is_control) {
+        return Err(FieldError::new("name", "must be 1 to 100 characters without control characters"));
+    }
+    Ok(name)
+}
+
+/// Which part of the tree a caller may see: all of it, one subtree, or nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Subtree(String),
+    Nothing,
+}
+
+impl Scope {
+    /// Admins see everything; org admins their own node and below; others nothing.
+    pub fn of(role: Role, org_path: Option<&str>) -> Self {
+        match (role, org_path) {
+            (Role::Admin, _) => Self::All,
+            (Role::OrgAdmin, Some(path)) => Self::Subtree(path.to_owned()),
+            _ => Self::Nothing,
+        }
+    }
+
+    pub fn contains(&self, path: &str) -> bool {
+        match self {
+            Self::All => true,
+            Self::Subtree(root) => {
+                let (from, to) = subtree_range(root);
+                path >= from.as_str() && path < to.as_str()
+            }
+            Self::Nothing => false,
+        }
+    }
+
+    /// The path a list query must stay within, or `None` for no restriction.
+    /// `Err` when the scope is empty and there is nothing to list.
+    pub fn list_root(&self) -> Result<Option<&str>, ()> {
+        match self {
+            Self::All => Ok(None),
+            Self::Subtree(path) => Ok(Some(path)),
+            Self::Nothing => Err(()),
+        }
+    }
+}
+
+/// A node the caller may see, or 404 whether it exists or not (no existence leaks).
+pub fn find_in_scope(conn: &mut DbConn, scope: &Scope, id: i64) -> Result<OrganizationRow, AppError> {
+    org_db::find(conn, id)?
+        .filter(|org| scope.contains(&org.path))
+        .ok_or_else(|| AppError::not_found("organization"))
+}
+
+pub struct NodeFilter<'a> {
+    pub parent_id: Option<i64>,
+    pub query: Option<&'a str>,
+    pub after_id: Option<i64>,
+    pub limit: i64,
+}
+
+pub fn list(conn: &mut DbConn, scope: &Scope, filter: &NodeFilter<'_>) -> Result<Page<OrganizationRow>, AppError> {
+    let Ok(within_path) = scope.list_root() else {
+        return Ok(Page { items: Vec::new(), has_more: false });
+    };
+    let rows = org_db::list(
+        conn,
+        &org_db::ListFilter {
+            within_path,
+            parent_id: filter.parent_id,
+            name_like: filter.query.map(str::trim).filter(|q| !q.is_empty()),
+            after_id: filter.after_id,
+            limit: filter.limit,
+        },
+    )?;
+    Ok(Page::from_probe(rows, filter.limit))
+}
+
+pub struct NewNode<'a> {
+    pub parent_id: Option<i64>,
+    pub name: &'a str,
+    pub kind: OrgKind,
+    pub demonstration_site: bool,
+}
+
+pub fn create(conn: &mut DbConn, node: &NewNode<'_>, now: DateTime<Utc>) -> Result<OrganizationRow, AppError> {
+    let name = check_name(node.name).map_err(|e| AppError::Validation(vec![e]))?;
+    write_tx(conn, |conn| {
+        let parent_path = match node.parent_id {
+            Some(parent) => {
+                org_db::find(conn, parent)?.ok_or_else(|| AppError::validation("parent_id", "no such organization"))?.path
+            }
+            None => "/".to_owned(),
+        };
+        let code = free_join_code(conn)?;
+        let new = NewOrganization {
+            parent_id: node.parent_id,
+            name: &name,
+            kind: node.kind.as_str(),
+            join_code: &code,
+            demonstration_site: node.demonstration_site,
+            path: "",
+            created_at: naive(now),
+            updated_at: naive(now),
+        };
+        Ok(org_db::insert(conn, &new, &parent_path)?)
+    })
+}
+
+/// A join code no node uses. Collisions in 31^8 codes are rare; retry a few times. The
+/// unique index still guards against a concurrent writer on PostgreSQL.
+fn free_join_code(conn: &mut DbConn) -> Result<String, AppError> {
+    for _ in 0..5 {
+        let code = new_join_code();
+        if !org_db::join_code_exists(conn, &code)? {
+            return Ok(code);
+        }
+    }
+    Err(AppError::internal(anyhow::anyhow!("could not find a free join code")))
+}
+
+#[derive(Default)]
+pub struct NodeChanges<'a> {
+    pub name: Option<&'a str>,
+    pub kind: Option<OrgKind>,
+    pub demonstration_site: Option<bool>,
+    /// `Some(None)` makes the node a root.
+    pub parent_id: Option<Option<i64>>,
+    pub rotate_join_code: bool,
+}
+
+/// Applies changes; moving a node moves its whole subtree and may not create a cycle.
+pub fn update(conn: &mut DbConn, id: i64, input: &NodeChanges<'_>, now: DateTime<Utc>) -> Result<OrganizationRow, AppError> {
+    let name = input.name.map(check_name).transpose().map_err(|e| AppError::Validation(vec![e]))?;
+    write_tx(conn, |conn| {
+        let current = org_db::find(conn, id)?.ok_or_else(|| AppError::not_found("organization"))?;
+        let mut changes = OrganizationChanges {
+            name,
+            kind: input.kind.map(|k| k.as_str().to_owned()),
+            demonstration_site: input.demonstration_site,
+            updated_at: Some(naive(now)),
+            ..OrganizationChanges::default()
+        };
+        if let Some(new_parent) = input.parent_id
+            && new_parent != current.parent_id
+        {
+            let parent_path = match new_parent {
+                Some(parent_id) => {
+                    let parent = org_db::find(conn, parent_id)?
+                        .ok_or_else(|| AppError::validation("parent_id", "no such organization"))?;
+                    if Scope::Subtree(current.path.clone()).contains(&parent.path) {
+                        return Err(AppError::validation("parent_id", "cannot move a node under itself or its descendants"));
+                    }
+                    parent.path
+                }
+                None => "/".to_owned(),
+            };
+            changes.parent_id = Some(new_parent);
+            org_db::move_subtree(conn, &current.path, &org_db::child_path(&parent_path, id))?;
+        }
+        let mut row = org_db::update(conn, id, &changes)?;
+        if input.rotate_join_code {
+            let code = free_join_code(conn)?;
+            row = org_db::set_join_code(conn, id, &code)?;
+        }
+        Ok(row)
+    })
+}

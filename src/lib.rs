@@ -1,0 +1,12 @@
+//! Tongxin (同心): the backend of a mobile publicity-and-education app. See README.md.
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,140 @@
+//! Wiring: state, the actix `App`, and the server. `build_app` is the one app that the
+//! binary, the tests and the OpenAPI generator all use.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServerHandle, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use metrics_exporter_prometheus::PrometheusHandle;
+use utoipa_actix_web::AppExt as _;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api;
+use crate::auth::jwt::KeySet;
+use crate::auth::password::PasswordHasher;
+use crate::auth::rate_limit::AuthRateLimiter;
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::telemetry;
+
+/// What handlers share.
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub keys: Arc<KeySet>,
+    pub hasher: PasswordHasher,
+    pub clock: SharedClock,
+    pub auth_limiter: AuthRateLimiter,
+    pub metrics: PrometheusHandle,
+}
+
+impl AppState {
+    /// Prepares the data dir and signing key, connects to the database and migrates it.
+    pub fn build(config: Config, clock: SharedClock) -> anyhow::Result<Self> {
+        config.prepare_data_dir()?;
+        let keys = KeySet::from_config(&config)?;
+        let db = Db::connect(&config)?;
+        let applied = db.migrate()?;
+        if applied > 0 {
+            tracing::info!(applied, "applied database migrations");
+        }
+        Ok(Self {
+            hasher: PasswordHasher::new(config.hash_concurrency),
+            auth_limiter: AuthRateLimiter::new(config.auth_rate_per_min),
+            keys: Arc::new(keys),
+            metrics: telemetry::metrics_handle(),
+            config: Arc::new(config),
+            db,
+            clock,
+        })
+    }
+}
+
+fn cors(config: &Config) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT, header::ACCEPT_LANGUAGE, header::IF_NONE_MATCH])
+        .allowed_header(api::middleware::REQUEST_ID)
+        .expose_headers([header::ETAG, header::RETRY_AFTER, header::LOCATION, header::CONTENT_RANGE])
+        .expose_headers([api::middleware::REQUEST_ID])
+        .max_age(3600);
+    for origin in &config.cors_origins {
+        cors = if origin == "*" { cors.allow_any_origin().send_wildcard() } else { cors.allowed_origin(origin) };
+    }
+    cors
+}
+
+/// The application: routes, OpenAPI document and docs UI, middleware, error handlers.
+pub fn build_app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let cors = cors(&state.config);
+    let (app, _) = App::new().into_utoipa_app().configure(api::configure).split_for_parts();
+    app.app_data(state)
+        // A malformed id in a path names no resource.
+        .app_data(web::PathConfig::default().error_handler(|_, _| AppError::not_found("resource").into()))
+        .service(web::resource("/docs").route(web::get().to(|| async {
+            HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish()
+        })))
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/api/openapi.json", api::openapi::document()))
+        .default_service(web::to(api::fallback))
+        .wrap(Compress::default())
+        .wrap(cors)
+        .wrap(from_fn(api::middleware::request_context))
+}
+
+/// A bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    pub fn build(config: Config, clock: SharedClock) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(config.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
+        Self::build_with_listener(config, clock, listener)
+    }
+
+    pub fn build_with_listener(config: Config, clock: SharedClock, listener: TcpListener) -> anyhow::Result<Self> {
+        let port = listener.local_addr()?.port();
+        let (workers, shutdown) = (config.workers, config.shutdown_timeout.as_secs());
+        let state = web::Data::new(AppState::build(config, clock)?);
+        // Compute the dummy hash (used for unknown usernames) before the first login.
+        crate::auth::password::warm_up();
+        let server = HttpServer::new(move || build_app(state.clone()))
+            .workers(workers)
+            .shutdown_timeout(shutdown)
+            .listen(listener)?
+            .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGINT/SIGTERM (then lets in-flight requests finish) or a stop call.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
