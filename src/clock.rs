@@ -34,6 +34,11 @@ impl OffsetClock {
     pub fn advance(&self, by: chrono::Duration) {
         self.offset_ms.fetch_add(by.num_milliseconds(), Ordering::SeqCst);
     }
+
+    /// Jumps so that "now" is `at` (and keeps flowing from there).
+    pub fn set(&self, at: DateTime<Utc>) {
+        self.offset_ms.store((at - Utc::now()).num_milliseconds(), Ordering::SeqCst);
+    }
 }
 
 impl Clock for OffsetClock {

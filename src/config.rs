@@ -248,6 +248,8 @@ impl Config {
     pub fn from_pairs(pairs: &[(&str, &str)]) -> Result<Self, ConfigError> {
         let mut figment = Figment::from(Serialized::defaults(RawSettings::default()));
         for (key, value) in pairs {
+            // Parsed as the environment would be, so "0" is a number and "a,b" a string.
+            let value: figment::value::Value = value.parse().unwrap_or_else(|_| (*value).into());
             figment = figment.merge(Serialized::default(key, value));
         }
         let raw: RawSettings = figment.extract().map_err(|e| ConfigError(format!("configuration: {e}")))?;

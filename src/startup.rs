@@ -102,6 +102,7 @@ pub fn build_app(
 pub struct Application {
     port: u16,
     server: Server,
+    state: web::Data<AppState>,
 }
 
 impl Application {
@@ -117,16 +118,22 @@ impl Application {
         let state = web::Data::new(AppState::build(config, clock)?);
         // Compute the dummy hash (used for unknown usernames) before the first login.
         crate::auth::password::warm_up();
-        let server = HttpServer::new(move || build_app(state.clone()))
+        let app_state = state.clone();
+        let server = HttpServer::new(move || build_app(app_state.clone()))
             .workers(workers)
             .shutdown_timeout(shutdown)
             .listen(listener)?
             .run();
-        Ok(Self { port, server })
+        Ok(Self { port, server, state })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The shared state, for tools and tests that need the pool or the clock.
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
     }
 
     pub fn handle(&self) -> ServerHandle {

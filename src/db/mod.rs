@@ -45,6 +45,16 @@ pub struct ConnectionManager {
     statement_timeout_ms: u64,
 }
 
+impl ConnectionManager {
+    pub fn new(config: &Config) -> Self {
+        Self {
+            url: config.database.clone(),
+            busy_timeout_ms: 5_000,
+            statement_timeout_ms: config.db_statement_timeout.as_millis() as u64,
+        }
+    }
+}
+
 impl ManageConnection for ConnectionManager {
     type Connection = DbConn;
     type Error = r2d2::Error;
@@ -98,11 +108,7 @@ impl Db {
     /// Builds the pool, applies the once-per-database SQLite settings, and opens one
     /// connection to prove the database is reachable.
     pub fn connect(config: &Config) -> anyhow::Result<Self> {
-        let manager = ConnectionManager {
-            url: config.database.clone(),
-            busy_timeout_ms: 5_000,
-            statement_timeout_ms: config.db_statement_timeout.as_millis() as u64,
-        };
+        let manager = ConnectionManager::new(config);
         if let DatabaseUrl::Sqlite(_) = config.database {
             // WAL lets readers run beside the writer; NORMAL is durable across a process
             // crash in WAL mode. Both persist in the file, so once at start is enough.

@@ -1,0 +1,252 @@
+use chrono::{Datelike as _, TimeZone as _, Utc};
+use diesel::prelude::*;
+use reqwest::StatusCode;
+use serde_json::json;
+use tongxin::db::schema::users;
+
+use crate::helpers::*;
+
+fn registration(username: &str) -> serde_json::Value {
+    json!({"username": username, "password": PASSWORD, "display_name": "阿依古丽", "audience": "junior"})
+}
+
+#[tokio::test]
+async fn registering_returns_201_with_the_profile_and_a_token_pair() {
+    let app = TestApp::spawn().await;
+    let res = app.post_json("/auth/register", None, &registration("ayguli")).await;
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let (status, body) = json_body(res).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(body["user"]["username"], "ayguli");
+    assert_eq!(body["user"]["display_name"], "阿依古丽");
+    assert_eq!(body["user"]["role"], "learner");
+    assert_eq!(body["user"]["audience"], "junior");
+    assert_eq!(body["user"]["locale"], "zh-Hans");
+    assert_eq!(body["user"]["organization"], serde_json::Value::Null);
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 900);
+    assert!(body["access_token"].as_str().is_some_and(|t| t.split('.').count() == 3));
+    assert!(body["refresh_token"].as_str().is_some_and(|t| t.len() >= 43));
+    assert!(body["user"].get("password_hash").is_none(), "no hash in responses: {body}");
+}
+
+#[tokio::test]
+async fn the_access_token_from_registration_opens_the_profile() {
+    let app = TestApp::spawn().await;
+    let user = app.register("first_user").await;
+    let (status, body) = json_body(app.get("/me", Some(&user.access)).await).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["id"], user.id);
+}
+
+#[tokio::test]
+async fn the_password_is_stored_as_an_argon2id_hash() {
+    let app = TestApp::spawn().await;
+    let user = app.register("hashed_user").await;
+    let hash: String = users::table.find(user.id).select(users::password_hash).first(&mut app.db()).unwrap();
+    assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+    assert!(!hash.contains(PASSWORD));
+}
+
+#[tokio::test]
+async fn usernames_are_unique_ignoring_case_and_width() {
+    let app = TestApp::spawn().await;
+    app.register("Zhang_Wei").await;
+    for taken in ["zhang_wei", "ZHANG_WEI", "Ｚｈａｎｇ＿Ｗｅｉ"] {
+        let res = app.post_json("/auth/register", None, &registration(taken)).await;
+        assert_problem(res, StatusCode::CONFLICT, "username_taken").await;
+    }
+}
+
+#[tokio::test]
+async fn chinese_usernames_are_accepted() {
+    let app = TestApp::spawn().await;
+    let user = app.register("张伟_2026").await;
+    assert_eq!(user.username, "张伟_2026");
+    app.login_ok("张伟_2026").await;
+}
+
+#[tokio::test]
+async fn invalid_usernames_are_refused_with_a_field_error() {
+    let app = TestApp::spawn().await;
+    for bad in ["ab", "has space", "semi;colon", "emoji😀name", &"x".repeat(33), ""] {
+        let res = app.post_json("/auth/register", None, &registration(bad)).await;
+        let problem = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(error_fields(&problem), ["username"], "{bad:?}: {problem}");
+    }
+}
+
+#[tokio::test]
+async fn weak_passwords_are_refused_with_a_field_error() {
+    let app = TestApp::spawn().await;
+    for bad in ["Short1!", "alllowercaseletters", "1234567890123", "Password_User", &"Aa1".repeat(50)] {
+        let mut body = registration("password_user");
+        body["password"] = json!(bad);
+        let res = app.post_json("/auth/register", None, &body).await;
+        let problem = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(error_fields(&problem), ["password"], "{bad:?}: {problem}");
+    }
+}
+
+#[tokio::test]
+async fn every_invalid_field_is_reported_at_once() {
+    let app = TestApp::spawn().await;
+    let body = json!({
+        "username": "x", "password": "short", "display_name": "  ",
+        "audience": "public", "birth_year": 1850, "locale": "not a locale!"
+    });
+    let problem = assert_problem(app.post_json("/auth/register", None, &body).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let mut fields = error_fields(&problem);
+    fields.sort();
+    assert_eq!(fields, ["birth_year", "display_name", "locale", "password", "username"]);
+}
+
+#[tokio::test]
+async fn an_unknown_audience_is_refused_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let mut body = registration("audience_user");
+    body["audience"] = json!("martian");
+    let problem = assert_problem(app.post_json("/auth/register", None, &body).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(error_fields(&problem), ["audience"]);
+}
+
+#[tokio::test]
+async fn a_role_in_the_registration_body_is_refused() {
+    let app = TestApp::spawn().await;
+    let mut body = registration("sneaky");
+    body["role"] = json!("admin");
+    let problem = assert_problem(app.post_json("/auth/register", None, &body).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(error_fields(&problem), ["role"]);
+    let count: i64 = users::table.count().get_result(&mut app.db()).unwrap();
+    assert_eq!(count, 0);
+}
+
+#[tokio::test]
+async fn an_unknown_join_code_is_refused_and_nothing_is_stored() {
+    let app = TestApp::spawn().await;
+    let mut body = registration("lost_student");
+    body["org_code"] = json!("NOSUCHCD");
+    let problem = assert_problem(app.post_json("/auth/register", None, &body).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(error_fields(&problem), ["org_code"]);
+    let count: i64 = users::table.count().get_result(&mut app.db()).unwrap();
+    assert_eq!(count, 0);
+}
+
+#[tokio::test]
+async fn a_join_code_places_the_learner_in_its_organization() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin("root_admin").await;
+    let county = app.create_org(&admin, "示范县", "county", None).await;
+    let class = app.create_org(&admin, "七年级一班", "class", county["id"].as_i64()).await;
+    let code = class["join_code"].as_str().unwrap().to_lowercase();
+    let mut body = registration("class_member");
+    body["org_code"] = json!(format!(" {code} "));
+    let (status, body) = json_body(app.post_json("/auth/register", None, &body).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["user"]["organization"]["id"], class["id"]);
+    assert_eq!(body["user"]["organization"]["name"], "七年级一班");
+    assert_eq!(body["user"]["organization"]["kind"], "class");
+}
+
+#[tokio::test]
+async fn a_learner_who_may_be_under_14_needs_guardian_consent() {
+    let app = TestApp::spawn().await;
+    let year = Utc::now().year();
+    let mut body = registration("young_one");
+    body["birth_year"] = json!(year - 10);
+    let res = app.post_json("/auth/register", None, &body).await;
+    assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "guardian_consent_required").await;
+    body["guardian_consent"] = json!(false);
+    let res = app.post_json("/auth/register", None, &body).await;
+    assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "guardian_consent_required").await;
+    let count: i64 = users::table.count().get_result(&mut app.db()).unwrap();
+    assert_eq!(count, 0, "nothing stored without consent");
+
+    body["guardian_consent"] = json!(true);
+    let (status, created) = json_body(app.post_json("/auth/register", None, &body).await).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert!(created["user"]["guardian_consent_at"].is_string(), "{created}");
+    let stored: Option<chrono::NaiveDateTime> =
+        users::table.select(users::guardian_consent_at).first(&mut app.db()).unwrap();
+    assert!(stored.is_some(), "consent time recorded");
+}
+
+#[tokio::test]
+async fn the_consent_age_counts_birth_years_conservatively() {
+    let app = TestApp::spawn().await;
+    let year = app.clock_year();
+    // Born 14 years ago: may still be 13 until the birthday, so consent is needed.
+    let mut body = registration("borderline");
+    body["birth_year"] = json!(year - 14);
+    assert_problem(app.post_json("/auth/register", None, &body).await, StatusCode::UNPROCESSABLE_ENTITY, "guardian_consent_required").await;
+    // Born 15 years ago: at least 14.
+    body["birth_year"] = json!(year - 15);
+    let (status, created) = json_body(app.post_json("/auth/register", None, &body).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["user"]["guardian_consent_at"], serde_json::Value::Null, "no consent recorded when not needed");
+}
+
+#[tokio::test]
+async fn the_consent_age_uses_the_configured_time_zone_for_the_year() {
+    // 2026-12-31 20:00 UTC is already 2027-01-01 in Asia/Shanghai.
+    let new_year_eve = Utc.with_ymd_and_hms(2026, 12, 31, 20, 0, 0).unwrap();
+    let shanghai = TestApp::spawn().await;
+    shanghai.clock.set(new_year_eve);
+    let utc = TestApp::spawn_with(&[("timezone", "UTC")]).await;
+    utc.clock.set(new_year_eve);
+    let mut body = registration("new_year_child");
+    body["birth_year"] = json!(2012);
+    // Shanghai: 2027 − 2012 = 15, no consent needed. UTC: 2026 − 2012 = 14, needed.
+    assert_eq!(shanghai.post_json("/auth/register", None, &body).await.status(), StatusCode::CREATED);
+    assert_problem(utc.post_json("/auth/register", None, &body).await, StatusCode::UNPROCESSABLE_ENTITY, "guardian_consent_required").await;
+}
+
+#[tokio::test]
+async fn a_birth_year_in_the_future_is_refused() {
+    let app = TestApp::spawn().await;
+    let mut body = registration("time_traveller");
+    body["birth_year"] = json!(app.clock_year() + 1);
+    let problem = assert_problem(app.post_json("/auth/register", None, &body).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(error_fields(&problem), ["birth_year"]);
+}
+
+#[tokio::test]
+async fn display_names_keep_any_script_but_refuse_control_characters() {
+    let app = TestApp::spawn().await;
+    let mut body = registration("uyghur_reader");
+    body["display_name"] = json!("ئايگۈل 阿依古丽 🌸");
+    body["locale"] = json!("ug-CN");
+    let (status, created) = json_body(app.post_json("/auth/register", None, &body).await).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(created["user"]["display_name"], "ئايگۈل 阿依古丽 🌸");
+    assert_eq!(created["user"]["locale"], "ug-CN");
+
+    let mut body = registration("bell_ringer");
+    body["display_name"] = json!("bell\u{7}name");
+    let problem = assert_problem(app.post_json("/auth/register", None, &body).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(error_fields(&problem), ["display_name"]);
+}
+
+#[tokio::test]
+async fn registration_is_rate_limited_per_client_address() {
+    let app = TestApp::spawn_with(&[("auth_rate_per_min", "3")]).await;
+    for i in 0..3 {
+        let res = app.post_json("/auth/register", None, &registration(&format!("burst_{i}"))).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+    }
+    let res = app.post_json("/auth/register", None, &registration("burst_4")).await;
+    let retry_after: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    assert_problem(res, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+}
+
+trait ClockYear {
+    fn clock_year(&self) -> i32;
+}
+
+impl ClockYear for TestApp {
+    fn clock_year(&self) -> i32 {
+        use tongxin::clock::Clock as _;
+        self.clock.now().with_timezone(&chrono_tz::Asia::Shanghai).year()
+    }
+}

@@ -1,0 +1,280 @@
+//! The test harness: every test gets its own database (a temp SQLite file, or a fresh
+//! PostgreSQL database when `TONGXIN_TEST_DATABASE_URL` is set), built by the real
+//! migrations, and talks HTTP to the app built by the same `build_app` the binary runs.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use diesel::{Connection as _, RunQueryDsl as _};
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{Value, json};
+use tongxin::auth::password::Password;
+use tongxin::clock::OffsetClock;
+use tongxin::config::Config;
+use diesel::r2d2::ManageConnection as _;
+use tongxin::db::{ConnectionManager, DbConn};
+use tongxin::startup::{AppState, Application};
+
+pub const PASSWORD: &str = "Unity-2026-pass";
+
+/// A database that exists for one test and is removed after it.
+pub enum TestDatabase {
+    Sqlite { _dir: tempfile::TempDir, url: String },
+    Postgres { admin_url: String, name: String, url: String },
+    /// Another app's database, borrowed (that app removes it).
+    Shared { url: String, postgres: bool },
+}
+
+impl TestDatabase {
+    pub fn create() -> Self {
+        match std::env::var("TONGXIN_TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                let name = format!("tongxin_test_{}", uuid::Uuid::new_v4().simple());
+                let mut admin = diesel::PgConnection::establish(&admin_url).expect("connect to TONGXIN_TEST_DATABASE_URL");
+                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).expect("create test database");
+                let mut url = url::Url::parse(&admin_url).expect("TONGXIN_TEST_DATABASE_URL is a URL");
+                url.set_path(&name);
+                Self::Postgres { admin_url, name, url: url.to_string() }
+            }
+            _ => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("test.db").display());
+                Self::Sqlite { _dir: dir, url }
+            }
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        match self {
+            Self::Sqlite { url, .. } | Self::Postgres { url, .. } | Self::Shared { url, .. } => url,
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Self::Postgres { .. } | Self::Shared { postgres: true, .. })
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Self::Postgres { admin_url, name, .. } = self
+            && let Ok(mut admin) = diesel::PgConnection::establish(admin_url)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub clock: Arc<OffsetClock>,
+    pub config: Config,
+    pub state: actix_web::web::Data<AppState>,
+    handle: actix_web::dev::ServerHandle,
+    // Dropped last: the server must stop before its database goes.
+    pub database: TestDatabase,
+    _data_dir: tempfile::TempDir,
+}
+
+/// Tokens and identity of a user a test created.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: i64,
+    pub username: String,
+    pub access: String,
+    pub refresh: String,
+}
+
+impl Session {
+    fn from_body(body: &Value) -> Self {
+        Self {
+            id: body["user"]["id"].as_i64().expect("user.id"),
+            username: body["user"]["username"].as_str().expect("user.username").to_owned(),
+            access: body["access_token"].as_str().expect("access_token").to_owned(),
+            refresh: body["refresh_token"].as_str().expect("refresh_token").to_owned(),
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(&[]).await
+    }
+
+    /// Starts the app with these settings on top of the test defaults.
+    pub async fn spawn_with(settings: &[(&str, &str)]) -> Self {
+        Self::spawn_on(TestDatabase::create(), settings).await
+    }
+
+    /// A second instance on this app's database (as when several instances share one).
+    pub async fn spawn_beside(&self, settings: &[(&str, &str)]) -> Self {
+        let shared = TestDatabase::Shared { url: self.database.url().to_owned(), postgres: self.database.is_postgres() };
+        Self::spawn_on(shared, settings).await
+    }
+
+    async fn spawn_on(database: TestDatabase, settings: &[(&str, &str)]) -> Self {
+        init_test_logs();
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let data_path = data_dir.path().display().to_string();
+        let mut pairs: Vec<(&str, &str)> = vec![
+            ("database_url", database.url()),
+            ("data_dir", &data_path),
+            ("auth_rate_per_min", "0"),
+            ("workers", "1"),
+            ("db_pool_size", "4"),
+            ("shutdown_timeout_s", "1"),
+        ];
+        pairs.extend_from_slice(settings);
+        let config = Config::from_pairs(&pairs).expect("test config");
+        let clock = Arc::new(OffsetClock::default());
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+        let app = Application::build_with_listener(config.clone(), clock.clone(), listener).expect("build app");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let handle = app.handle();
+        let state = app.state();
+        tokio::spawn(app.run_until_stopped());
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        Self { address, client, clock, config, state, handle, database, _data_dir: data_dir }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with('/') && !path.starts_with("/api/v1") && !is_ops(path) {
+            format!("{}/api/v1{path}", self.address)
+        } else {
+            format!("{}{path}", self.address)
+        }
+    }
+
+    /// A request builder for `path` (relative to `/api/v1` unless it is an ops path).
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> reqwest::RequestBuilder {
+        let mut builder = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            builder = builder.bearer_auth(token);
+        }
+        builder
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        self.request(Method::GET, path, token).send().await.expect("request")
+    }
+
+    pub async fn send_json(&self, method: Method, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.request(method, path, token).json(body).send().await.expect("request")
+    }
+
+    pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.send_json(Method::POST, path, token, body).await
+    }
+
+    pub async fn patch_json(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.send_json(Method::PATCH, path, token, body).await
+    }
+
+    /// Registers a learner with the given extra fields and returns its session.
+    pub async fn register_with(&self, username: &str, extra: Value) -> Session {
+        let mut body = json!({
+            "username": username,
+            "password": PASSWORD,
+            "display_name": format!("学员{username}"),
+            "audience": "public",
+        });
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            body.extend(extra.clone());
+        }
+        let res = self.post_json("/auth/register", None, &body).await;
+        let (status, body) = json_body(res).await;
+        assert_eq!(status, StatusCode::CREATED, "register {username}: {body}");
+        Session::from_body(&body)
+    }
+
+    pub async fn register(&self, username: &str) -> Session {
+        self.register_with(username, json!({})).await
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Response {
+        self.post_json("/auth/login", None, &json!({"username": username, "password": password})).await
+    }
+
+    pub async fn login_ok(&self, username: &str) -> Session {
+        let (status, body) = json_body(self.login(username, PASSWORD).await).await;
+        assert_eq!(status, StatusCode::OK, "login {username}: {body}");
+        Session::from_body(&body)
+    }
+
+    /// Creates an administrator the way an operator does (`tongxin create-admin`), then logs in.
+    pub async fn admin(&self, username: &str) -> Session {
+        tongxin::cli::create_admin(self.config.clone(), username, &Password::new(PASSWORD)).await.expect("create admin");
+        self.login_ok(username).await
+    }
+
+    /// Registers a learner, gives it `role` (and an organization) as the admin, and logs it in again.
+    pub async fn staff(&self, admin: &Session, username: &str, role: &str, org_id: Option<i64>) -> Session {
+        let user = self.register(username).await;
+        let res = self
+            .patch_json(&format!("/admin/users/{}", user.id), Some(&admin.access), &json!({"role": role, "organization_id": org_id}))
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "make {username} {role}");
+        self.login_ok(username).await
+    }
+
+    /// Creates an organization as `admin` and returns its JSON.
+    pub async fn create_org(&self, admin: &Session, name: &str, kind: &str, parent: Option<i64>) -> Value {
+        let res = self
+            .post_json("/admin/organizations", Some(&admin.access), &json!({"name": name, "kind": kind, "parent_id": parent}))
+            .await;
+        let (status, body) = json_body(res).await;
+        assert_eq!(status, StatusCode::CREATED, "create org {name}: {body}");
+        body
+    }
+
+    /// A direct connection to the test database, to check what requests left behind.
+    pub fn db(&self) -> DbConn {
+        ConnectionManager::new(&self.config).connect().expect("connect to the test database")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Sends the stop command now; the workers wind down on their own threads.
+        drop(self.handle.stop(false));
+    }
+}
+
+fn is_ops(path: &str) -> bool {
+    ["/healthz", "/readyz", "/metrics", "/docs", "/api/openapi.json"].iter().any(|p| path.starts_with(p))
+}
+
+/// Status and parsed JSON body (Null when the body is empty or not JSON).
+pub async fn json_body(res: Response) -> (StatusCode, Value) {
+    let status = res.status();
+    let text = res.text().await.expect("body");
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// Asserts a problem+json response with this status and code; returns the body.
+pub async fn assert_problem(res: Response, status: StatusCode, code: &str) -> Value {
+    let content_type = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let (actual, body) = json_body(res).await;
+    assert_eq!(actual, status, "status for {body}");
+    assert_eq!(content_type, "application/problem+json", "content type for {body}");
+    assert_eq!(body["code"], code, "code in {body}");
+    assert_eq!(body["status"], status.as_u16(), "status field in {body}");
+    assert!(body["title"].is_string() && body["detail"].is_string() && body["type"].is_string(), "problem shape: {body}");
+    body
+}
+
+/// The fields named in a validation problem's `errors`.
+pub fn error_fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| errors.iter().filter_map(|e| e["field"].as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
+
+fn init_test_logs() {
+    // TEST_LOG=1 shows the app's logs while debugging a test.
+    if std::env::var("TEST_LOG").is_ok() {
+        tongxin::telemetry::init_logs("info", tongxin::config::LogFormat::Pretty);
+    }
+}

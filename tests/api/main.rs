@@ -1,0 +1,15 @@
+//! One integration test binary: each module covers one area of the API.
+
+mod helpers;
+
+mod admin_organizations;
+mod admin_users;
+mod auth_login;
+mod auth_register;
+mod cli;
+mod errors;
+mod me;
+mod migrations;
+mod openapi;
+mod operations;
+mod tokens;
