@@ -30,7 +30,9 @@ impl DatabaseUrl {
     pub fn parse(raw: &str) -> Result<Self, ConfigError> {
         if let Some(path) = raw.strip_prefix("sqlite://").or_else(|| raw.strip_prefix("sqlite:")) {
             if path.is_empty() {
-                return Err(ConfigError("DATABASE_URL `sqlite://` needs a file path, e.g. sqlite://./data/tongxin.db".into()));
+                return Err(ConfigError(
+                    "DATABASE_URL `sqlite://` needs a file path, e.g. sqlite://./data/tongxin.db".into(),
+                ));
             }
             return Ok(Self::Sqlite(PathBuf::from(path)));
         }
@@ -38,13 +40,13 @@ impl DatabaseUrl {
             let url = url::Url::parse(raw)
                 .map_err(|e| ConfigError(format!("DATABASE_URL is not a valid PostgreSQL URL: {e}")))?;
             if url.host_str().is_none_or(str::is_empty) && !url.query().is_some_and(|q| q.contains("host=")) {
-                return Err(ConfigError("DATABASE_URL has no host, e.g. postgres://user@127.0.0.1:5432/tongxin".into()));
+                return Err(ConfigError(
+                    "DATABASE_URL has no host, e.g. postgres://user@127.0.0.1:5432/tongxin".into(),
+                ));
             }
             return Ok(Self::Postgres(raw.to_owned()));
         }
-        Err(ConfigError(
-            "DATABASE_URL must start with sqlite:// (a file) or postgres:// (a server)".into(),
-        ))
+        Err(ConfigError("DATABASE_URL must start with sqlite:// (a file) or postgres:// (a server)".into()))
     }
 
     pub fn backend_name(&self) -> &'static str {
@@ -261,9 +263,10 @@ impl Config {
             Some(url) => DatabaseUrl::parse(url)?,
             None => DatabaseUrl::Sqlite(raw.data_dir.join("tongxin.db")),
         };
-        let bind: SocketAddr = raw.bind.parse().map_err(|_| {
-            ConfigError(format!("TONGXIN_BIND `{}` is not an address like 127.0.0.1:8080", raw.bind))
-        })?;
+        let bind: SocketAddr = raw
+            .bind
+            .parse()
+            .map_err(|_| ConfigError(format!("TONGXIN_BIND `{}` is not an address like 127.0.0.1:8080", raw.bind)))?;
         let timezone: chrono_tz::Tz = raw.timezone.parse().map_err(|_| {
             ConfigError(format!("TONGXIN_TIMEZONE `{}` is not an IANA time zone like Asia/Shanghai", raw.timezone))
         })?;
@@ -279,21 +282,24 @@ impl Config {
             comma_list(&raw.jwt_previous_secrets).map(|s| Secret::new(s.to_owned())).collect();
         for secret in jwt_secret.iter().chain(&jwt_previous_secrets) {
             if secret.expose().len() < 32 {
-                return Err(ConfigError("TONGXIN_JWT_SECRET (and each previous secret) must be at least 32 characters".into()));
+                return Err(ConfigError(
+                    "TONGXIN_JWT_SECRET (and each previous secret) must be at least 32 characters".into(),
+                ));
             }
         }
         let trusted_proxies = comma_list(&raw.trusted_proxies)
             .map(|entry| {
-                entry
-                    .parse::<IpNet>()
-                    .or_else(|_| entry.parse::<std::net::IpAddr>().map(IpNet::from))
-                    .map_err(|_| ConfigError(format!("TONGXIN_TRUSTED_PROXIES: `{entry}` is not an IP address or CIDR block")))
+                entry.parse::<IpNet>().or_else(|_| entry.parse::<std::net::IpAddr>().map(IpNet::from)).map_err(|_| {
+                    ConfigError(format!("TONGXIN_TRUSTED_PROXIES: `{entry}` is not an IP address or CIDR block"))
+                })
             })
             .collect::<Result<Vec<_>, _>>()?;
         let cors_origins: Vec<String> = comma_list(&raw.cors_origins).map(str::to_owned).collect();
         for origin in &cors_origins {
             if origin != "*" && url::Url::parse(origin).is_err() {
-                return Err(ConfigError(format!("TONGXIN_CORS_ORIGINS: `{origin}` is not an origin like https://admin.example.org")));
+                return Err(ConfigError(format!(
+                    "TONGXIN_CORS_ORIGINS: `{origin}` is not an origin like https://admin.example.org"
+                )));
             }
         }
         if let Some(media) = &raw.media_url

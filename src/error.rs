@@ -109,9 +109,7 @@ impl AppError {
             Self::PayloadTooLarge { limit } => {
                 format!("The request body is larger than the limit of {limit} bytes.")
             }
-            Self::Unavailable { .. } => {
-                "The service is busy or its database is unreachable; retry shortly.".to_owned()
-            }
+            Self::Unavailable { .. } => "The service is busy or its database is unreachable; retry shortly.".to_owned(),
             // Never leak the cause of an internal error: it may hold SQL, paths or secrets.
             Self::Internal(_) => "An unexpected error occurred. It has been logged.".to_owned(),
             other => other.to_string(),
@@ -158,7 +156,12 @@ pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
 /// Builds a problem response; used by [`AppError`] and by the framework-level handlers
 /// (unknown route, wrong method) that have no `AppError` at hand.
-pub fn problem_response(status: StatusCode, code: &str, detail: String, errors: Option<Vec<FieldError>>) -> HttpResponse {
+pub fn problem_response(
+    status: StatusCode,
+    code: &str,
+    detail: String,
+    errors: Option<Vec<FieldError>>,
+) -> HttpResponse {
     let body = Problem {
         type_: format!("urn:tongxin:problem:{code}"),
         title: status.canonical_reason().unwrap_or("Error").to_owned(),

@@ -60,7 +60,13 @@ impl AppState {
 fn cors(config: &Config) -> Cors {
     let mut cors = Cors::default()
         .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
-        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT, header::ACCEPT_LANGUAGE, header::IF_NONE_MATCH])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::ACCEPT_LANGUAGE,
+            header::IF_NONE_MATCH,
+        ])
         .allowed_header(api::middleware::REQUEST_ID)
         .expose_headers([header::ETAG, header::RETRY_AFTER, header::LOCATION, header::CONTENT_RANGE])
         .expose_headers([api::middleware::REQUEST_ID])
@@ -88,9 +94,11 @@ pub fn build_app(
     app.app_data(state)
         // A malformed id in a path names no resource.
         .app_data(web::PathConfig::default().error_handler(|_, _| AppError::not_found("resource").into()))
-        .service(web::resource("/docs").route(web::get().to(|| async {
-            HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish()
-        })))
+        .service(web::resource("/docs").route(
+            web::get().to(|| async {
+                HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish()
+            }),
+        ))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/openapi.json", api::openapi::document()))
         .default_service(web::to(api::fallback))
         .wrap(Compress::default())
@@ -107,8 +115,8 @@ pub struct Application {
 
 impl Application {
     pub fn build(config: Config, clock: SharedClock) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind(config.bind)
-            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
+        let listener =
+            TcpListener::bind(config.bind).map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
         Self::build_with_listener(config, clock, listener)
     }
 

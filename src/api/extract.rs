@@ -33,14 +33,17 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
         let mut payload = payload.take();
         Box::pin(async move {
             if !is_json {
-                return Err(AppError::UnsupportedMediaType("The body must be JSON: Content-Type: application/json.".into()));
+                return Err(AppError::UnsupportedMediaType(
+                    "The body must be JSON: Content-Type: application/json.".into(),
+                ));
             }
             if declared_len.is_some_and(|len| len > JSON_LIMIT) {
                 return Err(AppError::PayloadTooLarge { limit: JSON_LIMIT });
             }
             let mut body = Vec::with_capacity(declared_len.unwrap_or(1024).min(JSON_LIMIT));
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|_| AppError::bad_request("malformed_body", "The request body could not be read."))?;
+                let chunk = chunk
+                    .map_err(|_| AppError::bad_request("malformed_body", "The request body could not be read."))?;
                 if body.len() + chunk.len() > JSON_LIMIT {
                     return Err(AppError::PayloadTooLarge { limit: JSON_LIMIT });
                 }
@@ -53,21 +56,26 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
 
 fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(AppError::bad_request("malformed_json", "The request body is empty; a JSON document was expected."));
+        return Err(AppError::bad_request(
+            "malformed_json",
+            "The request body is empty; a JSON document was expected.",
+        ));
     }
-    let malformed = |e: &serde_json::Error| AppError::bad_request("malformed_json", format!("The request body is not valid JSON: {e}."));
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+    let malformed = |e: &serde_json::Error| {
+        AppError::bad_request("malformed_json", format!("The request body is not valid JSON: {e}."))
+    };
+    let text = std::str::from_utf8(body)
+        .map_err(|_| AppError::bad_request("malformed_json", "The request body is not valid UTF-8."))?;
+    // Syntax first, so a broken document is always 400 whatever its content.
+    serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|e| malformed(&e))?;
+    // Every request body is an object; serde would otherwise read a struct from an array.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(AppError::validation("body", "must be a JSON object"));
+    }
+    serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text)).map_err(|err| {
         let path = err.path().to_string();
-        let inner = err.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => AppError::Validation(vec![field_error(&path, &inner.to_string())]),
-            _ => malformed(&inner),
-        }
-    })?;
-    // Trailing garbage after the document is malformed too.
-    de.end().map_err(|e| malformed(&e))?;
-    Ok(value)
+        AppError::Validation(vec![field_error(&path, &err.into_inner().to_string())])
+    })
 }
 
 /// Turns serde's message into a field error: the path when serde knows it, else the

@@ -3,7 +3,7 @@
 
 use actix_web::App;
 use utoipa::OpenApi;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{self, ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa_actix_web::AppExt as _;
 
@@ -37,7 +37,8 @@ struct ApiDoc;
 
 /// The document the server serves at `/api/openapi.json` and `tongxin openapi` prints.
 pub fn document() -> openapi::OpenApi {
-    let (_, mut api) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(super::configure).split_for_parts();
+    let (_, mut api) =
+        App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(super::configure).split_for_parts();
     finish(&mut api);
     api
 }
@@ -89,7 +90,7 @@ fn finish(api: &mut openapi::OpenApi) {
 /// response carry the problem schema.
 fn finish_operation(op: &mut openapi::path::Operation, takes_body: bool) {
     // `security(())` in a handler's attribute marks it public; say so as `security: []`.
-    let public = op.security.as_ref().is_some_and(|s| s.iter().all(|r| *r == Default::default()));
+    let public = op.security.as_ref().is_some_and(|s| s.iter().all(|r| *r == SecurityRequirement::default()));
     if public {
         op.security = Some(Vec::new());
     }

@@ -33,7 +33,9 @@ impl AuthUser {
 }
 
 fn bearer(req: &HttpRequest) -> Result<String, AppError> {
-    let missing = || AppError::unauthorized("unauthorized", "This endpoint needs an access token: Authorization: Bearer <token>.");
+    let missing = || {
+        AppError::unauthorized("unauthorized", "This endpoint needs an access token: Authorization: Bearer <token>.")
+    };
     let value = req.headers().get(header::AUTHORIZATION).ok_or_else(missing)?;
     let text = value.to_str().map_err(|_| missing())?;
     let (scheme, token) = text.split_once(' ').ok_or_else(missing)?;
@@ -63,7 +65,8 @@ impl FromRequest for AuthUser {
             if user.disabled {
                 return Err(gone());
             }
-            let role = Role::parse(&user.role).ok_or_else(|| AppError::internal(anyhow::anyhow!("unknown role in database")))?;
+            let role = Role::parse(&user.role)
+                .ok_or_else(|| AppError::internal(anyhow::anyhow!("unknown role in database")))?;
             Ok(AuthUser { id, role, session: claims.sid, user, organization })
         })
     }

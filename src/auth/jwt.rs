@@ -73,7 +73,8 @@ impl KeySet {
         let key = self.signing();
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(key.kid.clone());
-        jsonwebtoken::encode(&header, claims, &key.encoding).map_err(|e| AppError::internal(anyhow::anyhow!("jwt encode: {e}")))
+        jsonwebtoken::encode(&header, claims, &key.encoding)
+            .map_err(|e| AppError::internal(anyhow::anyhow!("jwt encode: {e}")))
     }
 
     /// Verifies signature, algorithm, key id and lifetime; returns the claims.
@@ -114,7 +115,8 @@ impl Key {
         // instances, and useless for guessing a high-entropy secret.
         let digest = Sha256::digest(bytes);
         let kid = hex::encode(&digest[..8]);
-        let refresh_key: [u8; 32] = Sha256::new().chain_update(b"tongxin refresh successor v1\0").chain_update(bytes).finalize().into();
+        let refresh_key: [u8; 32] =
+            Sha256::new().chain_update(b"tongxin refresh successor v1\0").chain_update(bytes).finalize().into();
         Self { kid, encoding: EncodingKey::from_secret(bytes), decoding: DecodingKey::from_secret(bytes), refresh_key }
     }
 }

@@ -75,7 +75,9 @@ impl PasswordHasher {
             .acquire()
             .await
             .map_err(|_| AppError::internal(anyhow::anyhow!("hashing semaphore closed")))?;
-        tokio::task::spawn_blocking(job).await.map_err(|e| AppError::internal(anyhow::anyhow!("hashing task failed: {e}")))
+        tokio::task::spawn_blocking(job)
+            .await
+            .map_err(|e| AppError::internal(anyhow::anyhow!("hashing task failed: {e}")))
     }
 
     pub async fn hash(&self, password: &Password) -> Result<String, AppError> {
@@ -86,9 +88,10 @@ impl PasswordHasher {
     /// Verifies against `hash`, or against the dummy hash when there is no user.
     pub async fn verify(&self, password: &Password, hash: Option<String>) -> Result<bool, AppError> {
         let password = password.clone();
-        self.run(move || match hash {
-            Some(hash) => verify_blocking(password.expose(), &hash),
-            None => {
+        self.run(move || {
+            if let Some(hash) = hash {
+                verify_blocking(password.expose(), &hash)
+            } else {
                 verify_blocking(password.expose(), dummy_hash());
                 false
             }

@@ -119,7 +119,7 @@ impl Db {
             .max_size(config.db_pool_size)
             .min_idle(Some(0))
             .connection_timeout(config.db_pool_timeout)
-            .idle_timeout(Some(Duration::from_secs(300)))
+            .idle_timeout(Some(Duration::from_mins(5)))
             .build_unchecked(manager);
         // Fail now, with the driver's own message, rather than at the first request.
         pool.get_timeout(Duration::from_secs(10).max(config.db_pool_timeout))?;
@@ -190,10 +190,7 @@ where
 
 /// True when the error is a unique-constraint violation (same on both backends).
 pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
-    matches!(
-        err,
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
-    )
+    matches!(err, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
 }
 
 /// A trivial round trip, for readiness checks.

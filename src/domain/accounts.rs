@@ -81,9 +81,8 @@ pub fn check_display_name(raw: &str) -> Result<String, FieldError> {
 /// A BCP 47 language tag such as `zh-Hans`, `en` or `ug-CN`.
 pub fn check_locale(raw: &str) -> Result<String, FieldError> {
     let mut parts = raw.split('-');
-    let language_ok = parts
-        .next()
-        .is_some_and(|lang| (2..=3).contains(&lang.len()) && lang.chars().all(|c| c.is_ascii_alphabetic()));
+    let language_ok =
+        parts.next().is_some_and(|lang| (2..=3).contains(&lang.len()) && lang.chars().all(|c| c.is_ascii_alphabetic()));
     let rest_ok = parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
     if raw.len() > 35 || !language_ok || !rest_ok {
         return Err(FieldError::new("locale", "must be a language tag such as zh-Hans or en"));
@@ -150,7 +149,7 @@ pub fn check_registration(input: &RegistrationInput<'_>, local_year: i32) -> Res
     {
         errors.push(e);
     }
-    let org_code = input.org_code.map(|c| c.trim().to_uppercase()).filter(|c| !c.is_empty());
+    let org_code = input.org_code.filter(|c| !c.trim().is_empty()).map(str::to_owned);
     let (Some(username), Some(display_name), Some(locale)) = (username, display_name, locale) else {
         return Err(AppError::Validation(errors));
     };
@@ -182,11 +181,11 @@ pub fn find_by_username(conn: &mut DbConn, name: &Username) -> Result<Option<Use
     Ok(user_db::find_by_username_key(conn, &name.key)?)
 }
 
-/// Resolves a join code to an organization id, or a field error naming `field`.
-fn resolve_join_code(conn: &mut DbConn, field: &str, code: &str) -> Result<i64, AppError> {
-    org_db::find_by_join_code(conn, code)?
-        .map(|org| org.id)
-        .ok_or_else(|| AppError::validation(field, "no organization has this join code"))
+/// Resolves a join code as typed to an organization id, or a field error naming `field`.
+fn resolve_join_code(conn: &mut DbConn, field: &str, typed: &str) -> Result<i64, AppError> {
+    let unknown = || AppError::validation(field, "no organization has this join code");
+    let code = crate::domain::organizations::normalize_join_code(typed).ok_or_else(unknown)?;
+    org_db::find_by_join_code(conn, &code)?.map(|org| org.id).ok_or_else(unknown)
 }
 
 /// Stores a new account with the given role. The username must be free.
@@ -257,8 +256,7 @@ pub fn update_profile(
     }
     write_tx(conn, |conn| {
         if let Some(code) = input.org_code {
-            let code = code.trim().to_uppercase();
-            changes.organization_id = Some(Some(resolve_join_code(conn, "org_code", &code)?));
+            changes.organization_id = Some(Some(resolve_join_code(conn, "org_code", code)?));
         }
         user_db::update(conn, user_id, &changes)?;
         user_db::find_active(conn, user_id)?.ok_or_else(|| AppError::not_found("user"))
@@ -292,7 +290,12 @@ pub enum AdminOutcome {
 
 /// The operator's `create-admin`: makes the account an admin with this password,
 /// creating it if needed. Promotion ends the account's existing sessions.
-pub fn ensure_admin(conn: &mut DbConn, name: &Username, password_hash: &str, now: DateTime<Utc>) -> Result<AdminOutcome, AppError> {
+pub fn ensure_admin(
+    conn: &mut DbConn,
+    name: &Username,
+    password_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<AdminOutcome, AppError> {
     write_tx(conn, |conn| {
         if let Some((user, _)) = user_db::find_by_username_key(conn, &name.key)? {
             let changes = UserChanges {

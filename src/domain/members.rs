@@ -30,7 +30,8 @@ pub struct MemberFilter<'a> {
 }
 
 pub fn list(conn: &mut DbConn, scope: &Scope, filter: &MemberFilter<'_>) -> Result<Page<UserWithOrg>, AppError> {
-    let Ok(scope_root) = scope.list_root() else {
+    let query = crate::domain::search::check_query("q", filter.query)?;
+    let Some(scope_root) = scope.list_root() else {
         return Ok(Page { items: Vec::new(), has_more: false });
     };
     let requested_root = match filter.org_id {
@@ -42,7 +43,7 @@ pub fn list(conn: &mut DbConn, scope: &Scope, filter: &MemberFilter<'_>) -> Resu
         &user_db::ListFilter {
             // A requested node inside the scope is the narrower of the two.
             within_path: requested_root.as_deref().or(scope_root),
-            query: filter.query.map(str::trim).filter(|q| !q.is_empty()),
+            query: query.as_deref(),
             role: filter.role.map(Role::as_str),
             disabled: filter.disabled,
             after_id: filter.after_id,

@@ -6,5 +6,6 @@ pub mod accounts;
 pub mod members;
 pub mod organizations;
 pub mod roles;
+pub mod search;
 pub mod sessions;
 pub mod vocab;

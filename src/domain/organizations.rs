@@ -5,8 +5,10 @@ use chrono::{DateTime, Utc};
 use rand::Rng as _;
 
 use crate::clock::naive;
-use crate::db::models::organizations::{self as org_db, NewOrganization, OrganizationChanges, OrganizationRow, subtree_range};
 use crate::db::models::Page;
+use crate::db::models::organizations::{
+    self as org_db, NewOrganization, OrganizationChanges, OrganizationRow, subtree_range,
+};
 use crate::db::{DbConn, write_tx};
 use crate::domain::vocab::{OrgKind, Role};
 use crate::error::{AppError, FieldError};
@@ -18,9 +20,13 @@ const JOIN_CODE_LEN: usize = 8;
 
 pub fn new_join_code() -> String {
     let mut rng = rand::rng();
-    (0..JOIN_CODE_LEN)
-        .map(|_| char::from(JOIN_CODE_ALPHABET[rng.random_range(0..JOIN_CODE_ALPHABET.len())]))
-        .collect()
+    (0..JOIN_CODE_LEN).map(|_| char::from(JOIN_CODE_ALPHABET[rng.random_range(0..JOIN_CODE_ALPHABET.len())])).collect()
+}
+
+/// A join code as typed (any case, stray spaces), or `None` if it cannot be one.
+pub fn normalize_join_code(raw: &str) -> Option<String> {
+    let code = raw.trim().to_ascii_uppercase();
+    ((4..=16).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric())).then_some(code)
 }
 
 pub fn check_name(raw: &str) -> Result<String, FieldError> {
@@ -60,22 +66,20 @@ impl Scope {
         }
     }
 
-    /// The path a list query must stay within, or `None` for no restriction.
-    /// `Err` when the scope is empty and there is nothing to list.
-    pub fn list_root(&self) -> Result<Option<&str>, ()> {
+    /// For list queries: `None` when nothing is visible, else the path to stay within
+    /// (`Some(None)`: no restriction).
+    pub fn list_root(&self) -> Option<Option<&str>> {
         match self {
-            Self::All => Ok(None),
-            Self::Subtree(path) => Ok(Some(path)),
-            Self::Nothing => Err(()),
+            Self::All => Some(None),
+            Self::Subtree(path) => Some(Some(path)),
+            Self::Nothing => None,
         }
     }
 }
 
 /// A node the caller may see, or 404 whether it exists or not (no existence leaks).
 pub fn find_in_scope(conn: &mut DbConn, scope: &Scope, id: i64) -> Result<OrganizationRow, AppError> {
-    org_db::find(conn, id)?
-        .filter(|org| scope.contains(&org.path))
-        .ok_or_else(|| AppError::not_found("organization"))
+    org_db::find(conn, id)?.filter(|org| scope.contains(&org.path)).ok_or_else(|| AppError::not_found("organization"))
 }
 
 pub struct NodeFilter<'a> {
@@ -86,7 +90,8 @@ pub struct NodeFilter<'a> {
 }
 
 pub fn list(conn: &mut DbConn, scope: &Scope, filter: &NodeFilter<'_>) -> Result<Page<OrganizationRow>, AppError> {
-    let Ok(within_path) = scope.list_root() else {
+    let query = crate::domain::search::check_query("q", filter.query)?;
+    let Some(within_path) = scope.list_root() else {
         return Ok(Page { items: Vec::new(), has_more: false });
     };
     let rows = org_db::list(
@@ -94,7 +99,7 @@ pub fn list(conn: &mut DbConn, scope: &Scope, filter: &NodeFilter<'_>) -> Result
         &org_db::ListFilter {
             within_path,
             parent_id: filter.parent_id,
-            name_like: filter.query.map(str::trim).filter(|q| !q.is_empty()),
+            name_like: query.as_deref(),
             after_id: filter.after_id,
             limit: filter.limit,
         },
@@ -114,7 +119,9 @@ pub fn create(conn: &mut DbConn, node: &NewNode<'_>, now: DateTime<Utc>) -> Resu
     write_tx(conn, |conn| {
         let parent_path = match node.parent_id {
             Some(parent) => {
-                org_db::find(conn, parent)?.ok_or_else(|| AppError::validation("parent_id", "no such organization"))?.path
+                org_db::find(conn, parent)?
+                    .ok_or_else(|| AppError::validation("parent_id", "no such organization"))?
+                    .path
             }
             None => "/".to_owned(),
         };
@@ -156,7 +163,12 @@ pub struct NodeChanges<'a> {
 }
 
 /// Applies changes; moving a node moves its whole subtree and may not create a cycle.
-pub fn update(conn: &mut DbConn, id: i64, input: &NodeChanges<'_>, now: DateTime<Utc>) -> Result<OrganizationRow, AppError> {
+pub fn update(
+    conn: &mut DbConn,
+    id: i64,
+    input: &NodeChanges<'_>,
+    now: DateTime<Utc>,
+) -> Result<OrganizationRow, AppError> {
     let name = input.name.map(check_name).transpose().map_err(|e| AppError::Validation(vec![e]))?;
     write_tx(conn, |conn| {
         let current = org_db::find(conn, id)?.ok_or_else(|| AppError::not_found("organization"))?;
@@ -175,7 +187,10 @@ pub fn update(conn: &mut DbConn, id: i64, input: &NodeChanges<'_>, now: DateTime
                     let parent = org_db::find(conn, parent_id)?
                         .ok_or_else(|| AppError::validation("parent_id", "no such organization"))?;
                     if Scope::Subtree(current.path.clone()).contains(&parent.path) {
-                        return Err(AppError::validation("parent_id", "cannot move a node under itself or its descendants"));
+                        return Err(AppError::validation(
+                            "parent_id",
+                            "cannot move a node under itself or its descendants",
+                        ));
                     }
                     parent.path
                 }

@@ -16,11 +16,7 @@ impl Role {
 }
 
 pub fn require_admin(role: Role) -> Result<(), AppError> {
-    if role == Role::Admin {
-        Ok(())
-    } else {
-        Err(AppError::forbidden("This action needs the admin role."))
-    }
+    if role == Role::Admin { Ok(()) } else { Err(AppError::forbidden("This action needs the admin role.")) }
 }
 
 pub fn require_member_manager(role: Role) -> Result<(), AppError> {

@@ -28,7 +28,14 @@ pub fn start(conn: &mut DbConn, user_id: i64, now: DateTime<Utc>, ttl: Duration)
     Ok(IssuedRefresh { token, family_id, user_id })
 }
 
-fn store(conn: &mut DbConn, user_id: i64, family_id: &str, token: &str, now: DateTime<Utc>, ttl: Duration) -> Result<(), AppError> {
+fn store(
+    conn: &mut DbConn,
+    user_id: i64,
+    family_id: &str,
+    token: &str,
+    now: DateTime<Utc>,
+    ttl: Duration,
+) -> Result<(), AppError> {
     let expires = now + chrono::Duration::from_std(ttl).map_err(AppError::internal)?;
     token_db::insert(
         conn,
@@ -53,18 +60,28 @@ fn invalid() -> AppError {
     AppError::unauthorized("invalid_refresh_token", "The refresh token is invalid, expired or revoked; log in again.")
 }
 
+enum Outcome {
+    Issued(IssuedRefresh),
+    Reused,
+}
+
 /// Exchanges a refresh token for its successor.
-pub fn rotate(conn: &mut DbConn, presented: &str, now: DateTime<Utc>, policy: &RotationPolicy<'_>) -> Result<IssuedRefresh, AppError> {
+pub fn rotate(
+    conn: &mut DbConn,
+    presented: &str,
+    now: DateTime<Utc>,
+    policy: &RotationPolicy<'_>,
+) -> Result<IssuedRefresh, AppError> {
     let hash = refresh::hash(presented);
     let successor = refresh::successor(policy.successor_key, presented);
-    enum Outcome {
-        Issued(IssuedRefresh),
-        Reused,
-    }
     let outcome = write_tx(conn, |conn| {
         if let Some(row) = token_db::claim(conn, &hash, naive(now))? {
             store(conn, row.user_id, &row.family_id, &successor, now, policy.ttl)?;
-            return Ok(Outcome::Issued(IssuedRefresh { token: successor.clone(), family_id: row.family_id, user_id: row.user_id }));
+            return Ok(Outcome::Issued(IssuedRefresh {
+                token: successor.clone(),
+                family_id: row.family_id,
+                user_id: row.user_id,
+            }));
         }
         let row = token_db::find_by_hash(conn, &hash)?.ok_or_else(invalid)?;
         if row.revoked_at.is_some() || utc(row.expires_at) <= now {
@@ -78,7 +95,11 @@ pub fn rotate(conn: &mut DbConn, presented: &str, now: DateTime<Utc>, policy: &R
             let next = token_db::find_by_hash(conn, &refresh::hash(&successor))?;
             return match next {
                 Some(next) if next.revoked_at.is_none() && next.family_id == row.family_id => {
-                    Ok(Outcome::Issued(IssuedRefresh { token: successor.clone(), family_id: row.family_id, user_id: row.user_id }))
+                    Ok(Outcome::Issued(IssuedRefresh {
+                        token: successor.clone(),
+                        family_id: row.family_id,
+                        user_id: row.user_id,
+                    }))
                 }
                 _ => Err(invalid()),
             };

@@ -34,7 +34,11 @@ async fn an_admin_creates_organizations_with_generated_join_codes() {
     let app = TestApp::spawn().await;
     let admin = app.admin("root_admin").await;
     let res = app
-        .post_json("/admin/organizations", Some(&admin.access), &json!({"name": "团结县", "kind": "county", "demonstration_site": true}))
+        .post_json(
+            "/admin/organizations",
+            Some(&admin.access),
+            &json!({"name": "团结县", "kind": "county", "demonstration_site": true}),
+        )
         .await;
     let location = res.headers()["location"].to_str().unwrap().to_owned();
     let (status, county) = json_body(res).await;
@@ -81,13 +85,17 @@ async fn only_admins_create_or_change_organizations() {
     let editor = app.staff(&admin, "an_editor", "editor", None).await;
     let org_admin = app.staff(&admin, "east_admin", "org_admin", Some(t.east)).await;
     for who in [&learner, &editor, &org_admin] {
-        let res = app.post_json("/admin/organizations", Some(&who.access), &json!({"name": "新单位", "kind": "unit"})).await;
+        let res =
+            app.post_json("/admin/organizations", Some(&who.access), &json!({"name": "新单位", "kind": "unit"})).await;
         assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
-        let res = app.patch_json(&format!("/admin/organizations/{}", t.school), Some(&who.access), &json!({"name": "改名"})).await;
+        let res = app
+            .patch_json(&format!("/admin/organizations/{}", t.school), Some(&who.access), &json!({"name": "改名"}))
+            .await;
         assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
     }
     for who in [&learner, &editor] {
-        assert_problem(app.get("/admin/organizations", Some(&who.access)).await, StatusCode::FORBIDDEN, "forbidden").await;
+        assert_problem(app.get("/admin/organizations", Some(&who.access)).await, StatusCode::FORBIDDEN, "forbidden")
+            .await;
         let res = app.get(&format!("/admin/organizations/{}", t.county), Some(&who.access)).await;
         assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
     }
@@ -163,7 +171,8 @@ async fn an_admin_renames_flags_and_rotates_the_join_code() {
     let app = TestApp::spawn().await;
     let admin = app.admin("root_admin").await;
     let t = tree(&app, &admin).await;
-    let (_, before) = json_body(app.get(&format!("/admin/organizations/{}", t.school), Some(&admin.access)).await).await;
+    let (_, before) =
+        json_body(app.get(&format!("/admin/organizations/{}", t.school), Some(&admin.access)).await).await;
     let res = app
         .patch_json(
             &format!("/admin/organizations/{}", t.school),
@@ -179,7 +188,12 @@ async fn an_admin_renames_flags_and_rotates_the_join_code() {
     assert_eq!(after["parent_id"], t.east, "unchanged fields stay");
 
     let old_code = json!({"username": "late_joiner", "password": PASSWORD, "display_name": "迟到", "audience": "junior", "org_code": before["join_code"]});
-    let problem = assert_problem(app.post_json("/auth/register", None, &old_code).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let problem = assert_problem(
+        app.post_json("/auth/register", None, &old_code).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(error_fields(&problem), ["org_code"], "the old code no longer works");
 }
 

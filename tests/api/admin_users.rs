@@ -24,9 +24,12 @@ async fn world(app: &TestApp) -> World {
     let west = app.create_org(&admin, "西乡镇", "township", Some(county)).await;
     let school = app.create_org(&admin, "东乡中学", "school", east["id"].as_i64()).await;
     let class = app.create_org(&admin, "初一(2)班", "class", school["id"].as_i64()).await;
-    let east_pupil = app.register_with("east_pupil", json!({"org_code": east["join_code"], "display_name": "买买提"})).await;
-    let class_pupil = app.register_with("class_pupil", json!({"org_code": class["join_code"], "display_name": "阿依古丽"})).await;
-    let west_pupil = app.register_with("west_pupil", json!({"org_code": west["join_code"], "display_name": "王小明"})).await;
+    let east_pupil =
+        app.register_with("east_pupil", json!({"org_code": east["join_code"], "display_name": "买买提"})).await;
+    let class_pupil =
+        app.register_with("class_pupil", json!({"org_code": class["join_code"], "display_name": "阿依古丽"})).await;
+    let west_pupil =
+        app.register_with("west_pupil", json!({"org_code": west["join_code"], "display_name": "王小明"})).await;
     let east_admin = app.staff(&admin, "east_admin", "org_admin", east["id"].as_i64()).await;
     World {
         admin,
@@ -72,12 +75,24 @@ async fn members_can_be_searched_by_name_organization_subtree_and_role() {
     let w = world(&app).await;
     let token = &w.admin.access;
     assert_eq!(usernames(&app, "/admin/users?q=PUPIL", token).await, set(&["east_pupil", "class_pupil", "west_pupil"]));
-    assert_eq!(usernames(&app, "/admin/users?q=%E5%8F%A4%E4%B8%BD", token).await, set(&["class_pupil"]), "古丽 in a display name");
-    assert_eq!(usernames(&app, &format!("/admin/users?org_id={}", w.east), token).await, set(&["east_pupil", "class_pupil", "east_admin"]));
+    assert_eq!(
+        usernames(&app, "/admin/users?q=%E5%8F%A4%E4%B8%BD", token).await,
+        set(&["class_pupil"]),
+        "古丽 in a display name"
+    );
+    assert_eq!(
+        usernames(&app, &format!("/admin/users?org_id={}", w.east), token).await,
+        set(&["east_pupil", "class_pupil", "east_admin"])
+    );
     assert_eq!(usernames(&app, "/admin/users?role=org_admin", token).await, set(&["east_admin"]));
     assert_eq!(usernames(&app, "/admin/users?q=_", token).await.len(), 5, "_ is literal, and every name here has one");
     assert!(usernames(&app, "/admin/users?q=nobody", token).await.is_empty());
-    let problem = assert_problem(app.get("/admin/users?role=king", Some(token)).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let problem = assert_problem(
+        app.get("/admin/users?role=king", Some(token)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(error_fields(&problem), ["role"]);
 }
 
@@ -106,20 +121,32 @@ async fn an_org_admin_sees_and_manages_only_their_subtree() {
     let w = world(&app).await;
     let token = &w.east_admin.access;
     assert_eq!(usernames(&app, "/admin/users", token).await, set(&["east_pupil", "class_pupil", "east_admin"]));
-    assert_problem(app.get(&format!("/admin/users?org_id={}", w.west), Some(token)).await, StatusCode::NOT_FOUND, "not_found").await;
-    let res = app.patch_json(&format!("/admin/users/{}", w.west_pupil.id), Some(token), &json!({"disabled": true})).await;
+    assert_problem(
+        app.get(&format!("/admin/users?org_id={}", w.west), Some(token)).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    let res =
+        app.patch_json(&format!("/admin/users/{}", w.west_pupil.id), Some(token), &json!({"disabled": true})).await;
     assert_problem(res, StatusCode::NOT_FOUND, "not_found").await;
     let res = app.patch_json(&format!("/admin/users/{}", w.admin.id), Some(token), &json!({"disabled": true})).await;
     assert_problem(res, StatusCode::NOT_FOUND, "not_found").await;
 
-    let res = app.patch_json(&format!("/admin/users/{}", w.east_pupil.id), Some(token), &json!({"organization_id": w.class})).await;
+    let res = app
+        .patch_json(&format!("/admin/users/{}", w.east_pupil.id), Some(token), &json!({"organization_id": w.class}))
+        .await;
     let (status, moved) = json_body(res).await;
     assert_eq!(status, StatusCode::OK, "{moved}");
     assert_eq!(moved["organization"]["id"], w.class);
-    let res = app.patch_json(&format!("/admin/users/{}", w.east_pupil.id), Some(token), &json!({"organization_id": w.west})).await;
+    let res = app
+        .patch_json(&format!("/admin/users/{}", w.east_pupil.id), Some(token), &json!({"organization_id": w.west}))
+        .await;
     let problem = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     assert_eq!(error_fields(&problem), ["organization_id"], "cannot move a member out of the subtree");
-    let res = app.patch_json(&format!("/admin/users/{}", w.east_pupil.id), Some(token), &json!({"organization_id": null})).await;
+    let res = app
+        .patch_json(&format!("/admin/users/{}", w.east_pupil.id), Some(token), &json!({"organization_id": null}))
+        .await;
     assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
 }
 
@@ -127,9 +154,17 @@ async fn an_org_admin_sees_and_manages_only_their_subtree() {
 async fn only_admins_change_roles() {
     let app = TestApp::spawn().await;
     let w = world(&app).await;
-    let res = app.patch_json(&format!("/admin/users/{}", w.class_pupil.id), Some(&w.east_admin.access), &json!({"role": "editor"})).await;
+    let res = app
+        .patch_json(
+            &format!("/admin/users/{}", w.class_pupil.id),
+            Some(&w.east_admin.access),
+            &json!({"role": "editor"}),
+        )
+        .await;
     assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
-    let res = app.patch_json(&format!("/admin/users/{}", w.class_pupil.id), Some(&w.admin.access), &json!({"role": "editor"})).await;
+    let res = app
+        .patch_json(&format!("/admin/users/{}", w.class_pupil.id), Some(&w.admin.access), &json!({"role": "editor"}))
+        .await;
     let (status, body) = json_body(res).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["role"], "editor");
@@ -143,7 +178,9 @@ async fn learners_and_content_staff_cannot_manage_members() {
     let reviewer = app.staff(&w.admin, "a_reviewer", "reviewer", None).await;
     for who in [&w.class_pupil, &editor, &reviewer] {
         assert_problem(app.get("/admin/users", Some(&who.access)).await, StatusCode::FORBIDDEN, "forbidden").await;
-        let res = app.patch_json(&format!("/admin/users/{}", w.west_pupil.id), Some(&who.access), &json!({"disabled": true})).await;
+        let res = app
+            .patch_json(&format!("/admin/users/{}", w.west_pupil.id), Some(&who.access), &json!({"disabled": true}))
+            .await;
         assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
     }
     assert_problem(app.get("/admin/users", None).await, StatusCode::UNAUTHORIZED, "unauthorized").await;
@@ -153,7 +190,13 @@ async fn learners_and_content_staff_cannot_manage_members() {
 async fn disabling_a_member_locks_them_out_everywhere() {
     let app = TestApp::spawn().await;
     let w = world(&app).await;
-    let res = app.patch_json(&format!("/admin/users/{}", w.class_pupil.id), Some(&w.east_admin.access), &json!({"disabled": true})).await;
+    let res = app
+        .patch_json(
+            &format!("/admin/users/{}", w.class_pupil.id),
+            Some(&w.east_admin.access),
+            &json!({"disabled": true}),
+        )
+        .await;
     let (status, body) = json_body(res).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["disabled"], true);
@@ -163,7 +206,9 @@ async fn disabling_a_member_locks_them_out_everywhere() {
     assert_problem(app.login("class_pupil", PASSWORD).await, StatusCode::FORBIDDEN, "account_disabled").await;
     assert_eq!(usernames(&app, "/admin/users?disabled=true", &w.admin.access).await, set(&["class_pupil"]));
 
-    let res = app.patch_json(&format!("/admin/users/{}", w.class_pupil.id), Some(&w.admin.access), &json!({"disabled": false})).await;
+    let res = app
+        .patch_json(&format!("/admin/users/{}", w.class_pupil.id), Some(&w.admin.access), &json!({"disabled": false}))
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(app.login("class_pupil", PASSWORD).await.status(), StatusCode::OK, "re-enabled");
 }
@@ -172,9 +217,17 @@ async fn disabling_a_member_locks_them_out_everywhere() {
 async fn nobody_changes_their_own_role_or_disables_themselves() {
     let app = TestApp::spawn().await;
     let w = world(&app).await;
-    let res = app.patch_json(&format!("/admin/users/{}", w.admin.id), Some(&w.admin.access), &json!({"role": "learner"})).await;
+    let res = app
+        .patch_json(&format!("/admin/users/{}", w.admin.id), Some(&w.admin.access), &json!({"role": "learner"}))
+        .await;
     assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
-    let res = app.patch_json(&format!("/admin/users/{}", w.east_admin.id), Some(&w.east_admin.access), &json!({"disabled": true})).await;
+    let res = app
+        .patch_json(
+            &format!("/admin/users/{}", w.east_admin.id),
+            Some(&w.east_admin.access),
+            &json!({"disabled": true}),
+        )
+        .await;
     assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
 }
 
@@ -184,13 +237,23 @@ async fn unknown_members_and_bad_fields_are_refused() {
     let w = world(&app).await;
     let res = app.patch_json("/admin/users/99999", Some(&w.admin.access), &json!({"disabled": true})).await;
     assert_problem(res, StatusCode::NOT_FOUND, "not_found").await;
-    let res = app.patch_json(&format!("/admin/users/{}", w.west_pupil.id), Some(&w.admin.access), &json!({"role": "emperor"})).await;
+    let res = app
+        .patch_json(&format!("/admin/users/{}", w.west_pupil.id), Some(&w.admin.access), &json!({"role": "emperor"}))
+        .await;
     let problem = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     assert_eq!(error_fields(&problem), ["role"]);
-    let res = app.patch_json(&format!("/admin/users/{}", w.west_pupil.id), Some(&w.admin.access), &json!({"organization_id": 99999})).await;
+    let res = app
+        .patch_json(
+            &format!("/admin/users/{}", w.west_pupil.id),
+            Some(&w.admin.access),
+            &json!({"organization_id": 99999}),
+        )
+        .await;
     let problem = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     assert_eq!(error_fields(&problem), ["organization_id"]);
-    let res = app.patch_json(&format!("/admin/users/{}", w.west_pupil.id), Some(&w.admin.access), &json!({"password_hash": "x"})).await;
+    let res = app
+        .patch_json(&format!("/admin/users/{}", w.west_pupil.id), Some(&w.admin.access), &json!({"password_hash": "x"}))
+        .await;
     let problem = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     assert_eq!(error_fields(&problem), ["password_hash"]);
 }

@@ -29,9 +29,16 @@ async fn the_username_is_matched_ignoring_case() {
 async fn a_wrong_password_and_an_unknown_user_get_the_same_answer() {
     let app = TestApp::spawn().await;
     app.register("reader_zhao").await;
-    let wrong = assert_problem(app.login("reader_zhao", "Not-the-password-1").await, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
-    let unknown = assert_problem(app.login("nobody_here", PASSWORD).await, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
-    let malformed = assert_problem(app.login("x", PASSWORD).await, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    let wrong = assert_problem(
+        app.login("reader_zhao", "Not-the-password-1").await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+    )
+    .await;
+    let unknown =
+        assert_problem(app.login("nobody_here", PASSWORD).await, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    let malformed =
+        assert_problem(app.login("x", PASSWORD).await, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
     assert_eq!(wrong, unknown);
     assert_eq!(wrong, malformed);
 }
@@ -41,18 +48,23 @@ async fn a_disabled_account_cannot_log_in() {
     let app = TestApp::spawn().await;
     let admin = app.admin("root_admin").await;
     let user = app.register("to_disable").await;
-    let res = app.patch_json(&format!("/admin/users/{}", user.id), Some(&admin.access), &json!({"disabled": true})).await;
+    let res =
+        app.patch_json(&format!("/admin/users/{}", user.id), Some(&admin.access), &json!({"disabled": true})).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_problem(app.login("to_disable", PASSWORD).await, StatusCode::FORBIDDEN, "account_disabled").await;
     // A wrong password still reveals nothing about the account's state.
-    assert_problem(app.login("to_disable", "Wrong-password-9").await, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    assert_problem(app.login("to_disable", "Wrong-password-9").await, StatusCode::UNAUTHORIZED, "invalid_credentials")
+        .await;
 }
 
 #[tokio::test]
 async fn login_is_rate_limited_per_client_address() {
     let app = TestApp::spawn_with(&[("auth_rate_per_min", "2")]).await;
     // Malformed attempts count too: the limit runs before the body is read.
-    assert_eq!(app.post_json("/auth/login", None, &json!({"username": 1})).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.post_json("/auth/login", None, &json!({"username": 1})).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     assert_eq!(app.login("anyone", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
     let res = app.login("anyone", PASSWORD).await;
     assert!(res.headers().contains_key("retry-after"));

@@ -95,7 +95,12 @@ async fn every_invalid_field_is_reported_at_once() {
         "username": "x", "password": "short", "display_name": "  ",
         "audience": "public", "birth_year": 1850, "locale": "not a locale!"
     });
-    let problem = assert_problem(app.post_json("/auth/register", None, &body).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let problem = assert_problem(
+        app.post_json("/auth/register", None, &body).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
     let mut fields = error_fields(&problem);
     fields.sort();
     assert_eq!(fields, ["birth_year", "display_name", "locale", "password", "username"]);
@@ -106,7 +111,12 @@ async fn an_unknown_audience_is_refused_naming_the_field() {
     let app = TestApp::spawn().await;
     let mut body = registration("audience_user");
     body["audience"] = json!("martian");
-    let problem = assert_problem(app.post_json("/auth/register", None, &body).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let problem = assert_problem(
+        app.post_json("/auth/register", None, &body).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(error_fields(&problem), ["audience"]);
 }
 
@@ -115,7 +125,12 @@ async fn a_role_in_the_registration_body_is_refused() {
     let app = TestApp::spawn().await;
     let mut body = registration("sneaky");
     body["role"] = json!("admin");
-    let problem = assert_problem(app.post_json("/auth/register", None, &body).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let problem = assert_problem(
+        app.post_json("/auth/register", None, &body).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(error_fields(&problem), ["role"]);
     let count: i64 = users::table.count().get_result(&mut app.db()).unwrap();
     assert_eq!(count, 0);
@@ -126,7 +141,12 @@ async fn an_unknown_join_code_is_refused_and_nothing_is_stored() {
     let app = TestApp::spawn().await;
     let mut body = registration("lost_student");
     body["org_code"] = json!("NOSUCHCD");
-    let problem = assert_problem(app.post_json("/auth/register", None, &body).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let problem = assert_problem(
+        app.post_json("/auth/register", None, &body).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(error_fields(&problem), ["org_code"]);
     let count: i64 = users::table.count().get_result(&mut app.db()).unwrap();
     assert_eq!(count, 0);
@@ -178,7 +198,12 @@ async fn the_consent_age_counts_birth_years_conservatively() {
     // Born 14 years ago: may still be 13 until the birthday, so consent is needed.
     let mut body = registration("borderline");
     body["birth_year"] = json!(year - 14);
-    assert_problem(app.post_json("/auth/register", None, &body).await, StatusCode::UNPROCESSABLE_ENTITY, "guardian_consent_required").await;
+    assert_problem(
+        app.post_json("/auth/register", None, &body).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "guardian_consent_required",
+    )
+    .await;
     // Born 15 years ago: at least 14.
     body["birth_year"] = json!(year - 15);
     let (status, created) = json_body(app.post_json("/auth/register", None, &body).await).await;
@@ -198,7 +223,12 @@ async fn the_consent_age_uses_the_configured_time_zone_for_the_year() {
     body["birth_year"] = json!(2012);
     // Shanghai: 2027 − 2012 = 15, no consent needed. UTC: 2026 − 2012 = 14, needed.
     assert_eq!(shanghai.post_json("/auth/register", None, &body).await.status(), StatusCode::CREATED);
-    assert_problem(utc.post_json("/auth/register", None, &body).await, StatusCode::UNPROCESSABLE_ENTITY, "guardian_consent_required").await;
+    assert_problem(
+        utc.post_json("/auth/register", None, &body).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "guardian_consent_required",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -206,7 +236,12 @@ async fn a_birth_year_in_the_future_is_refused() {
     let app = TestApp::spawn().await;
     let mut body = registration("time_traveller");
     body["birth_year"] = json!(app.clock_year() + 1);
-    let problem = assert_problem(app.post_json("/auth/register", None, &body).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let problem = assert_problem(
+        app.post_json("/auth/register", None, &body).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(error_fields(&problem), ["birth_year"]);
 }
 
@@ -223,7 +258,12 @@ async fn display_names_keep_any_script_but_refuse_control_characters() {
 
     let mut body = registration("bell_ringer");
     body["display_name"] = json!("bell\u{7}name");
-    let problem = assert_problem(app.post_json("/auth/register", None, &body).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let problem = assert_problem(
+        app.post_json("/auth/register", None, &body).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(error_fields(&problem), ["display_name"]);
 }
 

@@ -5,13 +5,13 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
+use diesel::r2d2::ManageConnection as _;
 use diesel::{Connection as _, RunQueryDsl as _};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 use tongxin::auth::password::Password;
 use tongxin::clock::OffsetClock;
 use tongxin::config::Config;
-use diesel::r2d2::ManageConnection as _;
 use tongxin::db::{ConnectionManager, DbConn};
 use tongxin::startup::{AppState, Application};
 
@@ -19,10 +19,20 @@ pub const PASSWORD: &str = "Unity-2026-pass";
 
 /// A database that exists for one test and is removed after it.
 pub enum TestDatabase {
-    Sqlite { _dir: tempfile::TempDir, url: String },
-    Postgres { admin_url: String, name: String, url: String },
+    Sqlite {
+        _dir: tempfile::TempDir,
+        url: String,
+    },
+    Postgres {
+        admin_url: String,
+        name: String,
+        url: String,
+    },
     /// Another app's database, borrowed (that app removes it).
-    Shared { url: String, postgres: bool },
+    Shared {
+        url: String,
+        postgres: bool,
+    },
 }
 
 impl TestDatabase {
@@ -30,7 +40,8 @@ impl TestDatabase {
         match std::env::var("TONGXIN_TEST_DATABASE_URL") {
             Ok(admin_url) if !admin_url.is_empty() => {
                 let name = format!("tongxin_test_{}", uuid::Uuid::new_v4().simple());
-                let mut admin = diesel::PgConnection::establish(&admin_url).expect("connect to TONGXIN_TEST_DATABASE_URL");
+                let mut admin =
+                    diesel::PgConnection::establish(&admin_url).expect("connect to TONGXIN_TEST_DATABASE_URL");
                 diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).expect("create test database");
                 let mut url = url::Url::parse(&admin_url).expect("TONGXIN_TEST_DATABASE_URL is a URL");
                 url.set_path(&name);
@@ -102,18 +113,22 @@ impl TestApp {
         Self::spawn_with(&[]).await
     }
 
-    /// Starts the app with these settings on top of the test defaults.
+    /// Starts the app with these settings on top of the test defaults. Async because the
+    /// server is spawned on the test's runtime.
+    #[allow(clippy::unused_async)]
     pub async fn spawn_with(settings: &[(&str, &str)]) -> Self {
-        Self::spawn_on(TestDatabase::create(), settings).await
+        Self::spawn_on(TestDatabase::create(), settings)
     }
 
     /// A second instance on this app's database (as when several instances share one).
+    #[allow(clippy::unused_async)]
     pub async fn spawn_beside(&self, settings: &[(&str, &str)]) -> Self {
-        let shared = TestDatabase::Shared { url: self.database.url().to_owned(), postgres: self.database.is_postgres() };
-        Self::spawn_on(shared, settings).await
+        let shared =
+            TestDatabase::Shared { url: self.database.url().to_owned(), postgres: self.database.is_postgres() };
+        Self::spawn_on(shared, settings)
     }
 
-    async fn spawn_on(database: TestDatabase, settings: &[(&str, &str)]) -> Self {
+    fn spawn_on(database: TestDatabase, settings: &[(&str, &str)]) -> Self {
         init_test_logs();
         let data_dir = tempfile::tempdir().expect("temp dir");
         let data_path = data_dir.path().display().to_string();
@@ -204,7 +219,9 @@ impl TestApp {
 
     /// Creates an administrator the way an operator does (`tongxin create-admin`), then logs in.
     pub async fn admin(&self, username: &str) -> Session {
-        tongxin::cli::create_admin(self.config.clone(), username, &Password::new(PASSWORD)).await.expect("create admin");
+        tongxin::cli::create_admin(self.config.clone(), username, &Password::new(PASSWORD))
+            .await
+            .expect("create admin");
         self.login_ok(username).await
     }
 
@@ -212,7 +229,11 @@ impl TestApp {
     pub async fn staff(&self, admin: &Session, username: &str, role: &str, org_id: Option<i64>) -> Session {
         let user = self.register(username).await;
         let res = self
-            .patch_json(&format!("/admin/users/{}", user.id), Some(&admin.access), &json!({"role": role, "organization_id": org_id}))
+            .patch_json(
+                &format!("/admin/users/{}", user.id),
+                Some(&admin.access),
+                &json!({"role": role, "organization_id": org_id}),
+            )
             .await;
         assert_eq!(res.status(), StatusCode::OK, "make {username} {role}");
         self.login_ok(username).await
@@ -221,7 +242,11 @@ impl TestApp {
     /// Creates an organization as `admin` and returns its JSON.
     pub async fn create_org(&self, admin: &Session, name: &str, kind: &str, parent: Option<i64>) -> Value {
         let res = self
-            .post_json("/admin/organizations", Some(&admin.access), &json!({"name": name, "kind": kind, "parent_id": parent}))
+            .post_json(
+                "/admin/organizations",
+                Some(&admin.access),
+                &json!({"name": name, "kind": kind, "parent_id": parent}),
+            )
             .await;
         let (status, body) = json_body(res).await;
         assert_eq!(status, StatusCode::CREATED, "create org {name}: {body}");
@@ -260,7 +285,10 @@ pub async fn assert_problem(res: Response, status: StatusCode, code: &str) -> Va
     assert_eq!(content_type, "application/problem+json", "content type for {body}");
     assert_eq!(body["code"], code, "code in {body}");
     assert_eq!(body["status"], status.as_u16(), "status field in {body}");
-    assert!(body["title"].is_string() && body["detail"].is_string() && body["type"].is_string(), "problem shape: {body}");
+    assert!(
+        body["title"].is_string() && body["detail"].is_string() && body["type"].is_string(),
+        "problem shape: {body}"
+    );
     body
 }
 

@@ -1,4 +1,6 @@
 //! One integration test binary: each module covers one area of the API.
+// Tests fail loudly by design: unwrap and expect are how they say what went wrong.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod helpers;
 

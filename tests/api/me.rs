@@ -11,12 +11,25 @@ async fn the_profile_is_private_to_the_caller() {
     let user = app.register("private_one").await;
     let res = app.get("/me", Some(&user.access)).await;
     assert_eq!(res.headers()["cache-control"], "private, no-store");
-    let vary = res.headers().get_all("vary").iter().map(|v| v.to_str().unwrap().to_owned()).collect::<Vec<_>>().join(",");
+    let vary =
+        res.headers().get_all("vary").iter().map(|v| v.to_str().unwrap().to_owned()).collect::<Vec<_>>().join(",");
     assert!(vary.contains("Authorization"), "{vary}");
     let (status, body) = json_body(res).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["username"], "private_one");
-    for key in ["id", "username", "display_name", "role", "audience", "organization", "birth_year", "guardian_consent_at", "locale", "created_at", "updated_at"] {
+    for key in [
+        "id",
+        "username",
+        "display_name",
+        "role",
+        "audience",
+        "organization",
+        "birth_year",
+        "guardian_consent_at",
+        "locale",
+        "created_at",
+        "updated_at",
+    ] {
         assert!(body.get(key).is_some(), "{key} is always present: {body}");
     }
     assert!(body.get("password_hash").is_none());
@@ -27,7 +40,11 @@ async fn a_learner_can_change_their_display_name_audience_and_locale() {
     let app = TestApp::spawn().await;
     let user = app.register("changer").await;
     let res = app
-        .patch_json("/me", Some(&user.access), &json!({"display_name": "  古丽  ", "audience": "senior", "locale": "en"}))
+        .patch_json(
+            "/me",
+            Some(&user.access),
+            &json!({"display_name": "  古丽  ", "audience": "senior", "locale": "en"}),
+        )
         .await;
     let (status, body) = json_body(res).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -87,7 +104,8 @@ async fn the_profile_needs_a_token() {
     let app = TestApp::spawn().await;
     assert_problem(app.get("/me", None).await, StatusCode::UNAUTHORIZED, "unauthorized").await;
     assert_problem(app.patch_json("/me", None, &json!({})).await, StatusCode::UNAUTHORIZED, "unauthorized").await;
-    assert_problem(app.post_json("/me/password", None, &json!({})).await, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    assert_problem(app.post_json("/me/password", None, &json!({})).await, StatusCode::UNAUTHORIZED, "unauthorized")
+        .await;
 }
 
 #[tokio::test]
@@ -97,7 +115,11 @@ async fn changing_the_password_ends_other_sessions_but_keeps_this_one() {
     let elsewhere = app.login_ok("pw_changer").await;
     let new_password = "Brand-new-pass-2026";
     let res = app
-        .post_json("/me/password", Some(&here.access), &json!({"current_password": PASSWORD, "new_password": new_password}))
+        .post_json(
+            "/me/password",
+            Some(&here.access),
+            &json!({"current_password": PASSWORD, "new_password": new_password}),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
 
@@ -114,7 +136,11 @@ async fn a_wrong_current_password_or_a_weak_new_one_is_refused() {
     let app = TestApp::spawn().await;
     let user = app.register("pw_guard").await;
     let res = app
-        .post_json("/me/password", Some(&user.access), &json!({"current_password": "Wrong-password-1", "new_password": "Another-good-pass-1"}))
+        .post_json(
+            "/me/password",
+            Some(&user.access),
+            &json!({"current_password": "Wrong-password-1", "new_password": "Another-good-pass-1"}),
+        )
         .await;
     let problem = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     assert_eq!(error_fields(&problem), ["current_password"]);

@@ -1,1 +1,99 @@
+//! The OpenAPI document is a tested artefact: it matches the committed file, the server
+//! serves it, and it follows the rules every operation shares.
+
+use std::collections::HashSet;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
 use crate::helpers::*;
+
+fn document() -> Value {
+    serde_json::to_value(tongxin::api::openapi::document()).unwrap()
+}
+
+fn operations(doc: &Value) -> Vec<(String, String, Value)> {
+    let mut ops = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            ops.push((path.clone(), method.clone(), op.clone()));
+        }
+    }
+    ops
+}
+
+#[test]
+fn the_committed_document_is_current() {
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json")).unwrap();
+    let built = tongxin::api::openapi::document_json();
+    assert!(
+        committed == built,
+        "openapi/openapi.json is out of date; regenerate it with: cargo run -- openapi > openapi/openapi.json"
+    );
+}
+
+#[tokio::test]
+async fn the_server_serves_the_same_document() {
+    let app = TestApp::spawn().await;
+    let (status, served) = json_body(app.get("/api/openapi.json", None).await).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(served, document());
+    assert_eq!(served["openapi"], "3.1.0");
+}
+
+#[test]
+fn every_error_response_is_a_problem_document() {
+    for (path, method, op) in operations(&document()) {
+        let responses = op["responses"].as_object().unwrap();
+        assert!(responses.contains_key("500"), "{method} {path}");
+        for (status, response) in responses {
+            if status.starts_with('4') || status.starts_with('5') {
+                let schema = &response["content"]["application/problem+json"]["schema"]["$ref"];
+                assert_eq!(schema, "#/components/schemas/Problem", "{method} {path} {status}");
+            }
+        }
+    }
+}
+
+#[test]
+fn operations_declare_their_security_and_unique_ids() {
+    let doc = document();
+    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    let public: HashSet<&str> = [
+        "/api/v1/auth/register",
+        "/api/v1/auth/login",
+        "/api/v1/auth/refresh",
+        "/api/v1/auth/logout",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+    ]
+    .into();
+    let mut ids = HashSet::new();
+    for (path, method, op) in operations(&doc) {
+        assert!(ids.insert(op["operationId"].as_str().unwrap().to_owned()), "duplicate operationId at {method} {path}");
+        let security = op["security"].as_array().unwrap_or_else(|| panic!("{method} {path} declares security"));
+        if public.contains(path.as_str()) {
+            assert!(security.is_empty(), "{method} {path} is public");
+        } else {
+            assert_eq!(security[0]["bearer"], Value::Array(vec![]), "{method} {path} needs a token");
+            assert!(op["responses"].get("401").is_some(), "{method} {path} documents 401");
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_documented_operation_is_routed() {
+    let app = TestApp::spawn().await;
+    for (path, method, _) in operations(&document()) {
+        let concrete = path.replace("{id}", "1");
+        let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let mut req = app.client.request(method.clone(), format!("{}{concrete}", app.address));
+        if method != reqwest::Method::GET {
+            req = req.json(&serde_json::json!({}));
+        }
+        let (status, body) = json_body(req.send().await.unwrap()).await;
+        assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        assert_ne!(body["detail"], "No such endpoint.", "{method} {path} is not routed");
+    }
+}

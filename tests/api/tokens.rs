@@ -78,12 +78,22 @@ async fn a_token_signed_with_another_algorithm_or_key_is_refused() {
 
     let mut hs512 = Header::new(Algorithm::HS512);
     hs512.kid = kid.clone();
-    assert_problem(app.get("/me", Some(&sign(&hs512, &claims, SECRET))).await, StatusCode::UNAUTHORIZED, "invalid_token").await;
+    assert_problem(
+        app.get("/me", Some(&sign(&hs512, &claims, SECRET))).await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_token",
+    )
+    .await;
 
     let mut hs256 = Header::new(Algorithm::HS256);
     hs256.kid = kid.clone();
     let other_secret = "another-secret-that-is-also-32-chars-long";
-    assert_problem(app.get("/me", Some(&sign(&hs256, &claims, other_secret))).await, StatusCode::UNAUTHORIZED, "invalid_token").await;
+    assert_problem(
+        app.get("/me", Some(&sign(&hs256, &claims, other_secret))).await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_token",
+    )
+    .await;
 
     // The right key still works when signed by hand: the checks above are not vacuous.
     assert_eq!(app.get("/me", Some(&sign(&hs256, &claims, SECRET))).await.status(), StatusCode::OK);
@@ -96,9 +106,19 @@ async fn a_token_with_an_unknown_or_missing_key_id_is_refused() {
     let (_, claims) = parts(&user.access);
     let mut header = Header::new(Algorithm::HS256);
     header.kid = Some("0000000000000000".into());
-    assert_problem(app.get("/me", Some(&sign(&header, &claims, SECRET))).await, StatusCode::UNAUTHORIZED, "invalid_token").await;
+    assert_problem(
+        app.get("/me", Some(&sign(&header, &claims, SECRET))).await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_token",
+    )
+    .await;
     header.kid = None;
-    assert_problem(app.get("/me", Some(&sign(&header, &claims, SECRET))).await, StatusCode::UNAUTHORIZED, "invalid_token").await;
+    assert_problem(
+        app.get("/me", Some(&sign(&header, &claims, SECRET))).await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_token",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -109,7 +129,8 @@ async fn a_token_without_an_expiry_is_refused() {
     claims.as_object_mut().unwrap().remove("exp");
     let mut h = Header::new(Algorithm::HS256);
     h.kid = header["kid"].as_str().map(str::to_owned);
-    assert_problem(app.get("/me", Some(&sign(&h, &claims, SECRET))).await, StatusCode::UNAUTHORIZED, "invalid_token").await;
+    assert_problem(app.get("/me", Some(&sign(&h, &claims, SECRET))).await, StatusCode::UNAUTHORIZED, "invalid_token")
+        .await;
 }
 
 #[tokio::test]
@@ -183,11 +204,8 @@ async fn a_refresh_token_reused_after_the_grace_window_ends_the_whole_session() 
     assert_problem(refresh(&app, &user.refresh).await, StatusCode::UNAUTHORIZED, "refresh_token_reused").await;
     // The legitimate holder's successor is revoked too: the family is over.
     assert_problem(refresh(&app, &successor).await, StatusCode::UNAUTHORIZED, "invalid_refresh_token").await;
-    let live: i64 = refresh_tokens::table
-        .filter(refresh_tokens::revoked_at.is_null())
-        .count()
-        .get_result(&mut app.db())
-        .unwrap();
+    let live: i64 =
+        refresh_tokens::table.filter(refresh_tokens::revoked_at.is_null()).count().get_result(&mut app.db()).unwrap();
     assert_eq!(live, 0);
 }
 

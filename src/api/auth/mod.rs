@@ -44,7 +44,8 @@ pub fn token_response(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let role = Role::parse(&user.role).unwrap_or(Role::Learner);
-    let claims = KeySet::access_claims(user.id, role, &issued.family_id, state.clock.now(), state.config.access_token_ttl);
+    let claims =
+        KeySet::access_claims(user.id, role, &issued.family_id, state.clock.now(), state.config.access_token_ttl);
     let body = TokenPair {
         access_token: state.keys.issue(&claims)?,
         refresh_token: issued.token.clone(),
@@ -69,7 +70,9 @@ impl FromRequest for AuthRateLimit {
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let result = match req.app_data::<web::Data<AppState>>() {
-            Some(state) => state.auth_limiter.check(client_ip(req, &state.config.trusted_proxies)).map(|()| AuthRateLimit),
+            Some(state) => {
+                state.auth_limiter.check(client_ip(req, &state.config.trusted_proxies)).map(|()| AuthRateLimit)
+            }
             None => Err(AppError::internal(anyhow::anyhow!("AppState missing"))),
         };
         std::future::ready(result)

@@ -14,7 +14,8 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let pool = state.db.pool().state();
     let max = state.db.pool().max_size();
     ::metrics::gauge!("db_pool_connections", "state" => "idle").set(f64::from(pool.idle_connections));
-    ::metrics::gauge!("db_pool_connections", "state" => "in_use").set(f64::from(pool.connections - pool.idle_connections));
+    ::metrics::gauge!("db_pool_connections", "state" => "in_use")
+        .set(f64::from(pool.connections - pool.idle_connections));
     ::metrics::gauge!("db_pool_max_connections").set(f64::from(max));
     state.metrics.run_upkeep();
     HttpResponse::Ok()

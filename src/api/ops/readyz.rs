@@ -17,9 +17,6 @@ use crate::startup::AppState;
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    state
-        .db
-        .run(|conn| db::ping(conn).map_err(|_| AppError::Unavailable { retry_after_s: 1 }))
-        .await?;
+    state.db.run(|conn| db::ping(conn).map_err(|_| AppError::Unavailable { retry_after_s: 1 })).await?;
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(Status { status: "ready" }))
 }

@@ -55,11 +55,7 @@ pub fn subtree_range(path: &str) -> (String, String) {
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<OrganizationRow>> {
-    organizations::table
-        .find(id)
-        .select(OrganizationRow::as_select())
-        .first(conn)
-        .optional()
+    organizations::table.find(id).select(OrganizationRow::as_select()).first(conn).optional()
 }
 
 pub fn find_by_join_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<OrganizationRow>> {
@@ -73,10 +69,8 @@ pub fn find_by_join_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<Or
 /// Inserts a node and fills in its path (which needs the new id) in the same transaction
 /// as the caller's.
 pub fn insert(conn: &mut DbConn, new: &NewOrganization<'_>, parent_path: &str) -> QueryResult<OrganizationRow> {
-    let id: i64 = diesel::insert_into(organizations::table)
-        .values(new)
-        .returning(organizations::id)
-        .get_result(conn)?;
+    let id: i64 =
+        diesel::insert_into(organizations::table).values(new).returning(organizations::id).get_result(conn)?;
     let path = child_path(parent_path, id);
     diesel::update(organizations::table.find(id))
         .set(organizations::path.eq(&path))
@@ -85,23 +79,18 @@ pub fn insert(conn: &mut DbConn, new: &NewOrganization<'_>, parent_path: &str) -
 }
 
 pub fn update(conn: &mut DbConn, id: i64, changes: &OrganizationChanges) -> QueryResult<OrganizationRow> {
-    diesel::update(organizations::table.find(id))
-        .set(changes)
-        .returning(organizations::all_columns)
-        .get_result(conn)
+    diesel::update(organizations::table.find(id)).set(changes).returning(organizations::all_columns).get_result(conn)
 }
 
 /// Rewrites the path prefix of a whole subtree after its root moved: one statement.
 pub fn move_subtree(conn: &mut DbConn, old_path: &str, new_path: &str) -> QueryResult<usize> {
     let (from, to) = subtree_range(old_path);
-    diesel::sql_query(
-        "UPDATE organizations SET path = $1 || substr(path, $2) WHERE path >= $3 AND path < $4",
-    )
-    .bind::<diesel::sql_types::Text, _>(new_path)
-    .bind::<diesel::sql_types::Integer, _>(old_path.len() as i32 + 1)
-    .bind::<diesel::sql_types::Text, _>(from)
-    .bind::<diesel::sql_types::Text, _>(to)
-    .execute(conn)
+    diesel::sql_query("UPDATE organizations SET path = $1 || substr(path, $2) WHERE path >= $3 AND path < $4")
+        .bind::<diesel::sql_types::Text, _>(new_path)
+        .bind::<diesel::sql_types::Integer, _>(old_path.len() as i32 + 1)
+        .bind::<diesel::sql_types::Text, _>(from)
+        .bind::<diesel::sql_types::Text, _>(to)
+        .execute(conn)
 }
 
 pub struct ListFilter<'a> {

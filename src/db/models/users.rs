@@ -59,7 +59,6 @@ pub struct UserChanges {
     pub updated_at: Option<NaiveDateTime>,
 }
 
-
 /// A live (not deleted) user by id, with their organization.
 pub fn find_active(conn: &mut DbConn, id: i64) -> QueryResult<Option<UserWithOrg>> {
     users::table

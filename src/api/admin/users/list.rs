@@ -45,7 +45,11 @@ pub struct ListUsers {
     )
 )]
 #[get("/admin/users")]
-pub async fn list(state: web::Data<AppState>, caller: AuthUser, Query(params): Query<ListUsers>) -> Result<HttpResponse, AppError> {
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    Query(params): Query<ListUsers>,
+) -> Result<HttpResponse, AppError> {
     roles::require_member_manager(caller.role)?;
     let limit = pagination::limit(params.limit)?;
     let after_id = pagination::decode_cursor(params.cursor.as_deref())?;

@@ -54,7 +54,8 @@ pub async fn update(
     let member = state
         .db
         .run(move |conn| {
-            let changes = MemberChanges { role: body.role, organization_id: body.organization_id, disabled: body.disabled };
+            let changes =
+                MemberChanges { role: body.role, organization_id: body.organization_id, disabled: body.disabled };
             members::update(conn, &actor, target, &changes, now)
         })
         .await?;
