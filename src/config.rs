@@ -141,7 +141,6 @@ struct RawSettings {
     #[serde(deserialize_with = "scalar_string")]
     jwt_previous_secrets: String,
     timezone: String,
-    media_url: Option<String>,
     log: String,
     log_format: String,
     auth_rate_per_min: u32,
@@ -172,7 +171,6 @@ impl Default for RawSettings {
             jwt_secret: None,
             jwt_previous_secrets: String::new(),
             timezone: "Asia/Shanghai".into(),
-            media_url: None,
             log: "info".into(),
             log_format: "pretty".into(),
             auth_rate_per_min: 20,
@@ -301,13 +299,6 @@ impl Config {
                     "TONGXIN_CORS_ORIGINS: `{origin}` is not an origin like https://admin.example.org"
                 )));
             }
-        }
-        if let Some(media) = &raw.media_url
-            && !media.is_empty()
-            && !media.starts_with("s3://")
-            && !media.starts_with("file://")
-        {
-            return Err(ConfigError("TONGXIN_MEDIA_URL must be a file:// or s3:// URL".into()));
         }
         if raw.access_token_ttl_s == 0 || raw.refresh_token_ttl_days == 0 {
             return Err(ConfigError("token lifetimes must be greater than zero".into()));
