@@ -292,6 +292,17 @@ pub async fn assert_problem(res: Response, status: StatusCode, code: &str) -> Va
     body
 }
 
+/// Asserts a 422 `validation_failed` naming exactly these fields (in any order).
+pub async fn assert_invalid(res: Response, fields: &[&str]) -> Value {
+    let problem = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let mut named = error_fields(&problem);
+    named.sort();
+    let mut expected: Vec<String> = fields.iter().map(|f| (*f).to_owned()).collect();
+    expected.sort();
+    assert_eq!(named, expected, "fields in {problem}");
+    problem
+}
+
 /// The fields named in a validation problem's `errors`.
 pub fn error_fields(problem: &Value) -> Vec<String> {
     problem["errors"]
