@@ -147,7 +147,7 @@ pub struct Problem {
     pub detail: String,
     /// Stable machine code, e.g. `validation_failed`, `unauthorized`, `not_found`.
     pub code: String,
-    /// Per-field problems; present only for `validation_failed`.
+    /// Per-field problems; present only for `validation_failed` (absent otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
 }

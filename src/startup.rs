@@ -99,7 +99,7 @@ pub fn build_app(
                 HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish()
             }),
         ))
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/api/openapi.json", api::openapi::document()))
+        .service(SwaggerUi::new("/docs/{_:.*}").external_url_unchecked("/api/openapi.json", api::openapi::document()))
         .default_service(web::to(api::fallback))
         .wrap(Compress::default())
         .wrap(cors)

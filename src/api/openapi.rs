@@ -1,7 +1,10 @@
 //! The OpenAPI 3.1 document. Paths come from the same `api::configure` the server runs;
 //! `finish` then applies the rules every operation shares (error shape, security).
 
+use std::collections::BTreeSet;
+
 use actix_web::App;
+use serde_json::Value;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{self, ContentBuilder, Ref, RefOr, ResponseBuilder};
@@ -36,11 +39,13 @@ clears a nullable field while an omitted field stays unchanged.",
 struct ApiDoc;
 
 /// The document the server serves at `/api/openapi.json` and `tongxin openapi` prints.
-pub fn document() -> openapi::OpenApi {
+pub fn document() -> Value {
     let (_, mut api) =
         App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(super::configure).split_for_parts();
     finish(&mut api);
-    api
+    let mut doc = serde_json::to_value(&api).unwrap_or_default();
+    require_response_fields(&mut doc);
+    doc
 }
 
 /// The committed form of the document (`openapi/openapi.json`).
@@ -48,6 +53,47 @@ pub fn document_json() -> String {
     let mut text = serde_json::to_string_pretty(&document()).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// The rule for optional fields: in responses every property is always present (`null`
+/// when there is no value), so every property of a response schema is `required`.
+/// Request schemas keep their optional fields optional. The problem document is the one
+/// exception: as in RFC 9457, `errors` appears only on `validation_failed`.
+fn require_response_fields(doc: &mut Value) {
+    let mut in_requests = BTreeSet::new();
+    let mut in_responses = BTreeSet::new();
+    for item in doc["paths"].as_object().into_iter().flat_map(|paths| paths.values()) {
+        for op in item.as_object().into_iter().flat_map(|ops| ops.values()) {
+            collect_refs(&op["requestBody"], &doc["components"]["schemas"], &mut in_requests);
+            collect_refs(&op["responses"], &doc["components"]["schemas"], &mut in_responses);
+        }
+    }
+    let Some(schemas) = doc["components"]["schemas"].as_object_mut() else { return };
+    for name in in_responses.difference(&in_requests).filter(|name| *name != "Problem") {
+        if let Some(schema) = schemas.get_mut(name.as_str())
+            && let Some(properties) = schema.get("properties").and_then(Value::as_object)
+        {
+            let all: Vec<Value> = properties.keys().cloned().map(Value::String).collect();
+            schema["required"] = Value::Array(all);
+        }
+    }
+}
+
+/// Names of the component schemas `value` refers to, directly or through other schemas.
+fn collect_refs(value: &Value, schemas: &Value, found: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(name) =
+                map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/"))
+                && found.insert(name.to_owned())
+            {
+                collect_refs(&schemas[name], schemas, found);
+            }
+            map.values().for_each(|v| collect_refs(v, schemas, found));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, schemas, found)),
+        _ => {}
+    }
 }
 
 fn problem_response(description: &str) -> RefOr<openapi::Response> {

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::helpers::*;
 
 fn document() -> Value {
-    serde_json::to_value(tongxin::api::openapi::document()).unwrap()
+    tongxin::api::openapi::document()
 }
 
 fn operations(doc: &Value) -> Vec<(String, String, Value)> {
@@ -96,4 +96,18 @@ async fn every_documented_operation_is_routed() {
         assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
         assert_ne!(body["detail"], "No such endpoint.", "{method} {path} is not routed");
     }
+}
+
+#[test]
+fn every_response_field_is_required_and_request_fields_stay_optional() {
+    let doc = document();
+    let schemas = &doc["components"]["schemas"];
+    let profile = &schemas["Profile"];
+    let required: HashSet<&str> = profile["required"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    for field in profile["properties"].as_object().unwrap().keys() {
+        assert!(required.contains(field.as_str()), "Profile.{field} is always present");
+    }
+    assert_eq!(schemas["Paged_Member"]["required"], serde_json::json!(["items", "next_cursor"]));
+    let register_required = schemas["RegisterRequest"]["required"].as_array().unwrap();
+    assert!(!register_required.contains(&Value::from("org_code")), "optional in requests");
 }
