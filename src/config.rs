@@ -94,6 +94,14 @@ impl fmt::Debug for Secret {
     }
 }
 
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MediaLocation {
+    Local(PathBuf),
+    /// `s3://bucket/optional/prefix`, with an optional endpoint for S3-compatible servers.
+    /// Credentials and region come from the usual `AWS_*` environment variables.
+    S3 { bucket: String, prefix: String, endpoint: Option<String> },
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     Pretty,
@@ -111,6 +119,11 @@ pub struct Config {
     /// Earlier secrets whose tokens are still accepted while they expire (key rotation).
     pub jwt_previous_secrets: Vec<Secret>,
     pub timezone: chrono_tz::Tz,
+    /// Where media files live: a folder on disk (default: `media` in the data dir) or an
+    /// S3-compatible bucket.
+    pub media: MediaLocation,
+    /// Uploads above this many bytes are refused with 413.
+    pub max_upload_bytes: u64,
     pub log_filter: String,
     pub log_format: LogFormat,
     /// Login and register requests per minute per client address; 0 turns the limit off.
@@ -141,6 +154,9 @@ struct RawSettings {
     #[serde(deserialize_with = "scalar_string")]
     jwt_previous_secrets: String,
     timezone: String,
+    media_url: Option<String>,
+    s3_endpoint: Option<String>,
+    max_upload_mb: u64,
     log: String,
     log_format: String,
     auth_rate_per_min: u32,
@@ -171,6 +187,9 @@ impl Default for RawSettings {
             jwt_secret: None,
             jwt_previous_secrets: String::new(),
             timezone: "Asia/Shanghai".into(),
+            media_url: None,
+            s3_endpoint: None,
+            max_upload_mb: 200,
             log: "info".into(),
             log_format: "pretty".into(),
             auth_rate_per_min: 20,
@@ -300,6 +319,28 @@ impl Config {
                 )));
             }
         }
+        let media = match raw.media_url.as_deref().filter(|m| !m.is_empty()) {
+            None => MediaLocation::Local(raw.data_dir.join("media")),
+            Some(url) if url.starts_with("file://") => MediaLocation::Local(PathBuf::from(&url["file://".len()..])),
+            Some(url) if url.starts_with("s3://") => {
+                let rest = &url["s3://".len()..];
+                let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+                if bucket.is_empty() {
+                    return Err(ConfigError("TONGXIN_MEDIA_URL s3:// needs a bucket, e.g. s3://tongxin-media".into()));
+                }
+                let endpoint = raw.s3_endpoint.clone().filter(|e| !e.is_empty());
+                if let Some(endpoint) = &endpoint
+                    && url::Url::parse(endpoint).is_err()
+                {
+                    return Err(ConfigError(format!("TONGXIN_S3_ENDPOINT `{endpoint}` is not a URL")));
+                }
+                MediaLocation::S3 { bucket: bucket.to_owned(), prefix: prefix.trim_matches('/').to_owned(), endpoint }
+            }
+            Some(_) => return Err(ConfigError("TONGXIN_MEDIA_URL must be a file:// path or an s3:// URL".into())),
+        };
+        if raw.max_upload_mb == 0 {
+            return Err(ConfigError("TONGXIN_MAX_UPLOAD_MB must be at least 1".into()));
+        }
         if raw.access_token_ttl_s == 0 || raw.refresh_token_ttl_days == 0 {
             return Err(ConfigError("token lifetimes must be greater than zero".into()));
         }
@@ -315,6 +356,8 @@ impl Config {
             jwt_secret,
             jwt_previous_secrets,
             timezone,
+            media,
+            max_upload_bytes: raw.max_upload_mb * 1024 * 1024,
             log_filter: raw.log,
             log_format,
             auth_rate_per_min: raw.auth_rate_per_min,

@@ -8,5 +8,6 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod media;
 pub mod startup;
 pub mod telemetry;

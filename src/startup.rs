@@ -22,6 +22,7 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::AppError;
+use crate::media::MediaStore;
 use crate::telemetry;
 
 /// What handlers share.
@@ -33,6 +34,7 @@ pub struct AppState {
     pub clock: SharedClock,
     pub auth_limiter: AuthRateLimiter,
     pub metrics: PrometheusHandle,
+    pub media: MediaStore,
 }
 
 impl AppState {
@@ -40,6 +42,7 @@ impl AppState {
     pub fn build(config: Config, clock: SharedClock) -> anyhow::Result<Self> {
         config.prepare_data_dir()?;
         let keys = KeySet::from_config(&config)?;
+        let media = MediaStore::from_location(&config.media)?;
         let db = Db::connect(&config)?;
         let applied = db.migrate()?;
         if applied > 0 {
@@ -53,6 +56,7 @@ impl AppState {
             config: Arc::new(config),
             db,
             clock,
+            media,
         })
     }
 }

@@ -92,6 +92,26 @@ fn field_error(path: &str, message: &str) -> FieldError {
     FieldError::new(field, message)
 }
 
+/// An optional JSON body: `None` when the request has no body at all; otherwise it must
+/// be valid JSON like [`Json`] (a malformed body is an error, never silently ignored).
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let headers = req.headers();
+        let declared = headers.get(actix_web::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok());
+        let chunked = headers.contains_key(actix_web::http::header::TRANSFER_ENCODING);
+        if declared.is_none_or(|len| len.trim() == "0") && !chunked {
+            return Box::pin(async { Ok(OptionalJson(None)) });
+        }
+        let body = Json::<T>::from_request(req, payload);
+        Box::pin(async move { body.await.map(|Json(value)| OptionalJson(Some(value))) })
+    }
+}
+
 /// Query-string parameters, with the same error shape as [`Json`].
 pub struct Query<T>(pub T);
 

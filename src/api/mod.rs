@@ -3,12 +3,16 @@
 
 pub mod admin;
 pub mod auth;
+pub mod caching;
+pub mod contents;
 pub mod extract;
 pub mod me;
+pub mod media;
 pub mod middleware;
 pub mod openapi;
 pub mod ops;
 pub mod pagination;
+pub mod topics;
 
 use actix_web::http::StatusCode;
 use actix_web::middleware::from_fn;
@@ -33,6 +37,30 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(me::show::show)
             .service(me::update::update)
             .service(me::change_password::change_password)
+            .service(me::favorites::favorites)
+            .service(topics::list::list)
+            .service(contents::feed::list)
+            .service(contents::show::show)
+            .service(contents::reactions::like)
+            .service(contents::reactions::unlike)
+            .service(contents::reactions::favorite)
+            .service(contents::reactions::unfavorite)
+            .service(media::show::show)
+            .service(admin::contents::list::list)
+            .service(admin::contents::create::create)
+            .service(admin::contents::show::show)
+            .service(admin::contents::update::update)
+            .service(admin::contents::archive::archive)
+            .service(admin::contents::translate::translate)
+            .service(admin::contents::transitions::submit)
+            .service(admin::contents::transitions::approve)
+            .service(admin::contents::transitions::reject)
+            .service(admin::media::upload::upload)
+            .service(admin::topics::manage::list)
+            .service(admin::topics::manage::create)
+            .service(admin::topics::manage::update)
+            .service(admin::topics::manage::remove)
+            .service(admin::audit_log::list)
             .service(admin::organizations::list::list)
             .service(admin::organizations::create::create)
             .service(admin::organizations::show::show)

@@ -45,6 +45,33 @@ fn bearer(req: &HttpRequest) -> Result<String, AppError> {
     Ok(token.trim().to_owned())
 }
 
+/// The caller when a token is sent, or nobody. A token that is sent must be valid.
+#[derive(Debug, Clone)]
+pub struct MaybeAuthUser(pub Option<AuthUser>);
+
+impl MaybeAuthUser {
+    pub fn id(&self) -> Option<i64> {
+        self.0.as_ref().map(|u| u.id)
+    }
+    pub fn role(&self) -> Option<Role> {
+        self.0.as_ref().map(|u| u.role)
+    }
+}
+
+impl FromRequest for MaybeAuthUser {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if req.headers().contains_key(header::AUTHORIZATION) {
+            let user = AuthUser::from_request(req, payload);
+            Box::pin(async move { user.await.map(|u| MaybeAuthUser(Some(u))) })
+        } else {
+            Box::pin(async { Ok(MaybeAuthUser(None)) })
+        }
+    }
+}
+
 impl FromRequest for AuthUser {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;

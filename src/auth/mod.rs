@@ -8,4 +8,4 @@ pub mod password;
 pub mod rate_limit;
 pub mod refresh;
 
-pub use extract::AuthUser;
+pub use extract::{AuthUser, MaybeAuthUser};

@@ -3,6 +3,7 @@
 
 pub mod models;
 pub mod schema;
+pub mod search;
 
 use std::time::Duration;
 
@@ -23,6 +24,21 @@ pub enum DbConn {
     Sqlite(SqliteConnection),
     Pg(PgConnection),
 }
+
+/// The backend type queries are built for (dispatching to SQLite or PostgreSQL).
+pub type Backend = <DbConn as Connection>::Backend;
+
+/// Runs the same Diesel statement on whichever backend `conn` is. For the few statements
+/// that do not compile through the multi-backend type (`ON CONFLICT`, multi-row inserts).
+macro_rules! per_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Sqlite($c) => $body,
+            $crate::db::DbConn::Pg($c) => $body,
+        }
+    };
+}
+pub(crate) use per_backend;
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");

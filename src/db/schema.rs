@@ -1,5 +1,7 @@
 //! Table definitions shared by both backends. Only portable column types appear here:
-//! `BigInt` ids, `Text`, `Bool`, `Integer`, and `Timestamp` holding UTC.
+//! `BigInt` ids, `Text`, `Bool`, `Integer`, and `Timestamp` holding UTC. JSON is kept as `Text`.
+//! The full-text table `content_search` differs per backend and is reached only through
+//! `db::search`.
 
 diesel::table! {
     organizations (id) {
@@ -48,7 +50,140 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        action -> Text,
+        target_type -> Text,
+        target_id -> Nullable<BigInt>,
+        detail -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    topics (id) {
+        id -> BigInt,
+        slug -> Text,
+        names -> Text,
+        position -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    media (id) {
+        id -> BigInt,
+        kind -> Text,
+        mime -> Text,
+        size -> BigInt,
+        sha256 -> Text,
+        storage_key -> Text,
+        duration_s -> Nullable<Integer>,
+        width -> Nullable<Integer>,
+        height -> Nullable<Integer>,
+        uploader_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contents (id) {
+        id -> BigInt,
+        kind -> Text,
+        topic_id -> BigInt,
+        locale -> Text,
+        title -> Text,
+        summary -> Text,
+        body_markdown -> Nullable<Text>,
+        body_html -> Nullable<Text>,
+        reading_time_s -> Nullable<Integer>,
+        cover_media_id -> Nullable<BigInt>,
+        media_id -> Nullable<BigInt>,
+        poster_media_id -> Nullable<BigInt>,
+        duration_s -> Nullable<Integer>,
+        status -> Text,
+        publish_at -> Nullable<Timestamp>,
+        author_id -> BigInt,
+        reviewer_id -> Nullable<BigInt>,
+        reject_reason -> Nullable<Text>,
+        version -> Integer,
+        view_count -> BigInt,
+        like_count -> BigInt,
+        favorite_count -> BigInt,
+        share_count -> BigInt,
+        popularity -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    content_audiences (content_id, audience) {
+        content_id -> BigInt,
+        audience -> Text,
+    }
+}
+
+diesel::table! {
+    content_tags (content_id, tag) {
+        content_id -> BigInt,
+        tag -> Text,
+    }
+}
+
+diesel::table! {
+    content_translations (content_id, locale) {
+        content_id -> BigInt,
+        locale -> Text,
+        title -> Text,
+        summary -> Text,
+        body_markdown -> Nullable<Text>,
+        body_html -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    likes (user_id, content_id) {
+        user_id -> BigInt,
+        content_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    favorites (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        content_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(organizations, users, refresh_tokens);
+diesel::joinable!(contents -> topics (topic_id));
+diesel::joinable!(content_audiences -> contents (content_id));
+diesel::joinable!(content_tags -> contents (content_id));
+diesel::joinable!(content_translations -> contents (content_id));
+diesel::joinable!(likes -> contents (content_id));
+diesel::joinable!(favorites -> contents (content_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organizations,
+    users,
+    refresh_tokens,
+    audit_log,
+    topics,
+    media,
+    contents,
+    content_audiences,
+    content_tags,
+    content_translations,
+    likes,
+    favorites,
+);

@@ -3,9 +3,16 @@
 //! connection when they need data and call `db::models` for it.
 
 pub mod accounts;
+pub mod audit;
+pub mod contents;
+pub mod feed;
+pub mod locale;
+pub mod markdown;
+pub mod media;
 pub mod members;
 pub mod organizations;
 pub mod roles;
 pub mod search;
 pub mod sessions;
+pub mod topics;
 pub mod vocab;

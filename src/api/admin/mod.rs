@@ -1,4 +1,8 @@
 //! Staff endpoints under `/admin`, each checking the caller's role and scope.
 
+pub mod audit_log;
+pub mod contents;
+pub mod media;
 pub mod organizations;
+pub mod topics;
 pub mod users;

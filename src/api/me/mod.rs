@@ -1,6 +1,7 @@
 //! The caller's own account.
 
 pub mod change_password;
+pub mod favorites;
 pub mod show;
 pub mod update;
 

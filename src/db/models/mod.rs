@@ -1,7 +1,12 @@
 //! Rows and the queries that read and write them, one file per table.
 
+pub mod audit;
+pub mod contents;
+pub mod media;
 pub mod organizations;
+pub mod reactions;
 pub mod refresh_tokens;
+pub mod topics;
 pub mod users;
 
 /// A keyset page: rows after the cursor plus whether more exist.

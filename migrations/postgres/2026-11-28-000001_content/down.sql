@@ -1,0 +1,10 @@
+DROP TABLE content_search;
+DROP TABLE favorites;
+DROP TABLE likes;
+DROP TABLE content_translations;
+DROP TABLE content_tags;
+DROP TABLE content_audiences;
+DROP TABLE contents;
+DROP TABLE media;
+DROP TABLE topics;
+DROP TABLE audit_log;

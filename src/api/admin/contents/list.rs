@@ -1,0 +1,69 @@
+use actix_web::{HttpResponse, get, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::{StaffContent, WorkflowStatus};
+use crate::api::contents::feed::KindFilter;
+use crate::api::extract::Query;
+use crate::api::pagination::{self, Paged};
+use crate::auth::AuthUser;
+use crate::domain::contents::{self, Kind, StaffFilter, Status};
+use crate::domain::search;
+use crate::domain::topics::TopicRef;
+use crate::error::AppError;
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StaffListParams {
+    pub status: Option<WorkflowStatus>,
+    pub kind: Option<KindFilter>,
+    /// Topic slug or id.
+    pub topic: Option<String>,
+    pub author_id: Option<i64>,
+    /// Search words.
+    pub q: Option<String>,
+    /// Page size, 1–100 (default 20).
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// Contents in every state, newest first (editors, reviewers, admins).
+#[utoipa::path(
+    operation_id = "admin_list_contents",
+    tag = "admin: contents",
+    security(("bearer" = [])),
+    params(StaffListParams),
+    responses(
+        (status = 200, description = "A page of contents (without translations)", body = Paged<StaffContent>),
+        (status = 400, description = "Bad cursor (`invalid_cursor`)"),
+        (status = 403, description = "Needs editor, reviewer or admin"),
+    )
+)]
+#[get("/admin/contents")]
+pub async fn list(state: web::Data<AppState>, caller: AuthUser, Query(params): Query<StaffListParams>) -> Result<HttpResponse, AppError> {
+    contents::require_editor(caller.role)?;
+    let filter = StaffFilter {
+        status: params.status.map(|s| match s {
+            WorkflowStatus::Draft => Status::Draft,
+            WorkflowStatus::InReview => Status::InReview,
+            WorkflowStatus::Published => Status::Published,
+            WorkflowStatus::Archived => Status::Archived,
+        }),
+        kind: params.kind.map(|k| match k {
+            KindFilter::Article => Kind::Article,
+            KindFilter::Video => Kind::Video,
+        }),
+        topic: params.topic.map(|t| t.parse().map_or(TopicRef::Slug(t), TopicRef::Id)),
+        author_id: params.author_id,
+        q: search::check_query("q", params.q.as_deref())?,
+        before_id: pagination::decode_cursor(params.cursor.as_deref())?,
+        limit: pagination::limit(params.limit)?,
+    };
+    let (items, next) = state.db.run(move |conn| contents::staff_list(conn, &filter)).await?;
+    Ok(HttpResponse::Ok().json(Paged {
+        items: items.into_iter().map(StaffContent::from_data).collect(),
+        next_cursor: next.map(pagination::encode_cursor),
+    }))
+}

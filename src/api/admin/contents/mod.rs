@@ -1,0 +1,180 @@
+//! Content for staff: every state, the editing fields, the workflow.
+
+pub mod archive;
+pub mod create;
+pub mod list;
+pub mod show;
+pub mod transitions;
+pub mod translate;
+pub mod update;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::contents::{ContentKind, Stats, TopicBrief};
+use crate::auth::AuthUser;
+use crate::clock::utc;
+use crate::domain::contents::{Actor, ContentInput, StaffData};
+use crate::domain::topics::{self, TopicRef};
+use crate::domain::vocab::Audience;
+
+pub fn actor(caller: &AuthUser) -> Actor {
+    Actor { id: caller.id, role: caller.role }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkflowStatus {
+    Draft,
+    InReview,
+    Published,
+    Archived,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Translation {
+    pub locale: String,
+    pub title: String,
+    pub summary: String,
+    pub body_markdown: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A content as staff see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffContent {
+    pub id: i64,
+    pub kind: ContentKind,
+    pub status: WorkflowStatus,
+    /// When it becomes (or became) visible; set on approval. A time in the future means scheduled.
+    pub publish_at: Option<DateTime<Utc>>,
+    pub title: String,
+    pub summary: String,
+    pub locale: String,
+    pub topic: TopicBrief,
+    pub tags: Vec<String>,
+    pub audiences: Vec<Audience>,
+    pub body_markdown: Option<String>,
+    pub body_html: Option<String>,
+    pub reading_time_s: Option<i32>,
+    pub media_id: Option<i64>,
+    pub poster_media_id: Option<i64>,
+    pub cover_media_id: Option<i64>,
+    pub duration_s: Option<i32>,
+    pub author_id: i64,
+    pub reviewer_id: Option<i64>,
+    /// Why a reviewer sent it back, until it is approved.
+    pub reject_reason: Option<String>,
+    /// Goes up by one with every edit.
+    pub version: i32,
+    pub stats: Stats,
+    pub translations: Vec<Translation>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl StaffContent {
+    pub fn from_data(data: StaffData) -> Self {
+        let row = data.row;
+        let topic = data.topic.map_or_else(
+            || TopicBrief { id: row.topic_id, slug: String::new(), name: String::new() },
+            |t| TopicBrief { id: t.id, name: topics::name_for(&t, &[]).0, slug: t.slug },
+        );
+        Self {
+            id: row.id,
+            kind: if row.kind == "video" { ContentKind::Video } else { ContentKind::Article },
+            status: match row.status.as_str() {
+                "in_review" => WorkflowStatus::InReview,
+                "published" => WorkflowStatus::Published,
+                "archived" => WorkflowStatus::Archived,
+                _ => WorkflowStatus::Draft,
+            },
+            publish_at: row.publish_at.map(utc),
+            title: row.title,
+            summary: row.summary,
+            locale: row.locale,
+            topic,
+            tags: data.tags,
+            audiences: data.audiences.iter().filter_map(|a| Audience::parse(a)).collect(),
+            body_markdown: row.body_markdown,
+            body_html: row.body_html,
+            reading_time_s: row.reading_time_s,
+            media_id: row.media_id,
+            poster_media_id: row.poster_media_id,
+            cover_media_id: row.cover_media_id,
+            duration_s: row.duration_s,
+            author_id: row.author_id,
+            reviewer_id: row.reviewer_id,
+            reject_reason: row.reject_reason,
+            version: row.version,
+            stats: Stats {
+                views: row.view_count,
+                likes: row.like_count,
+                favorites: row.favorite_count,
+                shares: row.share_count,
+            },
+            translations: data
+                .translations
+                .into_iter()
+                .map(|t| Translation {
+                    locale: t.locale,
+                    title: t.title,
+                    summary: t.summary,
+                    body_markdown: t.body_markdown,
+                    updated_at: utc(t.updated_at),
+                })
+                .collect(),
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+        }
+    }
+}
+
+/// The editable fields, shared by create and update.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContentFields {
+    #[schema(example = "石榴籽的故事")]
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    /// Articles only.
+    pub body_markdown: Option<String>,
+    /// Topic slug or id.
+    #[schema(value_type = Option<Object>, example = "ethnic-view")]
+    pub topic: Option<TopicRef>,
+    pub audiences: Option<Vec<Audience>>,
+    pub tags: Option<Vec<String>>,
+    /// The language the title and body are written in (default zh-Hans).
+    pub locale: Option<String>,
+    /// Videos: the uploaded video file.
+    pub media_id: Option<i64>,
+    /// Videos: length in seconds (read from the file when it can be).
+    pub duration_s: Option<i32>,
+    /// Videos: a poster image; `null` removes it.
+    #[serde(default, deserialize_with = "crate::api::extract::nullable")]
+    #[schema(value_type = Option<i64>)]
+    pub poster_media_id: Option<Option<i64>>,
+    /// A cover image; `null` removes it.
+    #[serde(default, deserialize_with = "crate::api::extract::nullable")]
+    #[schema(value_type = Option<i64>)]
+    pub cover_media_id: Option<Option<i64>>,
+}
+
+impl ContentFields {
+    pub fn into_input(self) -> ContentInput {
+        ContentInput {
+            title: self.title,
+            summary: self.summary,
+            body_markdown: self.body_markdown,
+            topic: self.topic,
+            audiences: self.audiences,
+            tags: self.tags,
+            locale: self.locale,
+            media_id: self.media_id,
+            duration_s: self.duration_s,
+            poster_media_id: self.poster_media_id,
+            cover_media_id: self.cover_media_id,
+        }
+    }
+}

@@ -1,0 +1,43 @@
+use actix_web::{HttpResponse, patch, web};
+
+use super::{ContentFields, StaffContent, actor};
+use crate::api::extract::Json;
+use crate::auth::AuthUser;
+use crate::domain::contents;
+use crate::error::AppError;
+use crate::startup::AppState;
+
+/// Edit a content. Drafts: their author or a reviewer. Published items: reviewers
+/// (corrections). Items in review or archived cannot be edited. Status changes only
+/// through the workflow endpoints.
+#[utoipa::path(
+    operation_id = "admin_update_content",
+    tag = "admin: contents",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Content id")),
+    request_body = ContentFields,
+    responses(
+        (status = 200, description = "The updated content", body = StaffContent),
+        (status = 403, description = "Not allowed for this caller in this state"),
+        (status = 404, description = "No such content"),
+        (status = 409, description = "Not editable in its state (`invalid_state`)"),
+    )
+)]
+#[patch("/admin/contents/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<i64>,
+    Json(body): Json<ContentFields>,
+) -> Result<HttpResponse, AppError> {
+    let (actor, now, id) = (actor(&caller), state.clock.now(), id.into_inner());
+    let input = body.into_input();
+    let data = state
+        .db
+        .run(move |conn| {
+            contents::update(conn, actor, id, &input, now)?;
+            contents::staff_view(conn, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(StaffContent::from_data(data)))
+}

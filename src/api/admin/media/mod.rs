@@ -1,0 +1,3 @@
+//! Uploading media files.
+
+pub mod upload;

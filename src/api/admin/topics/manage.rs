@@ -1,0 +1,120 @@
+use std::collections::BTreeMap;
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::StaffTopic;
+use crate::api::extract::Json;
+use crate::auth::AuthUser;
+use crate::domain::roles;
+use crate::domain::topics::{self, TopicInput};
+use crate::error::AppError;
+use crate::startup::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffTopicList {
+    pub items: Vec<StaffTopic>,
+}
+
+/// Every topic with all its names.
+#[utoipa::path(
+    operation_id = "admin_list_topics", tag = "admin: topics", security(("bearer" = [])),
+    responses((status = 200, description = "All topics", body = StaffTopicList), (status = 403, description = "Needs admin"))
+)]
+#[get("/admin/topics")]
+pub async fn list(state: web::Data<AppState>, caller: AuthUser) -> Result<HttpResponse, AppError> {
+    roles::require_admin(caller.role)?;
+    let rows = state.db.run(|conn| Ok(crate::db::models::topics::all(conn)?)).await?;
+    Ok(HttpResponse::Ok().json(StaffTopicList { items: rows.into_iter().map(StaffTopic::from).collect() }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TopicBody {
+    /// 2–40 of a-z, 0-9 and -.
+    #[schema(example = "ethnic-view")]
+    pub slug: Option<String>,
+    /// Name per locale; must include zh-Hans.
+    #[schema(example = json!({"zh-Hans": "民族观", "en": "Ethnic view"}))]
+    pub names: Option<BTreeMap<String, String>>,
+    /// Display order, smallest first.
+    pub position: Option<i32>,
+}
+
+/// Create a topic (`slug` and `names` required).
+#[utoipa::path(
+    operation_id = "admin_create_topic", tag = "admin: topics", security(("bearer" = [])),
+    request_body = TopicBody,
+    responses(
+        (status = 201, description = "Created", body = StaffTopic, headers(("Location" = String))),
+        (status = 403, description = "Needs admin"),
+        (status = 409, description = "The slug is taken (`slug_taken`)"),
+    )
+)]
+#[post("/admin/topics")]
+pub async fn create(state: web::Data<AppState>, caller: AuthUser, Json(body): Json<TopicBody>) -> Result<HttpResponse, AppError> {
+    roles::require_admin(caller.role)?;
+    let (actor, now) = (caller.id, state.clock.now());
+    let row = state
+        .db
+        .run(move |conn| {
+            let input = TopicInput { slug: body.slug.as_deref(), names: body.names.as_ref(), position: body.position };
+            topics::create(conn, actor, &input, now)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/admin/topics/{}", row.id)))
+        .json(StaffTopic::from(row)))
+}
+
+/// Change a topic's slug, names or position.
+#[utoipa::path(
+    operation_id = "admin_update_topic", tag = "admin: topics", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Topic id")),
+    request_body = TopicBody,
+    responses(
+        (status = 200, description = "Updated", body = StaffTopic),
+        (status = 403, description = "Needs admin"),
+        (status = 404, description = "No such topic"),
+        (status = 409, description = "The slug is taken (`slug_taken`)"),
+    )
+)]
+#[patch("/admin/topics/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<i64>,
+    Json(body): Json<TopicBody>,
+) -> Result<HttpResponse, AppError> {
+    roles::require_admin(caller.role)?;
+    let (actor, now, id) = (caller.id, state.clock.now(), id.into_inner());
+    let row = state
+        .db
+        .run(move |conn| {
+            let input = TopicInput { slug: body.slug.as_deref(), names: body.names.as_ref(), position: body.position };
+            topics::update(conn, actor, id, &input, now)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(StaffTopic::from(row)))
+}
+
+/// Delete a topic that no content uses.
+#[utoipa::path(
+    operation_id = "admin_delete_topic", tag = "admin: topics", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Topic id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, description = "Needs admin"),
+        (status = 404, description = "No such topic"),
+        (status = 409, description = "Contents use it (`topic_in_use`)"),
+    )
+)]
+#[delete("/admin/topics/{id}")]
+pub async fn remove(state: web::Data<AppState>, caller: AuthUser, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    roles::require_admin(caller.role)?;
+    let (actor, now, id) = (caller.id, state.clock.now(), id.into_inner());
+    state.db.run(move |conn| topics::delete(conn, actor, id, now)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

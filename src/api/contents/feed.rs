@@ -1,0 +1,139 @@
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{FeedItem, preferences};
+use crate::api::caching::{self, Audience as CacheAudience};
+use crate::api::extract::Query;
+use crate::api::pagination::{self, Paged};
+use crate::auth::MaybeAuthUser;
+use crate::db::models::contents::{FeedKey, FeedOrder};
+use crate::domain::feed::{self, FeedQuery};
+use crate::domain::search;
+use crate::domain::vocab::Audience;
+use crate::error::AppError;
+use crate::startup::AppState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    Latest,
+    Popular,
+    /// Title matches first, then newest. The default when `q` is given.
+    Relevance,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum KindFilter {
+    Article,
+    Video,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FeedParams {
+    pub kind: Option<KindFilter>,
+    /// Topic slug or id.
+    pub topic: Option<String>,
+    pub audience: Option<Audience>,
+    /// Search words; two-character Chinese words such as 团结 match anywhere.
+    pub q: Option<String>,
+    pub sort: Option<Sort>,
+    /// Preferred locale; overrides `Accept-Language`.
+    pub locale: Option<String>,
+    /// Page size, 1–100 (default 20).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page (with the same filters).
+    pub cursor: Option<String>,
+}
+
+/// The cursor: the order it belongs to and the last item's key in that order.
+#[derive(Debug, Serialize, Deserialize)]
+struct Cursor {
+    o: Sort,
+    r: i32,
+    p: NaiveDateTime,
+    n: i64,
+    i: i64,
+}
+
+fn encode(sort: Sort, key: FeedKey) -> String {
+    let cursor = Cursor { o: sort, r: key.rank, p: key.publish_at, n: key.popularity, i: key.id };
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).unwrap_or_default())
+}
+
+fn decode(raw: &str, sort: Sort) -> Result<FeedKey, AppError> {
+    let bad = || AppError::bad_request("invalid_cursor", "The cursor is not one this API returned for this order.");
+    let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?;
+    let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    if cursor.o != sort {
+        return Err(bad());
+    }
+    Ok(FeedKey { rank: cursor.r, publish_at: cursor.p, popularity: cursor.n, id: cursor.i })
+}
+
+/// The feed: published articles and micro-videos for learners, newest, most popular or
+/// best-matching first.
+///
+/// Without a token the response is the same for everyone (`Cache-Control: public`); with
+/// one, each item carries the caller's `me` block.
+#[utoipa::path(
+    operation_id = "list_contents",
+    tag = "contents",
+    security((), ("bearer" = [])),
+    params(FeedParams, ("Accept-Language" = Option<String>, Header, description = "Preferred locales")),
+    responses(
+        (status = 200, description = "A page of the feed", body = Paged<FeedItem>,
+            headers(("ETag" = String, description = "Version of this page"))),
+        (status = 304, description = "Not modified since the ETag sent in If-None-Match"),
+        (status = 400, description = "Bad cursor (`invalid_cursor`)"),
+        (status = 401, description = "A token was sent and is invalid"),
+        (status = 422, description = "A parameter is invalid"),
+    )
+)]
+#[get("/contents")]
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: MaybeAuthUser,
+    Query(params): Query<FeedParams>,
+) -> Result<HttpResponse, AppError> {
+    let limit = pagination::limit(params.limit)?;
+    let q = search::check_query("q", params.q.as_deref())?;
+    let sort = params.sort.unwrap_or(if q.is_some() { Sort::Relevance } else { Sort::Latest });
+    if sort == Sort::Relevance && q.is_none() {
+        return Err(AppError::validation("sort", "relevance needs a search query `q`"));
+    }
+    let after = params.cursor.as_deref().map(|c| decode(c, sort)).transpose()?;
+    let query = FeedQuery {
+        kind: params.kind.map(|k| match k {
+            KindFilter::Article => "article".to_owned(),
+            KindFilter::Video => "video".to_owned(),
+        }),
+        topic: params.topic.filter(|t| !t.is_empty()),
+        audience: params.audience,
+        q,
+        order: match sort {
+            Sort::Latest => FeedOrder::Latest,
+            Sort::Popular => FeedOrder::Popular,
+            Sort::Relevance => FeedOrder::Relevance,
+        },
+        after,
+        limit,
+        prefs: preferences(&req, params.locale.as_deref()),
+        viewer: caller.id(),
+    };
+    let now = state.clock.now();
+    let page = state.db.run(move |conn| feed::feed(conn, &query, now)).await?;
+    let body = Paged {
+        items: page.items.iter().map(FeedItem::from_item).collect(),
+        next_cursor: page.next.map(|key| encode(sort, key)),
+    };
+    let audience = if caller.0.is_some() { CacheAudience::Private } else { CacheAudience::Public };
+    caching::json(&req, &body, audience)
+}

@@ -1,0 +1,4 @@
+//! Media files for players and image views.
+
+pub mod range;
+pub mod show;

@@ -1,0 +1,3 @@
+//! Topics as learners see them.
+
+pub mod list;

@@ -1,0 +1,330 @@
+use chrono::NaiveDateTime;
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::Integer;
+
+use crate::db::DbConn;
+use crate::db::schema::{content_audiences, content_tags, content_translations, contents};
+use crate::db::search::{self, Prepared};
+
+pub const PUBLISHED: &str = "published";
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = contents)]
+pub struct ContentRow {
+    pub id: i64,
+    pub kind: String,
+    pub topic_id: i64,
+    pub locale: String,
+    pub title: String,
+    pub summary: String,
+    pub body_markdown: Option<String>,
+    pub body_html: Option<String>,
+    pub reading_time_s: Option<i32>,
+    pub cover_media_id: Option<i64>,
+    pub media_id: Option<i64>,
+    pub poster_media_id: Option<i64>,
+    pub duration_s: Option<i32>,
+    pub status: String,
+    pub publish_at: Option<NaiveDateTime>,
+    pub author_id: i64,
+    pub reviewer_id: Option<i64>,
+    pub reject_reason: Option<String>,
+    pub version: i32,
+    pub view_count: i64,
+    pub like_count: i64,
+    pub favorite_count: i64,
+    pub share_count: i64,
+    pub popularity: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = contents)]
+pub struct NewContent<'a> {
+    pub kind: &'a str,
+    pub topic_id: i64,
+    pub locale: &'a str,
+    pub title: &'a str,
+    pub summary: &'a str,
+    pub body_markdown: Option<&'a str>,
+    pub body_html: Option<&'a str>,
+    pub reading_time_s: Option<i32>,
+    pub cover_media_id: Option<i64>,
+    pub media_id: Option<i64>,
+    pub poster_media_id: Option<i64>,
+    pub duration_s: Option<i32>,
+    pub status: &'a str,
+    pub author_id: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = contents)]
+pub struct ContentChanges {
+    pub topic_id: Option<i64>,
+    pub locale: Option<String>,
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub body_markdown: Option<Option<String>>,
+    pub body_html: Option<Option<String>>,
+    pub reading_time_s: Option<Option<i32>>,
+    pub cover_media_id: Option<Option<i64>>,
+    pub media_id: Option<Option<i64>>,
+    pub poster_media_id: Option<Option<i64>>,
+    pub duration_s: Option<Option<i32>>,
+    pub status: Option<String>,
+    pub publish_at: Option<Option<NaiveDateTime>>,
+    pub reviewer_id: Option<Option<i64>>,
+    pub reject_reason: Option<Option<String>>,
+    pub version: Option<i32>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = content_translations)]
+pub struct TranslationRow {
+    pub content_id: i64,
+    pub locale: String,
+    pub title: String,
+    pub summary: String,
+    pub body_markdown: Option<String>,
+    pub body_html: Option<String>,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The one visibility rule for learners: published and its publication time has come.
+/// (Archived and draft items have another status.) Every learner-facing query uses it.
+#[diesel::dsl::auto_type(no_type_alias)]
+pub fn visible(now: NaiveDateTime) -> _ {
+    let published: &'static str = PUBLISHED;
+    contents::status.eq(published).and(contents::publish_at.le(now))
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewContent<'_>) -> QueryResult<i64> {
+    diesel::insert_into(contents::table).values(new).returning(contents::id).get_result(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<ContentRow>> {
+    contents::table.find(id).select(ContentRow::as_select()).first(conn).optional()
+}
+
+pub fn find_many(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<ContentRow>> {
+    contents::table.filter(contents::id.eq_any(ids)).select(ContentRow::as_select()).load(conn)
+}
+
+pub fn find_visible(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> QueryResult<Option<ContentRow>> {
+    contents::table.find(id).filter(visible(now)).select(ContentRow::as_select()).first(conn).optional()
+}
+
+pub fn update(conn: &mut DbConn, id: i64, changes: &ContentChanges) -> QueryResult<usize> {
+    diesel::update(contents::table.find(id)).set(changes).execute(conn)
+}
+
+pub fn set_audiences(conn: &mut DbConn, id: i64, audiences: &[&str]) -> QueryResult<()> {
+    diesel::delete(content_audiences::table.filter(content_audiences::content_id.eq(id))).execute(conn)?;
+    for audience in audiences {
+        diesel::insert_into(content_audiences::table)
+            .values((content_audiences::content_id.eq(id), content_audiences::audience.eq(audience)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn set_tags(conn: &mut DbConn, id: i64, tags: &[String]) -> QueryResult<()> {
+    diesel::delete(content_tags::table.filter(content_tags::content_id.eq(id))).execute(conn)?;
+    for tag in tags {
+        diesel::insert_into(content_tags::table)
+            .values((content_tags::content_id.eq(id), content_tags::tag.eq(tag)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// `(content_id, audience)` for these contents, in one query.
+pub fn audiences_of(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    content_audiences::table
+        .filter(content_audiences::content_id.eq_any(ids))
+        .select((content_audiences::content_id, content_audiences::audience))
+        .order((content_audiences::content_id, content_audiences::audience))
+        .load(conn)
+}
+
+/// `(content_id, tag)` for these contents, in one query.
+pub fn tags_of(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    content_tags::table
+        .filter(content_tags::content_id.eq_any(ids))
+        .select((content_tags::content_id, content_tags::tag))
+        .order((content_tags::content_id, content_tags::tag))
+        .load(conn)
+}
+
+/// Every translation of these contents, in one query.
+pub fn translations_of(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<TranslationRow>> {
+    content_translations::table
+        .filter(content_translations::content_id.eq_any(ids))
+        .select(TranslationRow::as_select())
+        .order((content_translations::content_id, content_translations::locale))
+        .load(conn)
+}
+
+/// Inserts or replaces one translation.
+pub fn put_translation(conn: &mut DbConn, row: &TranslationRow) -> QueryResult<()> {
+    let updated = diesel::update(content_translations::table.find((row.content_id, &row.locale)))
+        .set((
+            content_translations::title.eq(&row.title),
+            content_translations::summary.eq(&row.summary),
+            content_translations::body_markdown.eq(&row.body_markdown),
+            content_translations::body_html.eq(&row.body_html),
+            content_translations::updated_at.eq(row.updated_at),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(content_translations::table).values(row).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Adds `delta` to a counter and to the popularity score, in one atomic statement.
+pub fn bump(conn: &mut DbConn, id: i64, counter: Counter, delta: i64) -> QueryResult<usize> {
+    let weighted = delta * counter.weight();
+    let target = contents::table.find(id);
+    let popularity = contents::popularity.eq(contents::popularity + weighted);
+    match counter {
+        Counter::Likes => diesel::update(target).set((contents::like_count.eq(contents::like_count + delta), popularity)).execute(conn),
+        Counter::Favorites => diesel::update(target)
+            .set((contents::favorite_count.eq(contents::favorite_count + delta), popularity))
+            .execute(conn),
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Counter {
+    Likes,
+    Favorites,
+}
+
+impl Counter {
+    /// How much one like or favourite counts towards "popular" (views count 1 each).
+    fn weight(self) -> i64 {
+        match self {
+            Self::Likes => 3,
+            Self::Favorites => 5,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedOrder {
+    Latest,
+    Popular,
+    /// Title matches first, then newest; needs a search.
+    Relevance,
+}
+
+/// Where the previous page ended, in the order's own key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeedKey {
+    pub rank: i32,
+    pub publish_at: NaiveDateTime,
+    pub popularity: i64,
+    pub id: i64,
+}
+
+pub struct FeedFilter<'a> {
+    pub now: NaiveDateTime,
+    pub kind: Option<&'a str>,
+    pub topic_id: Option<i64>,
+    pub audience: Option<&'a str>,
+    pub search: Option<&'a Prepared>,
+    pub order: FeedOrder,
+    pub after: Option<FeedKey>,
+    pub limit: i64,
+}
+
+/// One page of the learner feed (plus one probe row), each row with its search rank
+/// (1 = the title matched, 0 = elsewhere or no search). Every order is a keyset over an
+/// index: (publish_at, id), (popularity, id) or (rank, publish_at, id), all descending.
+pub fn feed(conn: &mut DbConn, f: &FeedFilter<'_>) -> QueryResult<Vec<(ContentRow, i32)>> {
+    let rank = || -> Box<dyn BoxableExpression<contents::table, _, SqlType = Integer>> {
+        match f.search {
+            Some(prepared) => search::title_rank(prepared),
+            None => Box::new(sql::<Integer>("0")),
+        }
+    };
+    let mut query = contents::table.filter(visible(f.now)).select((ContentRow::as_select(), rank())).into_boxed();
+    if let Some(kind) = f.kind {
+        query = query.filter(contents::kind.eq(kind));
+    }
+    if let Some(topic) = f.topic_id {
+        query = query.filter(contents::topic_id.eq(topic));
+    }
+    if let Some(audience) = f.audience {
+        query = query.filter(diesel::dsl::exists(
+            content_audiences::table
+                .filter(content_audiences::content_id.eq(contents::id))
+                .filter(content_audiences::audience.eq(audience)),
+        ));
+    }
+    if let Some(prepared) = f.search {
+        query = query.filter(search::matches(prepared));
+    }
+    if let Some(after) = f.after {
+        let (at, id) = (after.publish_at, after.id);
+        let older = contents::publish_at.lt(at).or(contents::publish_at.eq(at).and(contents::id.lt(id)));
+        query = match f.order {
+            FeedOrder::Latest => query.filter(older),
+            FeedOrder::Popular => query.filter(
+                contents::popularity
+                    .lt(after.popularity)
+                    .or(contents::popularity.eq(after.popularity).and(contents::id.lt(id))),
+            ),
+            FeedOrder::Relevance => {
+                query.filter(rank().lt(after.rank).or(rank().eq(after.rank).and(older.assume_not_null())))
+            }
+        };
+    }
+    query = match f.order {
+        FeedOrder::Latest => query.order((contents::publish_at.desc(), contents::id.desc())),
+        FeedOrder::Popular => query.order((contents::popularity.desc(), contents::id.desc())),
+        FeedOrder::Relevance => query.order((rank().desc(), contents::publish_at.desc(), contents::id.desc())),
+    };
+    query.limit(f.limit + 1).load(conn)
+}
+
+pub struct AdminFilter<'a> {
+    pub status: Option<&'a str>,
+    pub kind: Option<&'a str>,
+    pub topic_id: Option<i64>,
+    pub author_id: Option<i64>,
+    pub search: Option<&'a Prepared>,
+    /// Newest first: only items with a smaller id.
+    pub before_id: Option<i64>,
+    pub limit: i64,
+}
+
+/// Staff listing: every state, newest first.
+pub fn admin_list(conn: &mut DbConn, f: &AdminFilter<'_>) -> QueryResult<Vec<ContentRow>> {
+    let mut query = contents::table.select(ContentRow::as_select()).into_boxed();
+    if let Some(status) = f.status {
+        query = query.filter(contents::status.eq(status));
+    }
+    if let Some(kind) = f.kind {
+        query = query.filter(contents::kind.eq(kind));
+    }
+    if let Some(topic) = f.topic_id {
+        query = query.filter(contents::topic_id.eq(topic));
+    }
+    if let Some(author) = f.author_id {
+        query = query.filter(contents::author_id.eq(author));
+    }
+    if let Some(prepared) = f.search {
+        query = query.filter(search::matches(prepared));
+    }
+    if let Some(before) = f.before_id {
+        query = query.filter(contents::id.lt(before));
+    }
+    query.order(contents::id.desc()).limit(f.limit + 1).load(conn)
+}

@@ -1,0 +1,628 @@
+//! Contents and their publishing workflow: draft → in_review → published (now or at a
+//! scheduled time) → archived, with rejection back to draft. Four eyes: nobody approves
+//! their own work. Every edit and transition is in the audit log.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use crate::clock::{naive, utc};
+use crate::db::models::contents::{self as content_db, ContentChanges, ContentRow, NewContent, TranslationRow};
+use crate::db::models::media::{self as media_db};
+use crate::db::{DbConn, search as search_db, write_tx};
+use crate::domain::audit::{self, Target};
+use crate::domain::topics::{self, TopicRef};
+use crate::domain::vocab::{Audience, Role};
+use crate::domain::{accounts, locale, markdown, search};
+use crate::error::{AppError, FieldError};
+
+pub const TITLE_CHARS: std::ops::RangeInclusive<usize> = 1..=200;
+pub const SUMMARY_CHARS: usize = 500;
+pub const BODY_CHARS: usize = 200_000;
+pub const MAX_TAGS: usize = 10;
+pub const TAG_CHARS: std::ops::RangeInclusive<usize> = 1..=20;
+pub const REASON_CHARS: std::ops::RangeInclusive<usize> = 1..=500;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Draft,
+    InReview,
+    Published,
+    Archived,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::InReview => "in_review",
+            Self::Published => "published",
+            Self::Archived => "archived",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Draft, Self::InReview, Self::Published, Self::Archived].into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+impl Role {
+    /// Editors, reviewers and admins work on content.
+    pub fn edits_content(self) -> bool {
+        matches!(self, Role::Editor | Role::Reviewer | Role::Admin)
+    }
+
+    /// Reviewers and admins approve, reject and correct published content.
+    pub fn reviews_content(self) -> bool {
+        matches!(self, Role::Reviewer | Role::Admin)
+    }
+}
+
+/// The staff member acting on content.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor {
+    pub id: i64,
+    pub role: Role,
+}
+
+pub fn require_editor(role: Role) -> Result<(), AppError> {
+    if role.edits_content() { Ok(()) } else { Err(AppError::forbidden("This needs the editor, reviewer or admin role.")) }
+}
+
+fn require_reviewer(role: Role) -> Result<(), AppError> {
+    if role.reviews_content() { Ok(()) } else { Err(AppError::forbidden("This needs the reviewer or admin role.")) }
+}
+
+fn invalid_state(row: &ContentRow, action: &str) -> AppError {
+    AppError::conflict("invalid_state", format!("Cannot {action} content that is {}.", row.status))
+}
+
+fn status_of(row: &ContentRow) -> Status {
+    Status::parse(&row.status).unwrap_or(Status::Draft)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Article,
+    Video,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Article => "article",
+            Self::Video => "video",
+        }
+    }
+}
+
+/// Fields of a content as staff send them; `None` means "not given" (or "unchanged").
+#[derive(Debug, Default)]
+pub struct ContentInput {
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub body_markdown: Option<String>,
+    pub topic: Option<TopicRef>,
+    pub audiences: Option<Vec<Audience>>,
+    pub tags: Option<Vec<String>>,
+    pub locale: Option<String>,
+    pub media_id: Option<i64>,
+    pub duration_s: Option<i32>,
+    pub poster_media_id: Option<Option<i64>>,
+    pub cover_media_id: Option<Option<i64>>,
+}
+
+fn check_title(raw: &str) -> Result<String, FieldError> {
+    let title = raw.trim().to_owned();
+    if !TITLE_CHARS.contains(&title.chars().count()) || title.chars().any(char::is_control) {
+        return Err(FieldError::new("title", "must be 1 to 200 characters without control characters"));
+    }
+    Ok(title)
+}
+
+fn check_summary(raw: &str) -> Result<String, FieldError> {
+    let summary = raw.trim().to_owned();
+    if summary.chars().count() > SUMMARY_CHARS || summary.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(FieldError::new("summary", "must be at most 500 characters without control characters"));
+    }
+    Ok(summary)
+}
+
+fn check_body(raw: &str) -> Result<String, FieldError> {
+    if raw.trim().is_empty() {
+        return Err(FieldError::new("body_markdown", "must not be empty for an article"));
+    }
+    if raw.chars().count() > BODY_CHARS || raw.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(FieldError::new("body_markdown", "must be at most 200000 characters without control characters"));
+    }
+    Ok(raw.to_owned())
+}
+
+fn check_tags(raw: &[String]) -> Result<Vec<String>, FieldError> {
+    let mut tags: Vec<String> = Vec::new();
+    for tag in raw {
+        let tag = tag.trim();
+        if !TAG_CHARS.contains(&tag.chars().count()) || tag.chars().any(char::is_control) {
+            return Err(FieldError::new("tags", "each tag must be 1 to 20 characters"));
+        }
+        if !tags.iter().any(|t| t == tag) {
+            tags.push(tag.to_owned());
+        }
+    }
+    if tags.len() > MAX_TAGS {
+        return Err(FieldError::new("tags", "at most 10 tags"));
+    }
+    Ok(tags)
+}
+
+fn check_audiences(raw: &[Audience]) -> Result<Vec<&'static str>, FieldError> {
+    let mut list: Vec<&'static str> = raw.iter().map(|a| a.as_str()).collect();
+    list.sort_unstable();
+    list.dedup();
+    if list.is_empty() {
+        return Err(FieldError::new("audiences", "name at least one audience"));
+    }
+    Ok(list)
+}
+
+/// Checks a referenced media file exists and is of the expected kind.
+fn check_media(conn: &mut DbConn, field: &str, id: i64, kind: &str) -> Result<media_db::MediaRow, AppError> {
+    match media_db::find(conn, id)? {
+        Some(row) if row.kind == kind => Ok(row),
+        Some(_) => Err(AppError::validation(field, format!("must be a {kind} file"))),
+        None => Err(AppError::validation(field, "no such media file")),
+    }
+}
+
+/// Checked field values, ready to store.
+struct Checked {
+    title: Option<String>,
+    summary: Option<String>,
+    body: Option<String>,
+    tags: Option<Vec<String>>,
+    audiences: Option<Vec<&'static str>>,
+    locale: Option<String>,
+}
+
+fn check_fields(input: &ContentInput) -> Result<Checked, AppError> {
+    let mut errors = Vec::new();
+    let mut keep = |r: Result<String, FieldError>| r.map_err(|e| errors.push(e)).ok();
+    let title = input.title.as_deref().and_then(|t| keep(check_title(t)));
+    let summary = input.summary.as_deref().and_then(|s| keep(check_summary(s)));
+    let body = input.body_markdown.as_deref().and_then(|b| keep(check_body(b)));
+    let locale = input.locale.as_deref().and_then(|l| keep(accounts::check_locale(l)));
+    let tags = input.tags.as_deref().and_then(|t| check_tags(t).map_err(|e| errors.push(e)).ok());
+    let audiences = input.audiences.as_deref().and_then(|a| check_audiences(a).map_err(|e| errors.push(e)).ok());
+    if input.duration_s.is_some_and(|d| !(1..=86_400).contains(&d)) {
+        errors.push(FieldError::new("duration_s", "must be between 1 and 86400 seconds"));
+    }
+    if errors.is_empty() { Ok(Checked { title, summary, body, tags, audiences, locale }) } else { Err(AppError::Validation(errors)) }
+}
+
+/// The indexed title and body texts of a content, with all its translations.
+fn reindex(conn: &mut DbConn, id: i64) -> Result<(), AppError> {
+    let row = content_db::find(conn, id)?.ok_or_else(|| AppError::not_found("content"))?;
+    let translations = content_db::translations_of(conn, &[id])?;
+    let tags = content_db::tags_of(conn, &[id])?;
+    let mut title = row.title.clone();
+    let mut body = format!("{}\n{}", row.summary, row.body_markdown.as_deref().unwrap_or_default());
+    for (_, tag) in &tags {
+        body.push('\n');
+        body.push_str(tag);
+    }
+    for t in &translations {
+        title.push('\n');
+        title.push_str(&t.title);
+        body.push('\n');
+        body.push_str(&t.summary);
+        body.push('\n');
+        body.push_str(t.body_markdown.as_deref().unwrap_or_default());
+    }
+    search_db::index(conn, id, &search::index_text(&title), &search::index_text(&body))?;
+    Ok(())
+}
+
+fn render(body: Option<&str>) -> (Option<String>, Option<i32>) {
+    match body {
+        Some(body) => (Some(markdown::to_safe_html(body)), Some(markdown::reading_time_s(body))),
+        None => (None, None),
+    }
+}
+
+/// Creates a draft authored by `actor`.
+pub fn create(conn: &mut DbConn, actor: Actor, kind: Kind, input: &ContentInput, now: DateTime<Utc>) -> Result<i64, AppError> {
+    require_editor(actor.role)?;
+    let checked = check_fields(input)?;
+    let mut missing = Vec::new();
+    if checked.title.is_none() && input.title.is_none() {
+        missing.push(FieldError::new("title", "is required"));
+    }
+    if input.topic.is_none() {
+        missing.push(FieldError::new("topic", "is required"));
+    }
+    if input.audiences.is_none() {
+        missing.push(FieldError::new("audiences", "is required"));
+    }
+    match kind {
+        Kind::Article if input.body_markdown.is_none() => missing.push(FieldError::new("body_markdown", "is required for an article")),
+        Kind::Article if input.media_id.is_some() || input.duration_s.is_some() || matches!(input.poster_media_id, Some(Some(_))) => {
+            missing.push(FieldError::new("media_id", "articles have no video; use cover_media_id for a picture"));
+        }
+        Kind::Video if input.media_id.is_none() => missing.push(FieldError::new("media_id", "is required for a video")),
+        Kind::Video if input.body_markdown.is_some() => {
+            missing.push(FieldError::new("body_markdown", "videos have no body; use summary"));
+        }
+        _ => {}
+    }
+    if !missing.is_empty() {
+        return Err(AppError::Validation(missing));
+    }
+    write_tx(conn, |conn| {
+        let topic = topics::resolve(conn, "topic", input.topic.as_ref().ok_or_else(|| AppError::validation("topic", "is required"))?)?;
+        let mut duration = input.duration_s;
+        if let Some(media_id) = input.media_id {
+            let video = check_media(conn, "media_id", media_id, "video")?;
+            duration = duration.or(video.duration_s);
+            if duration.is_none() {
+                return Err(AppError::validation("duration_s", "is required: the file's duration could not be read"));
+            }
+        }
+        if let Some(Some(poster)) = input.poster_media_id {
+            check_media(conn, "poster_media_id", poster, "image")?;
+        }
+        if let Some(Some(cover)) = input.cover_media_id {
+            check_media(conn, "cover_media_id", cover, "image")?;
+        }
+        let (body_html, reading_time) = render(checked.body.as_deref());
+        let id = content_db::insert(
+            conn,
+            &NewContent {
+                kind: kind.as_str(),
+                topic_id: topic.id,
+                locale: checked.locale.as_deref().unwrap_or(locale::DEFAULT),
+                title: checked.title.as_deref().unwrap_or_default(),
+                summary: checked.summary.as_deref().unwrap_or_default(),
+                body_markdown: checked.body.as_deref(),
+                body_html: body_html.as_deref(),
+                reading_time_s: reading_time,
+                cover_media_id: input.cover_media_id.flatten(),
+                media_id: input.media_id,
+                poster_media_id: input.poster_media_id.flatten(),
+                duration_s: duration,
+                status: Status::Draft.as_str(),
+                author_id: actor.id,
+                created_at: naive(now),
+                updated_at: naive(now),
+            },
+        )?;
+        content_db::set_audiences(conn, id, checked.audiences.as_deref().unwrap_or_default())?;
+        content_db::set_tags(conn, id, checked.tags.as_deref().unwrap_or_default())?;
+        reindex(conn, id)?;
+        audit::record(conn, Some(actor.id), "content.create", Target::Content(id), &json!({"kind": kind.as_str(), "title": checked.title}), now)?;
+        Ok(id)
+    })
+}
+
+/// Who may edit a content in its current state: drafts by their author or a reviewer;
+/// published items by reviewers (corrections); nothing while in review or archived.
+fn check_editable(actor: Actor, row: &ContentRow) -> Result<(), AppError> {
+    require_editor(actor.role)?;
+    match status_of(row) {
+        Status::Draft if row.author_id == actor.id || actor.role.reviews_content() => Ok(()),
+        Status::Draft => Err(AppError::forbidden("Only the author or a reviewer can edit this draft.")),
+        Status::Published if actor.role.reviews_content() => Ok(()),
+        Status::Published => Err(AppError::forbidden("Published content is corrected by reviewers.")),
+        Status::InReview | Status::Archived => Err(invalid_state(row, "edit")),
+    }
+}
+
+/// Applies changes; the version goes up by one.
+pub fn update(conn: &mut DbConn, actor: Actor, id: i64, input: &ContentInput, now: DateTime<Utc>) -> Result<(), AppError> {
+    let checked = check_fields(input)?;
+    write_tx(conn, |conn| {
+        let row = content_db::find(conn, id)?.ok_or_else(|| AppError::not_found("content"))?;
+        check_editable(actor, &row)?;
+        let is_video = row.kind == Kind::Video.as_str();
+        if is_video && input.body_markdown.is_some() {
+            return Err(AppError::validation("body_markdown", "videos have no body; use summary"));
+        }
+        if !is_video && (input.media_id.is_some() || input.duration_s.is_some() || matches!(input.poster_media_id, Some(Some(_)))) {
+            return Err(AppError::validation("media_id", "articles have no video; use cover_media_id for a picture"));
+        }
+        let topic_id = match &input.topic {
+            Some(topic) => Some(topics::resolve(conn, "topic", topic)?.id),
+            None => None,
+        };
+        if let Some(media_id) = input.media_id {
+            check_media(conn, "media_id", media_id, "video")?;
+        }
+        if let Some(Some(poster)) = input.poster_media_id {
+            check_media(conn, "poster_media_id", poster, "image")?;
+        }
+        if let Some(Some(cover)) = input.cover_media_id {
+            check_media(conn, "cover_media_id", cover, "image")?;
+        }
+        let (body_html, reading_time) = render(checked.body.as_deref());
+        let changes = ContentChanges {
+            topic_id,
+            locale: checked.locale.clone(),
+            title: checked.title.clone(),
+            summary: checked.summary.clone(),
+            body_markdown: checked.body.clone().map(Some),
+            body_html: body_html.map(Some),
+            reading_time_s: reading_time.map(Some),
+            cover_media_id: input.cover_media_id,
+            media_id: input.media_id.map(Some),
+            poster_media_id: input.poster_media_id,
+            duration_s: input.duration_s.map(Some),
+            version: Some(row.version + 1),
+            updated_at: Some(naive(now)),
+            ..ContentChanges::default()
+        };
+        content_db::update(conn, id, &changes)?;
+        if let Some(audiences) = &checked.audiences {
+            content_db::set_audiences(conn, id, audiences)?;
+        }
+        if let Some(tags) = &checked.tags {
+            content_db::set_tags(conn, id, tags)?;
+        }
+        reindex(conn, id)?;
+        let fields: Vec<&str> = [
+            ("title", input.title.is_some()),
+            ("summary", input.summary.is_some()),
+            ("body_markdown", input.body_markdown.is_some()),
+            ("topic", input.topic.is_some()),
+            ("audiences", input.audiences.is_some()),
+            ("tags", input.tags.is_some()),
+            ("locale", input.locale.is_some()),
+            ("media_id", input.media_id.is_some()),
+            ("duration_s", input.duration_s.is_some()),
+            ("poster_media_id", input.poster_media_id.is_some()),
+            ("cover_media_id", input.cover_media_id.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, given)| given.then_some(name))
+        .collect();
+        let detail = json!({"fields": fields, "version": row.version + 1, "status": row.status});
+        audit::record(conn, Some(actor.id), "content.update", Target::Content(id), &detail, now)
+    })
+}
+
+pub struct TranslationInput {
+    pub title: String,
+    pub summary: Option<String>,
+    pub body_markdown: Option<String>,
+}
+
+/// Adds or replaces the translation into `tag`; same edit rules as the content itself.
+pub fn translate(
+    conn: &mut DbConn,
+    actor: Actor,
+    id: i64,
+    tag: &str,
+    input: &TranslationInput,
+    now: DateTime<Utc>,
+) -> Result<TranslationRow, AppError> {
+    let mut errors = Vec::new();
+    let tag = accounts::check_locale(tag).map_err(|e| errors.push(e)).ok();
+    let title = check_title(&input.title).map_err(|e| errors.push(e)).ok();
+    let summary = input.summary.as_deref().map(check_summary).transpose().map_err(|e| errors.push(e)).ok().flatten();
+    let body = input.body_markdown.as_deref().map(check_body).transpose().map_err(|e| errors.push(e)).ok().flatten();
+    let (Some(tag), Some(title), true) = (tag, title, errors.is_empty()) else {
+        return Err(AppError::Validation(errors));
+    };
+    write_tx(conn, |conn| {
+        let row = content_db::find(conn, id)?.ok_or_else(|| AppError::not_found("content"))?;
+        check_editable(actor, &row)?;
+        if tag.eq_ignore_ascii_case(&row.locale) {
+            return Err(AppError::validation("locale", "is the content's own locale; edit the content instead"));
+        }
+        if row.kind == Kind::Video.as_str() && body.is_some() {
+            return Err(AppError::validation("body_markdown", "videos have no body"));
+        }
+        if row.kind == Kind::Article.as_str() && body.is_none() {
+            return Err(AppError::validation("body_markdown", "is required for an article"));
+        }
+        let (body_html, _) = render(body.as_deref());
+        let translation = TranslationRow {
+            content_id: id,
+            locale: tag.clone(),
+            title: title.clone(),
+            summary: summary.clone().unwrap_or_default(),
+            body_markdown: body.clone(),
+            body_html,
+            updated_at: naive(now),
+        };
+        content_db::put_translation(conn, &translation)?;
+        content_db::update(
+            conn,
+            id,
+            &ContentChanges { version: Some(row.version + 1), updated_at: Some(naive(now)), ..ContentChanges::default() },
+        )?;
+        reindex(conn, id)?;
+        audit::record(conn, Some(actor.id), "content.translate", Target::Content(id), &json!({"locale": tag}), now)?;
+        Ok(translation)
+    })
+}
+
+fn transition(
+    conn: &mut DbConn,
+    actor: Actor,
+    id: i64,
+    now: DateTime<Utc>,
+    decide: impl FnOnce(&ContentRow) -> Result<(ContentChanges, &'static str, serde_json::Value), AppError>,
+) -> Result<(), AppError> {
+    write_tx(conn, |conn| {
+        let row = content_db::find(conn, id)?.ok_or_else(|| AppError::not_found("content"))?;
+        let (mut changes, action, detail) = decide(&row)?;
+        changes.updated_at = Some(naive(now));
+        content_db::update(conn, id, &changes)?;
+        audit::record(conn, Some(actor.id), action, Target::Content(id), &detail, now)
+    })
+}
+
+/// draft → in_review, by its author or a reviewer.
+pub fn submit(conn: &mut DbConn, actor: Actor, id: i64, now: DateTime<Utc>) -> Result<(), AppError> {
+    require_editor(actor.role)?;
+    transition(conn, actor, id, now, |row| {
+        if status_of(row) != Status::Draft {
+            return Err(invalid_state(row, "submit"));
+        }
+        if row.author_id != actor.id && !actor.role.reviews_content() {
+            return Err(AppError::forbidden("Only the author or a reviewer can submit this draft."));
+        }
+        let changes = ContentChanges { status: Some(Status::InReview.as_str().into()), ..ContentChanges::default() };
+        Ok((changes, "content.submit", json!({})))
+    })
+}
+
+/// in_review → published, now or at `publish_at`; never by the author.
+pub fn approve(
+    conn: &mut DbConn,
+    actor: Actor,
+    id: i64,
+    publish_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    require_reviewer(actor.role)?;
+    let at = publish_at.filter(|at| *at > now).unwrap_or(now);
+    transition(conn, actor, id, now, |row| {
+        if status_of(row) != Status::InReview {
+            return Err(invalid_state(row, "approve"));
+        }
+        if row.author_id == actor.id {
+            return Err(AppError::forbidden("Nobody approves their own work: ask another reviewer."));
+        }
+        let changes = ContentChanges {
+            status: Some(Status::Published.as_str().into()),
+            publish_at: Some(Some(naive(at))),
+            reviewer_id: Some(Some(actor.id)),
+            reject_reason: Some(None),
+            ..ContentChanges::default()
+        };
+        Ok((changes, "content.approve", json!({"publish_at": at, "scheduled": at > now})))
+    })
+}
+
+/// in_review → draft, with a reason the author will read.
+pub fn reject(conn: &mut DbConn, actor: Actor, id: i64, reason: &str, now: DateTime<Utc>) -> Result<(), AppError> {
+    require_reviewer(actor.role)?;
+    let reason = reason.trim().to_owned();
+    if !REASON_CHARS.contains(&reason.chars().count()) {
+        return Err(AppError::validation("reason", "must be 1 to 500 characters"));
+    }
+    transition(conn, actor, id, now, |row| {
+        if status_of(row) != Status::InReview {
+            return Err(invalid_state(row, "reject"));
+        }
+        let changes = ContentChanges {
+            status: Some(Status::Draft.as_str().into()),
+            reviewer_id: Some(Some(actor.id)),
+            reject_reason: Some(Some(reason.clone())),
+            ..ContentChanges::default()
+        };
+        Ok((changes, "content.reject", json!({"reason": reason})))
+    })
+}
+
+/// Any state → archived (hidden from learners). Authors may archive their own unpublished
+/// work; reviewers anything. Archiving twice is not an error and logs nothing new.
+pub fn archive(conn: &mut DbConn, actor: Actor, id: i64, now: DateTime<Utc>) -> Result<(), AppError> {
+    require_editor(actor.role)?;
+    write_tx(conn, |conn| {
+        let row = content_db::find(conn, id)?.ok_or_else(|| AppError::not_found("content"))?;
+        let status = status_of(&row);
+        if status == Status::Archived {
+            return Ok(());
+        }
+        let own_unpublished = row.author_id == actor.id && matches!(status, Status::Draft | Status::InReview);
+        if !own_unpublished && !actor.role.reviews_content() {
+            return Err(AppError::forbidden("Only reviewers archive others' or published content."));
+        }
+        let changes = ContentChanges {
+            status: Some(Status::Archived.as_str().into()),
+            updated_at: Some(naive(now)),
+            ..ContentChanges::default()
+        };
+        content_db::update(conn, id, &changes)?;
+        audit::record(conn, Some(actor.id), "content.archive", Target::Content(id), &json!({"from": row.status}), now)
+    })
+}
+
+/// When the content becomes (or became) visible to learners, if it is published.
+pub fn published_at(row: &ContentRow) -> Option<DateTime<Utc>> {
+    (row.status == Status::Published.as_str()).then_some(row.publish_at.map(utc)).flatten()
+}
+
+/// A content with everything staff see about it.
+pub struct StaffData {
+    pub row: ContentRow,
+    pub topic: Option<crate::db::models::topics::TopicRow>,
+    pub tags: Vec<String>,
+    pub audiences: Vec<String>,
+    pub translations: Vec<TranslationRow>,
+}
+
+/// Loads staff views of these contents in a fixed number of queries.
+fn load_staff(conn: &mut DbConn, rows: Vec<ContentRow>, with_translations: bool) -> Result<Vec<StaffData>, AppError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let topics = crate::db::models::topics::all(conn)?;
+    let tags = content_db::tags_of(conn, &ids)?;
+    let audiences = content_db::audiences_of(conn, &ids)?;
+    let translations = if with_translations { content_db::translations_of(conn, &ids)? } else { Vec::new() };
+    Ok(rows
+        .into_iter()
+        .map(|row| StaffData {
+            topic: topics.iter().find(|t| t.id == row.topic_id).cloned(),
+            tags: tags.iter().filter(|(id, _)| *id == row.id).map(|(_, t)| t.clone()).collect(),
+            audiences: audiences.iter().filter(|(id, _)| *id == row.id).map(|(_, a)| a.clone()).collect(),
+            translations: translations.iter().filter(|t| t.content_id == row.id).cloned().collect(),
+            row,
+        })
+        .collect())
+}
+
+pub fn staff_view(conn: &mut DbConn, id: i64) -> Result<StaffData, AppError> {
+    let row = content_db::find(conn, id)?.ok_or_else(|| AppError::not_found("content"))?;
+    load_staff(conn, vec![row], true)?.pop().ok_or_else(|| AppError::not_found("content"))
+}
+
+pub struct StaffFilter {
+    pub status: Option<Status>,
+    pub kind: Option<Kind>,
+    pub topic: Option<TopicRef>,
+    pub author_id: Option<i64>,
+    pub q: Option<String>,
+    pub before_id: Option<i64>,
+    pub limit: i64,
+}
+
+/// Contents in every state, newest first; `next` is the id to continue before.
+pub fn staff_list(conn: &mut DbConn, filter: &StaffFilter) -> Result<(Vec<StaffData>, Option<i64>), AppError> {
+    let topic_id = match &filter.topic {
+        Some(topic) => Some(topics::resolve(conn, "topic", topic)?.id),
+        None => None,
+    };
+    let prepared = match filter.q.as_deref() {
+        Some(q) => match search_db::prepare(conn, &search::query_terms(q)) {
+            Some(p) => Some(p),
+            None => return Ok((Vec::new(), None)),
+        },
+        None => None,
+    };
+    let mut rows = content_db::admin_list(
+        conn,
+        &content_db::AdminFilter {
+            status: filter.status.map(Status::as_str),
+            kind: filter.kind.map(Kind::as_str),
+            topic_id,
+            author_id: filter.author_id,
+            search: prepared.as_ref(),
+            before_id: filter.before_id,
+            limit: filter.limit,
+        },
+    )?;
+    let has_more = rows.len() as i64 > filter.limit;
+    rows.truncate(filter.limit as usize);
+    let next = if has_more { rows.last().map(|r| r.id) } else { None };
+    Ok((load_staff(conn, rows, false)?, next))
+}
