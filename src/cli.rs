@@ -10,7 +10,9 @@ use crate::auth::password::{Password, PasswordHasher};
 use crate::clock::{Clock as _, SystemClock};
 use crate::config::Config;
 use crate::db::Db;
+use crate::demo;
 use crate::domain::accounts;
+use crate::media::MediaStore;
 use crate::startup::Application;
 use crate::telemetry;
 
@@ -27,7 +29,13 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Apply pending migrations, then serve HTTP until SIGINT/SIGTERM.
-    Serve,
+    Serve {
+        /// Load the demo data set first when the database is empty, and print its accounts.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Load the demo data set into an empty database.
+    SeedDemo,
     /// Apply pending migrations and exit.
     Migrate,
     /// Create an administrator, or promote an existing account and reset its password.
@@ -70,7 +78,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     let config = Config::load(cli.config.as_deref())?;
     telemetry::init_logs(&config.log_filter, config.log_format);
     match cli.command {
-        Command::Serve => serve(config).await,
+        Command::Serve { demo } => serve(config, demo).await,
+        Command::SeedDemo => seed_demo(config).await,
         Command::Migrate => {
             let (config, applied) = tokio::task::spawn_blocking(move || migrate(&config).map(|n| (config, n)))
                 .await
@@ -88,14 +97,50 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
-async fn serve(config: Config) -> Result<(), CliError> {
+async fn serve(config: Config, demo: bool) -> Result<(), CliError> {
     config.prepare_data_dir()?;
     let bind = config.bind;
     let backend = config.database.backend_name();
     let app = Application::build(config, Arc::new(SystemClock))?;
+    if demo {
+        let state = app.state();
+        let loaded = demo::load(&state.config, &state.db, &state.media, SystemClock.now())
+            .await
+            .map_err(|e| anyhow::anyhow!("loading the demo data failed: {e}"))?;
+        if loaded {
+            println!("{}", demo::banner(&format!("http://{}:{}", bind.ip(), app.port())));
+        } else {
+            tracing::info!("the database is not empty: demo data not loaded");
+        }
+    }
     tracing::info!(%bind, port = app.port(), backend, "tongxin is serving");
     app.run_until_stopped().await.map_err(anyhow::Error::from)?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+async fn seed_demo(config: Config) -> Result<(), CliError> {
+    config.prepare_data_dir()?;
+    let store = MediaStore::from_location(&config.media)?;
+    let db = {
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || -> Result<Db, CliError> {
+            let db = Db::connect(&config)?;
+            db.migrate()?;
+            Ok(db)
+        })
+        .await
+        .map_err(anyhow::Error::from)??
+    };
+    let loaded = demo::load(&config, &db, &store, SystemClock.now())
+        .await
+        .map_err(|e| anyhow::anyhow!("loading the demo data failed: {e}"))?;
+    if !loaded {
+        return Err(CliError::Other(anyhow::anyhow!(
+            "the database is not empty; the demo data set loads only into an empty one"
+        )));
+    }
+    println!("{}", demo::banner(&format!("http://{}", config.bind)));
     Ok(())
 }
 

@@ -99,7 +99,11 @@ pub enum MediaLocation {
     Local(PathBuf),
     /// `s3://bucket/optional/prefix`, with an optional endpoint for S3-compatible servers.
     /// Credentials and region come from the usual `AWS_*` environment variables.
-    S3 { bucket: String, prefix: String, endpoint: Option<String> },
+    S3 {
+        bucket: String,
+        prefix: String,
+        endpoint: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,8 +1,8 @@
 //! Conditional responses: an `ETag` on every single resource and list that can be
 //! cached, and 304 when the client already has that version.
 
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};

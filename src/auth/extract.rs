@@ -98,3 +98,80 @@ impl FromRequest for AuthUser {
         })
     }
 }
+
+/// A role rule checked while extracting the caller, before the body is read: a caller
+/// without the right role gets 403 whatever they sent.
+pub trait RoleRule {
+    fn check(role: Role) -> Result<(), AppError>;
+}
+
+/// Editors, reviewers and admins.
+pub struct ContentStaff;
+/// Reviewers and admins.
+pub struct Reviewers;
+/// Admins and org admins (each within their scope).
+pub struct MemberManagers;
+/// Admins only.
+pub struct Admins;
+
+impl RoleRule for ContentStaff {
+    fn check(role: Role) -> Result<(), AppError> {
+        crate::domain::contents::require_editor(role)
+    }
+}
+
+impl RoleRule for Reviewers {
+    fn check(role: Role) -> Result<(), AppError> {
+        if role.reviews_content() { Ok(()) } else { Err(AppError::forbidden("This needs the reviewer or admin role.")) }
+    }
+}
+
+impl RoleRule for MemberManagers {
+    fn check(role: Role) -> Result<(), AppError> {
+        crate::domain::roles::require_member_manager(role)
+    }
+}
+
+impl RoleRule for Admins {
+    fn check(role: Role) -> Result<(), AppError> {
+        crate::domain::roles::require_admin(role)
+    }
+}
+
+/// The caller, who must satisfy `R`, and the request body `B` (none by default). The
+/// body is read only after the caller is authorized, so a caller without the right role
+/// gets 403 whatever they sent (extractors of one handler otherwise run side by side).
+pub struct Require<R, B = ()> {
+    pub user: AuthUser,
+    pub body: B,
+    rule: std::marker::PhantomData<R>,
+}
+
+impl<R, B> std::ops::Deref for Require<R, B> {
+    type Target = AuthUser;
+    fn deref(&self) -> &AuthUser {
+        &self.user
+    }
+}
+
+impl<R, B> FromRequest for Require<R, B>
+where
+    R: RoleRule + 'static,
+    B: FromRequest + 'static,
+    B::Error: Into<AppError>,
+{
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        let user = AuthUser::from_request(&req, &mut Payload::None);
+        Box::pin(async move {
+            let user = user.await?;
+            R::check(user.role)?;
+            let body = B::from_request(&req, &mut payload).await.map_err(Into::into)?;
+            Ok(Require { user, body, rule: std::marker::PhantomData })
+        })
+    }
+}

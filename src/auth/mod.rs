@@ -8,4 +8,4 @@ pub mod password;
 pub mod rate_limit;
 pub mod refresh;
 
-pub use extract::{AuthUser, MaybeAuthUser};
+pub use extract::{Admins, AuthUser, ContentStaff, MaybeAuthUser, MemberManagers, Require, Reviewers};

@@ -88,7 +88,9 @@ pub fn title_rank(p: &Prepared) -> Box<dyn BoxableExpression<contents::table, Mu
 pub fn index(conn: &mut DbConn, content_id: i64, title: &str, body: &str) -> QueryResult<()> {
     match conn {
         DbConn::Sqlite(_) => {
-            diesel::sql_query("DELETE FROM content_search WHERE rowid = $1").bind::<BigInt, _>(content_id).execute(conn)?;
+            diesel::sql_query("DELETE FROM content_search WHERE rowid = $1")
+                .bind::<BigInt, _>(content_id)
+                .execute(conn)?;
             diesel::sql_query("INSERT INTO content_search (rowid, title, body) VALUES ($1, $2, $3)")
                 .bind::<BigInt, _>(content_id)
                 .bind::<Text, _>(title)

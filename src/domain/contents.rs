@@ -65,7 +65,11 @@ pub struct Actor {
 }
 
 pub fn require_editor(role: Role) -> Result<(), AppError> {
-    if role.edits_content() { Ok(()) } else { Err(AppError::forbidden("This needs the editor, reviewer or admin role.")) }
+    if role.edits_content() {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("This needs the editor, reviewer or admin role."))
+    }
 }
 
 fn require_reviewer(role: Role) -> Result<(), AppError> {
@@ -195,7 +199,11 @@ fn check_fields(input: &ContentInput) -> Result<Checked, AppError> {
     if input.duration_s.is_some_and(|d| !(1..=86_400).contains(&d)) {
         errors.push(FieldError::new("duration_s", "must be between 1 and 86400 seconds"));
     }
-    if errors.is_empty() { Ok(Checked { title, summary, body, tags, audiences, locale }) } else { Err(AppError::Validation(errors)) }
+    if errors.is_empty() {
+        Ok(Checked { title, summary, body, tags, audiences, locale })
+    } else {
+        Err(AppError::Validation(errors))
+    }
 }
 
 /// The indexed title and body texts of a content, with all its translations.
@@ -229,7 +237,13 @@ fn render(body: Option<&str>) -> (Option<String>, Option<i32>) {
 }
 
 /// Creates a draft authored by `actor`.
-pub fn create(conn: &mut DbConn, actor: Actor, kind: Kind, input: &ContentInput, now: DateTime<Utc>) -> Result<i64, AppError> {
+pub fn create(
+    conn: &mut DbConn,
+    actor: Actor,
+    kind: Kind,
+    input: &ContentInput,
+    now: DateTime<Utc>,
+) -> Result<i64, AppError> {
     require_editor(actor.role)?;
     let checked = check_fields(input)?;
     let mut missing = Vec::new();
@@ -243,8 +257,14 @@ pub fn create(conn: &mut DbConn, actor: Actor, kind: Kind, input: &ContentInput,
         missing.push(FieldError::new("audiences", "is required"));
     }
     match kind {
-        Kind::Article if input.body_markdown.is_none() => missing.push(FieldError::new("body_markdown", "is required for an article")),
-        Kind::Article if input.media_id.is_some() || input.duration_s.is_some() || matches!(input.poster_media_id, Some(Some(_))) => {
+        Kind::Article if input.body_markdown.is_none() => {
+            missing.push(FieldError::new("body_markdown", "is required for an article"));
+        }
+        Kind::Article
+            if input.media_id.is_some()
+                || input.duration_s.is_some()
+                || matches!(input.poster_media_id, Some(Some(_))) =>
+        {
             missing.push(FieldError::new("media_id", "articles have no video; use cover_media_id for a picture"));
         }
         Kind::Video if input.media_id.is_none() => missing.push(FieldError::new("media_id", "is required for a video")),
@@ -257,7 +277,11 @@ pub fn create(conn: &mut DbConn, actor: Actor, kind: Kind, input: &ContentInput,
         return Err(AppError::Validation(missing));
     }
     write_tx(conn, |conn| {
-        let topic = topics::resolve(conn, "topic", input.topic.as_ref().ok_or_else(|| AppError::validation("topic", "is required"))?)?;
+        let topic = topics::resolve(
+            conn,
+            "topic",
+            input.topic.as_ref().ok_or_else(|| AppError::validation("topic", "is required"))?,
+        )?;
         let mut duration = input.duration_s;
         if let Some(media_id) = input.media_id {
             let video = check_media(conn, "media_id", media_id, "video")?;
@@ -297,7 +321,14 @@ pub fn create(conn: &mut DbConn, actor: Actor, kind: Kind, input: &ContentInput,
         content_db::set_audiences(conn, id, checked.audiences.as_deref().unwrap_or_default())?;
         content_db::set_tags(conn, id, checked.tags.as_deref().unwrap_or_default())?;
         reindex(conn, id)?;
-        audit::record(conn, Some(actor.id), "content.create", Target::Content(id), &json!({"kind": kind.as_str(), "title": checked.title}), now)?;
+        audit::record(
+            conn,
+            Some(actor.id),
+            "content.create",
+            Target::Content(id),
+            &json!({"kind": kind.as_str(), "title": checked.title}),
+            now,
+        )?;
         Ok(id)
     })
 }
@@ -316,7 +347,13 @@ fn check_editable(actor: Actor, row: &ContentRow) -> Result<(), AppError> {
 }
 
 /// Applies changes; the version goes up by one.
-pub fn update(conn: &mut DbConn, actor: Actor, id: i64, input: &ContentInput, now: DateTime<Utc>) -> Result<(), AppError> {
+pub fn update(
+    conn: &mut DbConn,
+    actor: Actor,
+    id: i64,
+    input: &ContentInput,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     let checked = check_fields(input)?;
     write_tx(conn, |conn| {
         let row = content_db::find(conn, id)?.ok_or_else(|| AppError::not_found("content"))?;
@@ -325,7 +362,11 @@ pub fn update(conn: &mut DbConn, actor: Actor, id: i64, input: &ContentInput, no
         if is_video && input.body_markdown.is_some() {
             return Err(AppError::validation("body_markdown", "videos have no body; use summary"));
         }
-        if !is_video && (input.media_id.is_some() || input.duration_s.is_some() || matches!(input.poster_media_id, Some(Some(_)))) {
+        if !is_video
+            && (input.media_id.is_some()
+                || input.duration_s.is_some()
+                || matches!(input.poster_media_id, Some(Some(_))))
+        {
             return Err(AppError::validation("media_id", "articles have no video; use cover_media_id for a picture"));
         }
         let topic_id = match &input.topic {
@@ -436,7 +477,11 @@ pub fn translate(
         content_db::update(
             conn,
             id,
-            &ContentChanges { version: Some(row.version + 1), updated_at: Some(naive(now)), ..ContentChanges::default() },
+            &ContentChanges {
+                version: Some(row.version + 1),
+                updated_at: Some(naive(now)),
+                ..ContentChanges::default()
+            },
         )?;
         reindex(conn, id)?;
         audit::record(conn, Some(actor.id), "content.translate", Target::Content(id), &json!({"locale": tag}), now)?;

@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use crate::clock::naive;
-use crate::db::models::contents::{self as content_db, ContentRow, Counter, FeedFilter, FeedKey, FeedOrder, TranslationRow};
+use crate::db::models::contents::{
+    self as content_db, ContentRow, Counter, FeedFilter, FeedKey, FeedOrder, TranslationRow,
+};
 use crate::db::models::media::{self as media_db, MediaRow};
 use crate::db::models::reactions::{self, Reaction};
 use crate::db::models::topics::{self as topic_db, TopicRow};
@@ -201,7 +203,13 @@ pub struct Detail {
     pub video: Option<MediaRow>,
 }
 
-pub fn detail(conn: &mut DbConn, id: i64, prefs: &[String], viewer: Option<i64>, now: DateTime<Utc>) -> Result<Detail, AppError> {
+pub fn detail(
+    conn: &mut DbConn,
+    id: i64,
+    prefs: &[String],
+    viewer: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<Detail, AppError> {
     let row = content_db::find_visible(conn, id, naive(now))?.ok_or_else(|| AppError::not_found("content"))?;
     let video = match row.media_id {
         Some(media) => media_db::find(conn, media)?,
@@ -265,7 +273,8 @@ pub fn favorites(
     marks.truncate(limit as usize);
     // One query for the rows, then back into favourite order.
     let ids: Vec<i64> = marks.iter().map(|(_, content_id)| *content_id).collect();
-    let mut by_id: HashMap<i64, ContentRow> = content_db::find_many(conn, &ids)?.into_iter().map(|r| (r.id, r)).collect();
+    let mut by_id: HashMap<i64, ContentRow> =
+        content_db::find_many(conn, &ids)?.into_iter().map(|r| (r.id, r)).collect();
     let ordered: Vec<(ContentRow, i32)> = ids.iter().filter_map(|id| by_id.remove(id).map(|r| (r, 0))).collect();
     let items = assemble(conn, ordered, prefs, Some(user))?;
     let next = if has_more { marks.last().map(|(mark, _)| *mark) } else { None };

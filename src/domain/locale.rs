@@ -14,9 +14,7 @@ pub fn preferences(accept_language: &str) -> Vec<String> {
             if tag.is_empty() || tag == "*" || tag.len() > 35 {
                 return None;
             }
-            let q = pieces
-                .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
-                .unwrap_or(1.0);
+            let q = pieces.find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok())).unwrap_or(1.0);
             (q > 0.0).then(|| (tag.to_owned(), q, i))
         })
         .collect();

@@ -17,7 +17,8 @@ pub fn to_safe_html(markdown: &str) -> String {
 
 /// Chinese is read at about 400 characters a minute, other languages at about 200 words.
 pub fn reading_time_s(text: &str) -> i32 {
-    let cjk = text.chars().filter(|c| ('\u{4E00}'..='\u{9FFF}').contains(c) || ('\u{3400}'..='\u{4DBF}').contains(c)).count();
+    let cjk =
+        text.chars().filter(|c| ('\u{4E00}'..='\u{9FFF}').contains(c) || ('\u{3400}'..='\u{4DBF}').contains(c)).count();
     let words = text
         .split(|c: char| !c.is_alphanumeric() || ('\u{3400}'..='\u{9FFF}').contains(&c))
         .filter(|w| !w.is_empty())

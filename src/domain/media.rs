@@ -13,7 +13,12 @@ use crate::media::Ingested;
 
 /// Records an ingested file, or finds the existing record of identical bytes. The flag
 /// says whether a new record was made.
-pub fn register(conn: &mut DbConn, file: &Ingested, uploader: Option<i64>, now: DateTime<Utc>) -> Result<(MediaRow, bool), AppError> {
+pub fn register(
+    conn: &mut DbConn,
+    file: &Ingested,
+    uploader: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(MediaRow, bool), AppError> {
     if let Some(existing) = media_db::find_by_sha256(conn, &file.sha256)? {
         return Ok((existing, false));
     }
@@ -50,12 +55,13 @@ pub fn register(conn: &mut DbConn, file: &Ingested, uploader: Option<i64>, now: 
 
 /// A file may be fetched by anyone when visible content uses it, otherwise by staff who
 /// work on content. Unknown and hidden files answer alike (404).
-pub fn fetchable(conn: &mut DbConn, id: i64, role: Option<Role>, now: DateTime<Utc>) -> Result<(MediaRow, bool), AppError> {
+pub fn fetchable(
+    conn: &mut DbConn,
+    id: i64,
+    role: Option<Role>,
+    now: DateTime<Utc>,
+) -> Result<(MediaRow, bool), AppError> {
     let row = media_db::find(conn, id)?.ok_or_else(|| AppError::not_found("media"))?;
     let public = media_db::is_public(conn, id, naive(now))?;
-    if public || role.is_some_and(Role::edits_content) {
-        Ok((row, public))
-    } else {
-        Err(AppError::not_found("media"))
-    }
+    if public || role.is_some_and(Role::edits_content) { Ok((row, public)) } else { Err(AppError::not_found("media")) }
 }

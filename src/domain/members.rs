@@ -7,6 +7,9 @@ use crate::db::models::Page;
 use crate::db::models::organizations as org_db;
 use crate::db::models::users::{self as user_db, UserChanges, UserWithOrg};
 use crate::db::{DbConn, write_tx};
+use serde_json::json;
+
+use crate::domain::audit::{self, Target};
 use crate::domain::organizations::{Scope, find_in_scope};
 use crate::domain::sessions;
 use crate::domain::vocab::Role;
@@ -109,6 +112,10 @@ pub fn update(
         if input.disabled == Some(true) {
             sessions::end_all(conn, target.id, None, now)?;
         }
+        let detail = json!({
+            "role": input.role.map(Role::as_str), "organization_id": input.organization_id, "disabled": input.disabled,
+        });
+        audit::record(conn, Some(actor.id), "user.update", Target::User(target.id), &detail, now)?;
         user_db::find_active(conn, target.id)?.ok_or_else(|| AppError::not_found("user"))
     })
 }

@@ -5,11 +5,14 @@ use chrono::{DateTime, Utc};
 use rand::Rng as _;
 
 use crate::clock::naive;
+use serde_json::json;
+
 use crate::db::models::Page;
 use crate::db::models::organizations::{
     self as org_db, NewOrganization, OrganizationChanges, OrganizationRow, subtree_range,
 };
 use crate::db::{DbConn, write_tx};
+use crate::domain::audit::{self, Target};
 use crate::domain::vocab::{OrgKind, Role};
 use crate::error::{AppError, FieldError};
 
@@ -114,7 +117,13 @@ pub struct NewNode<'a> {
     pub demonstration_site: bool,
 }
 
-pub fn create(conn: &mut DbConn, node: &NewNode<'_>, now: DateTime<Utc>) -> Result<OrganizationRow, AppError> {
+/// Creates a node; `actor` is recorded in the audit log (`None`: the system).
+pub fn create(
+    conn: &mut DbConn,
+    actor: Option<i64>,
+    node: &NewNode<'_>,
+    now: DateTime<Utc>,
+) -> Result<OrganizationRow, AppError> {
     let name = check_name(node.name).map_err(|e| AppError::Validation(vec![e]))?;
     write_tx(conn, |conn| {
         let parent_path = match node.parent_id {
@@ -136,7 +145,10 @@ pub fn create(conn: &mut DbConn, node: &NewNode<'_>, now: DateTime<Utc>) -> Resu
             created_at: naive(now),
             updated_at: naive(now),
         };
-        Ok(org_db::insert(conn, &new, &parent_path)?)
+        let row = org_db::insert(conn, &new, &parent_path)?;
+        let detail = json!({"name": row.name, "kind": row.kind, "parent_id": row.parent_id});
+        audit::record(conn, actor, "organization.create", Target::Organization(row.id), &detail, now)?;
+        Ok(row)
     })
 }
 
@@ -165,6 +177,7 @@ pub struct NodeChanges<'a> {
 /// Applies changes; moving a node moves its whole subtree and may not create a cycle.
 pub fn update(
     conn: &mut DbConn,
+    actor: i64,
     id: i64,
     input: &NodeChanges<'_>,
     now: DateTime<Utc>,
@@ -204,6 +217,11 @@ pub fn update(
             let code = free_join_code(conn)?;
             row = org_db::set_join_code(conn, id, &code)?;
         }
+        let detail = json!({
+            "name": input.name, "kind": input.kind.map(OrgKind::as_str), "parent_id": input.parent_id,
+            "demonstration_site": input.demonstration_site, "rotate_join_code": input.rotate_join_code,
+        });
+        audit::record(conn, Some(actor), "organization.update", Target::Organization(id), &detail, now)?;
         Ok(row)
     })
 }

@@ -80,7 +80,9 @@ impl MediaStore {
         let mut sniffed: Option<sniff::Sniffed> = None;
         let outcome: Result<(), AppError> = async {
             while let Some(chunk) = body.next().await {
-                let chunk = chunk.map_err(|e| AppError::bad_request("malformed_body", format!("The upload could not be read: {e}")))?;
+                let chunk = chunk.map_err(|e| {
+                    AppError::bad_request("malformed_body", format!("The upload could not be read: {e}"))
+                })?;
                 size += chunk.len() as u64;
                 if size > limit {
                     return Err(AppError::PayloadTooLarge { limit: usize::try_from(limit).unwrap_or(usize::MAX) });

@@ -35,7 +35,9 @@ pub fn sniff(head: &[u8], claimed: Option<&str>) -> Result<Sniffed, AppError> {
     if let Some(claimed) = claimed.filter(|c| c != "application/octet-stream") {
         let same = claimed == mime || (claimed == "image/jpg" && mime == "image/jpeg");
         if !same {
-            return Err(AppError::UnsupportedMediaType(format!("The file claims to be {claimed} but its bytes are {mime}.")));
+            return Err(AppError::UnsupportedMediaType(format!(
+                "The file claims to be {claimed} but its bytes are {mime}."
+            )));
         }
     }
     Ok(Sniffed { kind, mime, width: None, height: None, duration_s: None })
@@ -43,6 +45,7 @@ pub fn sniff(head: &[u8], claimed: Option<&str>) -> Result<Sniffed, AppError> {
 
 impl Sniffed {
     /// Fills in what the leading bytes tell: image size, MP4 duration.
+    #[must_use]
     pub fn with_details(mut self, head: &[u8]) -> Self {
         if self.kind == "image"
             && let Ok(size) = imagesize::blob_size(head)
@@ -59,8 +62,8 @@ impl Sniffed {
 
 /// Reads `moov/mvhd` when it is in the leading bytes ("fast start" files put it there).
 fn mp4_duration_s(data: &[u8]) -> Option<i32> {
-    let moov = find_box(data, b"moov")?;
-    let mvhd = find_box(moov, b"mvhd")?;
+    let moov = find_box(data, *b"moov")?;
+    let mvhd = find_box(moov, *b"mvhd")?;
     let version = *mvhd.first()?;
     let read = |at: usize, len: usize| -> Option<u64> {
         mvhd.get(at..at + len).map(|b| b.iter().fold(0u64, |acc, &x| (acc << 8) | u64::from(x)))
@@ -73,7 +76,7 @@ fn mp4_duration_s(data: &[u8]) -> Option<i32> {
 }
 
 /// The payload of the first box of this type among `data`'s top-level boxes.
-fn find_box<'a>(mut data: &'a [u8], kind: &[u8; 4]) -> Option<&'a [u8]> {
+fn find_box(mut data: &[u8], kind: [u8; 4]) -> Option<&[u8]> {
     while data.len() >= 8 {
         let size = u32::from_be_bytes(data[0..4].try_into().ok()?) as usize;
         let (header, size) = match size {
@@ -85,7 +88,7 @@ fn find_box<'a>(mut data: &'a [u8], kind: &[u8; 4]) -> Option<&'a [u8]> {
             return None;
         }
         let body = data.get(header..size.min(data.len()))?;
-        if &data[4..8] == kind {
+        if data[4..8] == kind {
             return Some(body);
         }
         data = data.get(size..)?;

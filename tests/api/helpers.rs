@@ -317,3 +317,82 @@ fn init_test_logs() {
         tongxin::telemetry::init_logs("info", tongxin::config::LogFormat::Pretty);
     }
 }
+
+pub const CLIP: &[u8] = include_bytes!("../../demo/media/clip-1.mp4");
+pub const POSTER: &[u8] = include_bytes!("../../demo/media/poster-1.jpg");
+
+/// The people who publish: an admin, an editor and a reviewer, and a topic to write in.
+pub struct Newsroom {
+    pub admin: Session,
+    pub editor: Session,
+    pub reviewer: Session,
+    pub topic: Value,
+}
+
+impl TestApp {
+    pub async fn newsroom(&self) -> Newsroom {
+        let admin = self.admin("root_admin").await;
+        let editor = self.staff(&admin, "editor_li", "editor", None).await;
+        let reviewer = self.staff(&admin, "reviewer_wang", "reviewer", None).await;
+        let topic = self.create_topic(&admin, "ethnic-view", "民族观", "Ethnic view").await;
+        Newsroom { admin, editor, reviewer, topic }
+    }
+
+    pub async fn create_topic(&self, admin: &Session, slug: &str, zh: &str, en: &str) -> Value {
+        let body = json!({"slug": slug, "names": {"zh-Hans": zh, "en": en}});
+        let (status, topic) = json_body(self.post_json("/admin/topics", Some(&admin.access), &body).await).await;
+        assert_eq!(status, StatusCode::CREATED, "{topic}");
+        topic
+    }
+
+    /// Creates a draft article as the editor; returns its id.
+    pub async fn draft_article(&self, room: &Newsroom, title: &str, body: &str) -> i64 {
+        let req = json!({
+            "kind": "article", "title": title, "summary": format!("{title}的摘要"), "body_markdown": body,
+            "topic": room.topic["slug"], "audiences": ["public", "junior"], "tags": ["团结"],
+        });
+        let (status, created) =
+            json_body(self.post_json("/admin/contents", Some(&room.editor.access), &req).await).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        created["id"].as_i64().unwrap()
+    }
+
+    /// Submits as the editor and approves as the reviewer (optionally for later).
+    pub async fn publish(&self, room: &Newsroom, id: i64, publish_at: Option<&str>) {
+        let res = self.post_json(&format!("/admin/contents/{id}/submit"), Some(&room.editor.access), &json!({})).await;
+        assert_eq!(res.status(), StatusCode::OK, "submit {id}");
+        let body = publish_at.map_or_else(|| json!({}), |at| json!({"publish_at": at}));
+        let res = self.post_json(&format!("/admin/contents/{id}/approve"), Some(&room.reviewer.access), &body).await;
+        assert_eq!(res.status(), StatusCode::OK, "approve {id}");
+    }
+
+    pub async fn published_article(&self, room: &Newsroom, title: &str, body: &str) -> i64 {
+        let id = self.draft_article(room, title, body).await;
+        self.publish(room, id, None).await;
+        id
+    }
+
+    /// Uploads a file as multipart part `file`.
+    pub async fn upload(&self, token: &str, bytes: &[u8], file_name: &str, mime: &str) -> Response {
+        let part =
+            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(file_name.to_owned()).mime_str(mime).unwrap();
+        let form = reqwest::multipart::Form::new().part("file", part);
+        self.request(Method::POST, "/admin/media", Some(token)).multipart(form).send().await.expect("upload")
+    }
+
+    /// Uploads the demo clip and poster and publishes a video with them; returns (content, video, poster) ids.
+    pub async fn published_video(&self, room: &Newsroom, title: &str) -> (i64, i64, i64) {
+        let (_, video) = json_body(self.upload(&room.editor.access, CLIP, "clip.mp4", "video/mp4").await).await;
+        let (_, poster) = json_body(self.upload(&room.editor.access, POSTER, "poster.jpg", "image/jpeg").await).await;
+        let req = json!({
+            "kind": "video", "title": title, "summary": "微视频", "topic": room.topic["id"], "audiences": ["public"],
+            "media_id": video["id"], "poster_media_id": poster["id"],
+        });
+        let (status, created) =
+            json_body(self.post_json("/admin/contents", Some(&room.editor.access), &req).await).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let id = created["id"].as_i64().unwrap();
+        self.publish(room, id, None).await;
+        (id, video["id"].as_i64().unwrap(), poster["id"].as_i64().unwrap())
+    }
+}

@@ -5,11 +5,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::Query;
 use crate::api::pagination::{self, Paged};
-use crate::auth::AuthUser;
+use crate::auth::{Admins, Require};
 use crate::clock::utc;
-use crate::db::models::audit::{self as audit_db, AuditRow};
 use crate::db::models::Page;
-use crate::domain::roles;
+use crate::db::models::audit::{self as audit_db, AuditRow};
 use crate::error::AppError;
 use crate::startup::AppState;
 
@@ -68,8 +67,10 @@ pub struct AuditParams {
     )
 )]
 #[get("/admin/audit-log")]
-pub async fn list(state: web::Data<AppState>, caller: AuthUser, Query(params): Query<AuditParams>) -> Result<HttpResponse, AppError> {
-    roles::require_admin(caller.role)?;
+pub async fn list(
+    state: web::Data<AppState>,
+    Require { user: _, body: Query(params), .. }: Require<Admins, Query<AuditParams>>,
+) -> Result<HttpResponse, AppError> {
     let limit = pagination::limit(params.limit)?;
     let before_id = pagination::decode_cursor(params.cursor.as_deref())?;
     let rows = state

@@ -50,7 +50,11 @@ pub async fn like(state: web::Data<AppState>, caller: AuthUser, id: web::Path<i6
     responses((status = 200, description = "Not liked", body = LikeState), (status = 404, description = "No such published item"))
 )]
 #[delete("/contents/{id}/like")]
-pub async fn unlike(state: web::Data<AppState>, caller: AuthUser, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn unlike(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let likes = react(&state, &caller, id, Reaction::Like, false).await?;
     Ok(HttpResponse::Ok().json(LikeState { content_id: id, liked: false, likes }))
@@ -63,7 +67,11 @@ pub async fn unlike(state: web::Data<AppState>, caller: AuthUser, id: web::Path<
     responses((status = 200, description = "Favourited", body = FavoriteState), (status = 404, description = "No such published item"))
 )]
 #[put("/contents/{id}/favorite")]
-pub async fn favorite(state: web::Data<AppState>, caller: AuthUser, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn favorite(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let favorites = react(&state, &caller, id, Reaction::Favorite, true).await?;
     Ok(HttpResponse::Ok().json(FavoriteState { content_id: id, favorited: true, favorites }))
@@ -76,7 +84,11 @@ pub async fn favorite(state: web::Data<AppState>, caller: AuthUser, id: web::Pat
     responses((status = 200, description = "Not a favourite", body = FavoriteState), (status = 404, description = "No such published item"))
 )]
 #[delete("/contents/{id}/favorite")]
-pub async fn unfavorite(state: web::Data<AppState>, caller: AuthUser, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn unfavorite(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let favorites = react(&state, &caller, id, Reaction::Favorite, false).await?;
     Ok(HttpResponse::Ok().json(FavoriteState { content_id: id, favorited: false, favorites }))

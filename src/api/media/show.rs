@@ -1,5 +1,5 @@
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, ContentEncoding, HeaderValue};
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use super::range::{self, ByteRange};
@@ -71,7 +71,10 @@ pub async fn show(
                 None,
             );
             let headers = response.headers_mut();
-            headers.insert(header::CONTENT_RANGE, HeaderValue::from_str(&format!("bytes */{size}")).map_err(AppError::internal)?);
+            headers.insert(
+                header::CONTENT_RANGE,
+                HeaderValue::from_str(&format!("bytes */{size}")).map_err(AppError::internal)?,
+            );
             headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
             return Ok(response);
         }
@@ -83,8 +86,7 @@ pub async fn show(
         .insert_header((header::ACCEPT_RANGES, "bytes"))
         .insert_header((header::CACHE_CONTROL, cache_control))
         .insert_header(("X-Content-Type-Options", "nosniff"))
-        // Video is already compressed; gzip would also break byte ranges.
-        .insert_header(ContentEncoding::Identity)
+        // Not compressed: the Compress middleware leaves video and image types alone.
         .no_chunking(end - start);
     Ok(match body {
         Some(stream) => builder.streaming(stream),

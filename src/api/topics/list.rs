@@ -46,7 +46,11 @@ pub struct TopicParams {
     )
 )]
 #[get("/topics")]
-pub async fn list(req: HttpRequest, state: web::Data<AppState>, Query(params): Query<TopicParams>) -> Result<HttpResponse, AppError> {
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    Query(params): Query<TopicParams>,
+) -> Result<HttpResponse, AppError> {
     let prefs = preferences(&req, params.locale.as_deref());
     let rows = state.db.run(|conn| Ok(crate::db::models::topics::all(conn)?)).await?;
     let items = rows

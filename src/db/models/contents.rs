@@ -193,7 +193,9 @@ pub fn bump(conn: &mut DbConn, id: i64, counter: Counter, delta: i64) -> QueryRe
     let target = contents::table.find(id);
     let popularity = contents::popularity.eq(contents::popularity + weighted);
     match counter {
-        Counter::Likes => diesel::update(target).set((contents::like_count.eq(contents::like_count + delta), popularity)).execute(conn),
+        Counter::Likes => diesel::update(target)
+            .set((contents::like_count.eq(contents::like_count + delta), popularity))
+            .execute(conn),
         Counter::Favorites => diesel::update(target)
             .set((contents::favorite_count.eq(contents::favorite_count + delta), popularity))
             .execute(conn),

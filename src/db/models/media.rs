@@ -51,9 +51,9 @@ pub fn insert(conn: &mut DbConn, new: &NewMedia<'_>) -> QueryResult<i64> {
 /// Whether some content learners can see uses this file (as video, poster or cover).
 pub fn is_public(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
-        contents::table.filter(visible(now)).filter(
-            contents::media_id.eq(id).or(contents::poster_media_id.eq(id)).or(contents::cover_media_id.eq(id)),
-        ),
+        contents::table
+            .filter(visible(now))
+            .filter(contents::media_id.eq(id).or(contents::poster_media_id.eq(id)).or(contents::cover_media_id.eq(id))),
     ))
     .get_result(conn)
 }

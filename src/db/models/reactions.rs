@@ -13,14 +13,24 @@ pub enum Reaction {
 }
 
 /// Adds the reaction unless present; true when a row was added.
-pub fn add(conn: &mut DbConn, reaction: Reaction, user_id: i64, content_id: i64, now: NaiveDateTime) -> QueryResult<bool> {
+pub fn add(
+    conn: &mut DbConn,
+    reaction: Reaction,
+    user_id: i64,
+    content_id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
     let inserted = match reaction {
         Reaction::Like => per_backend!(conn, |c| diesel::insert_into(likes::table)
             .values((likes::user_id.eq(user_id), likes::content_id.eq(content_id), likes::created_at.eq(now)))
             .on_conflict_do_nothing()
             .execute(c))?,
         Reaction::Favorite => per_backend!(conn, |c| diesel::insert_into(favorites::table)
-            .values((favorites::user_id.eq(user_id), favorites::content_id.eq(content_id), favorites::created_at.eq(now)))
+            .values((
+                favorites::user_id.eq(user_id),
+                favorites::content_id.eq(content_id),
+                favorites::created_at.eq(now)
+            ))
             .on_conflict_do_nothing()
             .execute(c))?,
     };

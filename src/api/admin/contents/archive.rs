@@ -1,7 +1,7 @@
 use actix_web::{HttpResponse, delete, web};
 
 use super::actor;
-use crate::auth::AuthUser;
+use crate::auth::{ContentStaff, Require};
 use crate::domain::contents;
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -19,7 +19,11 @@ use crate::startup::AppState;
     )
 )]
 #[delete("/admin/contents/{id}")]
-pub async fn archive(state: web::Data<AppState>, caller: AuthUser, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn archive(
+    state: web::Data<AppState>,
+    caller: Require<ContentStaff>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let (actor, now, id) = (actor(&caller), state.clock.now(), id.into_inner());
     state.db.run(move |conn| contents::archive(conn, actor, id, now)).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -1,22 +1,13 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, post, web};
-use serde::Deserialize;
-use utoipa::ToSchema;
 
 use super::{ContentFields, StaffContent, actor};
 use crate::api::contents::feed::KindFilter;
 use crate::api::extract::Json;
-use crate::auth::AuthUser;
+use crate::auth::{ContentStaff, Require};
 use crate::domain::contents::{self, Kind};
 use crate::error::AppError;
 use crate::startup::AppState;
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct CreateContent {
-    pub kind: KindFilter,
-    #[serde(flatten)]
-    pub fields: ContentFields,
-}
 
 /// Create a draft article or micro-video; the caller is its author.
 ///
@@ -27,20 +18,24 @@ pub struct CreateContent {
     operation_id = "admin_create_content",
     tag = "admin: contents",
     security(("bearer" = [])),
-    request_body = CreateContent,
+    request_body = ContentFields,
     responses(
         (status = 201, description = "The new draft", body = StaffContent, headers(("Location" = String))),
         (status = 403, description = "Needs editor, reviewer or admin"),
     )
 )]
 #[post("/admin/contents")]
-pub async fn create(state: web::Data<AppState>, caller: AuthUser, Json(body): Json<CreateContent>) -> Result<HttpResponse, AppError> {
+pub async fn create(
+    state: web::Data<AppState>,
+    Require { user: caller, body: Json(body), .. }: Require<ContentStaff, Json<ContentFields>>,
+) -> Result<HttpResponse, AppError> {
     let kind = match body.kind {
-        KindFilter::Article => Kind::Article,
-        KindFilter::Video => Kind::Video,
+        Some(KindFilter::Article) => Kind::Article,
+        Some(KindFilter::Video) => Kind::Video,
+        None => return Err(AppError::validation("kind", "is required: article or video")),
     };
     let (actor, now) = (actor(&caller), state.clock.now());
-    let input = body.fields.into_input();
+    let input = body.into_input();
     let data = state
         .db
         .run(move |conn| {

@@ -6,7 +6,7 @@ use super::{StaffContent, WorkflowStatus};
 use crate::api::contents::feed::KindFilter;
 use crate::api::extract::Query;
 use crate::api::pagination::{self, Paged};
-use crate::auth::AuthUser;
+use crate::auth::{ContentStaff, Require};
 use crate::domain::contents::{self, Kind, StaffFilter, Status};
 use crate::domain::search;
 use crate::domain::topics::TopicRef;
@@ -42,8 +42,10 @@ pub struct StaffListParams {
     )
 )]
 #[get("/admin/contents")]
-pub async fn list(state: web::Data<AppState>, caller: AuthUser, Query(params): Query<StaffListParams>) -> Result<HttpResponse, AppError> {
-    contents::require_editor(caller.role)?;
+pub async fn list(
+    state: web::Data<AppState>,
+    Require { user: _, body: Query(params), .. }: Require<ContentStaff, Query<StaffListParams>>,
+) -> Result<HttpResponse, AppError> {
     let filter = StaffFilter {
         status: params.status.map(|s| match s {
             WorkflowStatus::Draft => Status::Draft,

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::api::contents::feed::KindFilter;
 use crate::api::contents::{ContentKind, Stats, TopicBrief};
 use crate::auth::AuthUser;
 use crate::clock::utc;
@@ -135,6 +136,8 @@ impl StaffContent {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContentFields {
+    /// Required when creating; cannot change afterwards.
+    pub kind: Option<KindFilter>,
     #[schema(example = "石榴籽的故事")]
     pub title: Option<String>,
     pub summary: Option<String>,

@@ -1,7 +1,7 @@
 use actix_web::{HttpResponse, get, web};
 
 use super::StaffContent;
-use crate::auth::AuthUser;
+use crate::auth::{ContentStaff, Require};
 use crate::domain::contents;
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -19,8 +19,11 @@ use crate::startup::AppState;
     )
 )]
 #[get("/admin/contents/{id}")]
-pub async fn show(state: web::Data<AppState>, caller: AuthUser, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
-    contents::require_editor(caller.role)?;
+pub async fn show(
+    state: web::Data<AppState>,
+    _caller: Require<ContentStaff>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let data = state.db.run(move |conn| contents::staff_view(conn, id)).await?;
     Ok(HttpResponse::Ok().json(StaffContent::from_data(data)))

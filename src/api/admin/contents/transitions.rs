@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::{StaffContent, actor};
 use crate::api::extract::{Json, OptionalJson};
-use crate::auth::AuthUser;
+use crate::auth::{ContentStaff, Require, Reviewers};
 use crate::domain::contents;
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -31,7 +31,11 @@ async fn respond(state: &AppState, id: i64) -> Result<HttpResponse, AppError> {
     )
 )]
 #[post("/admin/contents/{id}/submit")]
-pub async fn submit(state: web::Data<AppState>, caller: AuthUser, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn submit(
+    state: web::Data<AppState>,
+    caller: Require<ContentStaff>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let (actor, now, id) = (actor(&caller), state.clock.now(), id.into_inner());
     state.db.run(move |conn| contents::submit(conn, actor, id, now)).await?;
     respond(&state, id).await
@@ -62,9 +66,8 @@ pub struct ApproveBody {
 #[post("/admin/contents/{id}/approve")]
 pub async fn approve(
     state: web::Data<AppState>,
-    caller: AuthUser,
+    Require { user: caller, body: OptionalJson(body), .. }: Require<Reviewers, OptionalJson<ApproveBody>>,
     id: web::Path<i64>,
-    OptionalJson(body): OptionalJson<ApproveBody>,
 ) -> Result<HttpResponse, AppError> {
     let publish_at = body.and_then(|b| b.publish_at);
     let (actor, now, id) = (actor(&caller), state.clock.now(), id.into_inner());
@@ -97,9 +100,8 @@ pub struct RejectBody {
 #[post("/admin/contents/{id}/reject")]
 pub async fn reject(
     state: web::Data<AppState>,
-    caller: AuthUser,
+    Require { user: caller, body: Json(body), .. }: Require<Reviewers, Json<RejectBody>>,
     id: web::Path<i64>,
-    Json(body): Json<RejectBody>,
 ) -> Result<HttpResponse, AppError> {
     let (actor, now, id) = (actor(&caller), state.clock.now(), id.into_inner());
     state.db.run(move |conn| contents::reject(conn, actor, id, &body.reason, now)).await?;

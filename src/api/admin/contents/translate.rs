@@ -4,7 +4,7 @@ use utoipa::ToSchema;
 
 use super::{StaffContent, actor};
 use crate::api::extract::Json;
-use crate::auth::AuthUser;
+use crate::auth::{ContentStaff, Require};
 use crate::domain::contents::{self, TranslationInput};
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -35,9 +35,8 @@ pub struct TranslationBody {
 #[put("/admin/contents/{id}/translations/{locale}")]
 pub async fn translate(
     state: web::Data<AppState>,
-    caller: AuthUser,
+    Require { user: caller, body: Json(body), .. }: Require<ContentStaff, Json<TranslationBody>>,
     path: web::Path<(i64, String)>,
-    Json(body): Json<TranslationBody>,
 ) -> Result<HttpResponse, AppError> {
     let (id, locale) = path.into_inner();
     let (actor, now) = (actor(&caller), state.clock.now());

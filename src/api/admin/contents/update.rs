@@ -2,7 +2,7 @@ use actix_web::{HttpResponse, patch, web};
 
 use super::{ContentFields, StaffContent, actor};
 use crate::api::extract::Json;
-use crate::auth::AuthUser;
+use crate::auth::{ContentStaff, Require};
 use crate::domain::contents;
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -26,10 +26,12 @@ use crate::startup::AppState;
 #[patch("/admin/contents/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
-    caller: AuthUser,
+    Require { user: caller, body: Json(body), .. }: Require<ContentStaff, Json<ContentFields>>,
     id: web::Path<i64>,
-    Json(body): Json<ContentFields>,
 ) -> Result<HttpResponse, AppError> {
+    if body.kind.is_some() {
+        return Err(AppError::validation("kind", "cannot be changed; create a new content instead"));
+    }
     let (actor, now, id) = (actor(&caller), state.clock.now(), id.into_inner());
     let input = body.into_input();
     let data = state

@@ -7,9 +7,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::api::contents::media_url;
-use crate::auth::AuthUser;
+use crate::auth::{ContentStaff, Require};
 use crate::clock::utc;
-use crate::domain::{contents, media};
+use crate::domain::media;
 use crate::error::AppError;
 use crate::startup::AppState;
 
@@ -58,17 +58,28 @@ pub struct UploadForm {
     )
 )]
 #[post("/admin/media")]
-pub async fn upload(req: HttpRequest, state: web::Data<AppState>, caller: AuthUser, payload: web::Payload) -> Result<HttpResponse, AppError> {
-    contents::require_editor(caller.role)?;
+pub async fn upload(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Require<ContentStaff>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
     let limit = state.config.max_upload_bytes;
-    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > limit + 64 * 1024) {
         return Err(AppError::PayloadTooLarge { limit: usize::try_from(limit).unwrap_or(usize::MAX) });
     }
     let bad = |detail: &str| AppError::bad_request("malformed_body", detail.to_owned());
-    let multipart = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| ct.starts_with("multipart/form-data"));
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("multipart/form-data"));
     if !multipart {
-        return Err(AppError::UnsupportedMediaType("Send the file as multipart/form-data in a part named `file`.".into()));
+        return Err(AppError::UnsupportedMediaType(
+            "Send the file as multipart/form-data in a part named `file`.".into(),
+        ));
     }
     let mut form = Multipart::new(req.headers(), payload);
     let mut ingested = None;

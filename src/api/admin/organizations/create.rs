@@ -5,9 +5,8 @@ use utoipa::ToSchema;
 
 use super::Organization;
 use crate::api::extract::Json;
-use crate::auth::AuthUser;
+use crate::auth::{Admins, Require};
 use crate::domain::organizations::{self, NewNode};
-use crate::domain::roles;
 use crate::domain::vocab::OrgKind;
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -41,11 +40,9 @@ pub struct CreateOrganization {
 #[post("/admin/organizations")]
 pub async fn create(
     state: web::Data<AppState>,
-    caller: AuthUser,
-    Json(body): Json<CreateOrganization>,
+    Require { user: caller, body: Json(body), .. }: Require<Admins, Json<CreateOrganization>>,
 ) -> Result<HttpResponse, AppError> {
-    roles::require_admin(caller.role)?;
-    let now = state.clock.now();
+    let (actor, now) = (caller.id, state.clock.now());
     let row = state
         .db
         .run(move |conn| {
@@ -55,7 +52,7 @@ pub async fn create(
                 kind: body.kind,
                 demonstration_site: body.demonstration_site,
             };
-            organizations::create(conn, &node, now)
+            organizations::create(conn, Some(actor), &node, now)
         })
         .await?;
     Ok(HttpResponse::Created()

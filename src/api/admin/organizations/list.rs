@@ -5,9 +5,8 @@ use utoipa::IntoParams;
 use super::Organization;
 use crate::api::extract::Query;
 use crate::api::pagination::{self, Paged};
-use crate::auth::AuthUser;
+use crate::auth::{MemberManagers, Require};
 use crate::domain::organizations::{self, NodeFilter, Scope};
-use crate::domain::roles;
 use crate::error::AppError;
 use crate::startup::AppState;
 
@@ -42,10 +41,8 @@ pub struct ListOrganizations {
 #[get("/admin/organizations")]
 pub async fn list(
     state: web::Data<AppState>,
-    caller: AuthUser,
-    Query(params): Query<ListOrganizations>,
+    Require { user: caller, body: Query(params), .. }: Require<MemberManagers, Query<ListOrganizations>>,
 ) -> Result<HttpResponse, AppError> {
-    roles::require_member_manager(caller.role)?;
     let filter_limit = pagination::limit(params.limit)?;
     let after_id = pagination::decode_cursor(params.cursor.as_deref())?;
     let scope = Scope::of(caller.role, caller.org_path());

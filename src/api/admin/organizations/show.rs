@@ -1,9 +1,8 @@
 use actix_web::{HttpResponse, get, web};
 
 use super::Organization;
-use crate::auth::AuthUser;
+use crate::auth::{MemberManagers, Require};
 use crate::domain::organizations::{self, Scope};
-use crate::domain::roles;
 use crate::error::AppError;
 use crate::startup::AppState;
 
@@ -21,8 +20,11 @@ use crate::startup::AppState;
     )
 )]
 #[get("/admin/organizations/{id}")]
-pub async fn show(state: web::Data<AppState>, caller: AuthUser, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
-    roles::require_member_manager(caller.role)?;
+pub async fn show(
+    state: web::Data<AppState>,
+    caller: Require<MemberManagers>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let scope = Scope::of(caller.role, caller.org_path());
     let id = id.into_inner();
     let row = state.db.run(move |conn| organizations::find_in_scope(conn, &scope, id)).await?;

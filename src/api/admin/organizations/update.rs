@@ -4,9 +4,8 @@ use utoipa::ToSchema;
 
 use super::Organization;
 use crate::api::extract::{Json, nullable};
-use crate::auth::AuthUser;
+use crate::auth::{Admins, Require};
 use crate::domain::organizations::{self, NodeChanges};
-use crate::domain::roles;
 use crate::domain::vocab::OrgKind;
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -44,12 +43,10 @@ pub struct UpdateOrganization {
 #[patch("/admin/organizations/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
-    caller: AuthUser,
+    Require { user: caller, body: Json(body), .. }: Require<Admins, Json<UpdateOrganization>>,
     id: web::Path<i64>,
-    Json(body): Json<UpdateOrganization>,
 ) -> Result<HttpResponse, AppError> {
-    roles::require_admin(caller.role)?;
-    let now = state.clock.now();
+    let (actor, now) = (caller.id, state.clock.now());
     let id = id.into_inner();
     let row = state
         .db
@@ -61,7 +58,7 @@ pub async fn update(
                 parent_id: body.parent_id,
                 rotate_join_code: body.rotate_join_code,
             };
-            organizations::update(conn, id, &changes, now)
+            organizations::update(conn, actor, id, &changes, now)
         })
         .await?;
     Ok(HttpResponse::Ok().json(Organization::from(row)))

@@ -7,8 +7,7 @@ use utoipa::ToSchema;
 
 use super::StaffTopic;
 use crate::api::extract::Json;
-use crate::auth::AuthUser;
-use crate::domain::roles;
+use crate::auth::{Admins, Require};
 use crate::domain::topics::{self, TopicInput};
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -24,8 +23,7 @@ pub struct StaffTopicList {
     responses((status = 200, description = "All topics", body = StaffTopicList), (status = 403, description = "Needs admin"))
 )]
 #[get("/admin/topics")]
-pub async fn list(state: web::Data<AppState>, caller: AuthUser) -> Result<HttpResponse, AppError> {
-    roles::require_admin(caller.role)?;
+pub async fn list(state: web::Data<AppState>, _caller: Require<Admins>) -> Result<HttpResponse, AppError> {
     let rows = state.db.run(|conn| Ok(crate::db::models::topics::all(conn)?)).await?;
     Ok(HttpResponse::Ok().json(StaffTopicList { items: rows.into_iter().map(StaffTopic::from).collect() }))
 }
@@ -54,8 +52,10 @@ pub struct TopicBody {
     )
 )]
 #[post("/admin/topics")]
-pub async fn create(state: web::Data<AppState>, caller: AuthUser, Json(body): Json<TopicBody>) -> Result<HttpResponse, AppError> {
-    roles::require_admin(caller.role)?;
+pub async fn create(
+    state: web::Data<AppState>,
+    Require { user: caller, body: Json(body), .. }: Require<Admins, Json<TopicBody>>,
+) -> Result<HttpResponse, AppError> {
     let (actor, now) = (caller.id, state.clock.now());
     let row = state
         .db
@@ -84,11 +84,9 @@ pub async fn create(state: web::Data<AppState>, caller: AuthUser, Json(body): Js
 #[patch("/admin/topics/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
-    caller: AuthUser,
+    Require { user: caller, body: Json(body), .. }: Require<Admins, Json<TopicBody>>,
     id: web::Path<i64>,
-    Json(body): Json<TopicBody>,
 ) -> Result<HttpResponse, AppError> {
-    roles::require_admin(caller.role)?;
     let (actor, now, id) = (caller.id, state.clock.now(), id.into_inner());
     let row = state
         .db
@@ -112,8 +110,11 @@ pub async fn update(
     )
 )]
 #[delete("/admin/topics/{id}")]
-pub async fn remove(state: web::Data<AppState>, caller: AuthUser, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
-    roles::require_admin(caller.role)?;
+pub async fn remove(
+    state: web::Data<AppState>,
+    caller: Require<Admins>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let (actor, now, id) = (caller.id, state.clock.now(), id.into_inner());
     state.db.run(move |conn| topics::delete(conn, actor, id, now)).await?;
     Ok(HttpResponse::NoContent().finish())

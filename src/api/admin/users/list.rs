@@ -5,10 +5,9 @@ use utoipa::IntoParams;
 use super::Member;
 use crate::api::extract::Query;
 use crate::api::pagination::{self, Paged};
-use crate::auth::AuthUser;
+use crate::auth::{MemberManagers, Require};
 use crate::domain::members::{self, MemberFilter};
 use crate::domain::organizations::Scope;
-use crate::domain::roles;
 use crate::domain::vocab::Role;
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -47,10 +46,8 @@ pub struct ListUsers {
 #[get("/admin/users")]
 pub async fn list(
     state: web::Data<AppState>,
-    caller: AuthUser,
-    Query(params): Query<ListUsers>,
+    Require { user: caller, body: Query(params), .. }: Require<MemberManagers, Query<ListUsers>>,
 ) -> Result<HttpResponse, AppError> {
-    roles::require_member_manager(caller.role)?;
     let limit = pagination::limit(params.limit)?;
     let after_id = pagination::decode_cursor(params.cursor.as_deref())?;
     let scope = Scope::of(caller.role, caller.org_path());

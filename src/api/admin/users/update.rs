@@ -4,10 +4,9 @@ use utoipa::ToSchema;
 
 use super::Member;
 use crate::api::extract::{Json, nullable};
-use crate::auth::AuthUser;
+use crate::auth::{MemberManagers, Require};
 use crate::domain::members::{self, Actor, MemberChanges};
 use crate::domain::organizations::Scope;
-use crate::domain::roles;
 use crate::domain::vocab::Role;
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -43,11 +42,9 @@ pub struct UpdateUser {
 #[patch("/admin/users/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
-    caller: AuthUser,
+    Require { user: caller, body: Json(body), .. }: Require<MemberManagers, Json<UpdateUser>>,
     id: web::Path<i64>,
-    Json(body): Json<UpdateUser>,
 ) -> Result<HttpResponse, AppError> {
-    roles::require_member_manager(caller.role)?;
     let actor = Actor { id: caller.id, role: caller.role, scope: Scope::of(caller.role, caller.org_path()) };
     let now = state.clock.now();
     let target = id.into_inner();

@@ -1,0 +1,292 @@
+//! The demo data set: the county's programme as content, an organization tree, an account
+//! for every role. It is loaded through the same domain functions the API uses (so the
+//! audit log tells how it was made), into an empty database only.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+
+use crate::auth::password::{Password, PasswordHasher};
+use crate::config::Config;
+use crate::db::models::reactions::Reaction;
+use crate::db::{Db, DbConn};
+use crate::domain::accounts::{self, NewLearner};
+use crate::domain::contents::{self, Actor, ContentInput, Kind, TranslationInput};
+use crate::domain::organizations::{self, NewNode};
+use crate::domain::topics::{self, TopicInput, TopicRef};
+use crate::domain::vocab::{Audience, OrgKind, Role};
+use crate::domain::{feed, media};
+use crate::error::AppError;
+use crate::media::MediaStore;
+
+/// Every demo account has this password.
+pub const PASSWORD: &str = "Tongxin-Demo-2026";
+
+#[derive(Deserialize)]
+struct Translation {
+    title: String,
+    summary: String,
+    body_markdown: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Entry {
+    topic: String,
+    audiences: Vec<Audience>,
+    tags: Vec<String>,
+    title: String,
+    summary: String,
+    body_markdown: Option<String>,
+    #[serde(default)]
+    translations: std::collections::BTreeMap<String, Translation>,
+}
+
+const TOPICS: &[(&str, &str, &str)] = &[
+    ("national-view", "国家观", "The nation"),
+    ("history-view", "历史观", "History"),
+    ("ethnic-view", "民族观", "Ethnic groups"),
+    ("culture-view", "文化观", "Culture"),
+    ("religion-view", "宗教观", "Religion"),
+    ("exemplary-stories", "先进典型", "Exemplary stories"),
+    ("policy-law", "政策法规", "Policy and law"),
+    ("ethnic-culture", "民族文化", "Ethnic culture"),
+];
+
+const CLIPS: [(&[u8], &[u8]); 8] = [
+    (include_bytes!("../demo/media/clip-1.mp4"), include_bytes!("../demo/media/poster-1.jpg")),
+    (include_bytes!("../demo/media/clip-2.mp4"), include_bytes!("../demo/media/poster-2.jpg")),
+    (include_bytes!("../demo/media/clip-3.mp4"), include_bytes!("../demo/media/poster-3.jpg")),
+    (include_bytes!("../demo/media/clip-4.mp4"), include_bytes!("../demo/media/poster-4.jpg")),
+    (include_bytes!("../demo/media/clip-5.mp4"), include_bytes!("../demo/media/poster-5.jpg")),
+    (include_bytes!("../demo/media/clip-6.mp4"), include_bytes!("../demo/media/poster-6.jpg")),
+    (include_bytes!("../demo/media/clip-7.mp4"), include_bytes!("../demo/media/poster-7.jpg")),
+    (include_bytes!("../demo/media/clip-8.mp4"), include_bytes!("../demo/media/poster-8.jpg")),
+];
+
+/// One demo login, printed at start.
+pub struct Account {
+    pub username: &'static str,
+    pub role: Role,
+    pub note: &'static str,
+}
+
+pub const ACCOUNTS: &[Account] = &[
+    Account { username: "admin", role: Role::Admin, note: "administrator: everything" },
+    Account { username: "reviewer", role: Role::Reviewer, note: "reviewer (审核): approves and rejects" },
+    Account { username: "editor", role: Role::Editor, note: "editor (宣传干事): writes and submits" },
+    Account { username: "town_admin", role: Role::OrgAdmin, note: "organization admin of 石榴镇 and below" },
+    Account {
+        username: "xiaoming",
+        role: Role::Learner,
+        note: "pupil, 石榴镇中心小学 三年级一班 (guardian consent recorded)",
+    },
+    Account { username: "ayguli", role: Role::Learner, note: "student, 团结乡初级中学 初一(1)班" },
+    Account { username: "zhangwei", role: Role::Learner, note: "cadre, 县教育局" },
+    Account { username: "gulnar", role: Role::Learner, note: "resident, 石榴社区" },
+];
+
+fn entries(json: &str) -> Result<Vec<Entry>, AppError> {
+    serde_json::from_str(json).map_err(|e| AppError::internal(anyhow::anyhow!("demo data: {e}")))
+}
+
+/// True when the database has no accounts, organizations or topics yet.
+pub fn is_empty(conn: &mut DbConn) -> Result<bool, AppError> {
+    use diesel::prelude::*;
+
+    use crate::db::schema::{organizations, topics, users};
+    let users: i64 = users::table.count().get_result(conn)?;
+    let orgs: i64 = organizations::table.count().get_result(conn)?;
+    let topics: i64 = topics::table.count().get_result(conn)?;
+    Ok(users + orgs + topics == 0)
+}
+
+/// Loads the demo set unless the database already holds data. Returns whether it loaded.
+pub async fn load(config: &Config, db: &Db, store: &MediaStore, now: DateTime<Utc>) -> Result<bool, AppError> {
+    if !db.run(is_empty).await? {
+        return Ok(false);
+    }
+    let hash = PasswordHasher::new(1).hash(&Password::new(PASSWORD)).await?;
+    // Files first: storage is async, the rest is one blocking job.
+    let mut files = Vec::new();
+    for (clip, poster) in CLIPS {
+        let video = store.ingest_bytes(clip, config.max_upload_bytes).await?;
+        let image = store.ingest_bytes(poster, config.max_upload_bytes).await?;
+        files.push((video, image));
+    }
+    let tz = config.timezone;
+    db.run(move |conn| {
+        // Everything happened over the last seven weeks, oldest first.
+        let start = now - Duration::days(50);
+        let orgs = organizations_tree(conn, start)?;
+        let users = people(conn, &orgs, &hash, start, tz)?;
+        for (i, (slug, zh, en)) in TOPICS.iter().enumerate() {
+            let names = [(String::from("zh-Hans"), (*zh).to_owned()), (String::from("en"), (*en).to_owned())].into();
+            let input = TopicInput { slug: Some(slug), names: Some(&names), position: Some(i as i32) };
+            topics::create(conn, users["admin"], &input, start)?;
+        }
+        let (editor, reviewer) = (users["editor"], users["reviewer"]);
+        let write = Actor { id: editor, role: Role::Editor };
+        let review = Actor { id: reviewer, role: Role::Reviewer };
+
+        let mut articles = entries(include_str!("../demo/articles-1.json"))?;
+        articles.extend(entries(include_str!("../demo/articles-2.json"))?);
+        let videos = entries(include_str!("../demo/videos.json"))?;
+        let total = articles.len() + videos.len();
+        let mut published = Vec::new();
+        let mut video_files = files.into_iter();
+        for (n, (entry, is_video)) in
+            articles.into_iter().map(|a| (a, false)).chain(videos.into_iter().map(|v| (v, true))).enumerate()
+        {
+            // Spread over the weeks; interleave videos with articles.
+            let when = start + Duration::hours(((n * 1117) % (total * 24)) as i64 + 24);
+            let mut input = ContentInput {
+                title: Some(entry.title.clone()),
+                summary: Some(entry.summary.clone()),
+                body_markdown: entry.body_markdown.clone(),
+                topic: Some(TopicRef::Slug(entry.topic.clone())),
+                audiences: Some(entry.audiences.clone()),
+                tags: Some(entry.tags.clone()),
+                ..ContentInput::default()
+            };
+            let kind = if is_video {
+                let (video, poster) =
+                    video_files.next().ok_or_else(|| AppError::internal(anyhow::anyhow!("too few clips")))?;
+                let (video, _) = media::register(conn, &video, Some(editor), when)?;
+                let (poster, _) = media::register(conn, &poster, Some(editor), when)?;
+                input.media_id = Some(video.id);
+                input.poster_media_id = Some(Some(poster.id));
+                input.duration_s = video.duration_s.or(Some(4));
+                Kind::Video
+            } else {
+                Kind::Article
+            };
+            let id = contents::create(conn, write, kind, &input, when)?;
+            for (tag, t) in &entry.translations {
+                let translation = TranslationInput {
+                    title: t.title.clone(),
+                    summary: Some(t.summary.clone()),
+                    body_markdown: t.body_markdown.clone(),
+                };
+                contents::translate(conn, write, id, tag, &translation, when)?;
+            }
+            contents::submit(conn, write, id, when + Duration::minutes(30))?;
+            match n {
+                // One waits for review, one is scheduled for the day after tomorrow.
+                3 => {}
+                7 => contents::approve(conn, review, id, Some(now + Duration::days(2)), when + Duration::hours(2))?,
+                _ => {
+                    contents::approve(conn, review, id, None, when + Duration::hours(2))?;
+                    published.push(id);
+                }
+            }
+        }
+        // A little engagement so "popular" differs from "latest".
+        for (k, id) in published.iter().enumerate() {
+            for (j, learner) in ["xiaoming", "ayguli", "zhangwei", "gulnar"].iter().enumerate() {
+                if (k + j) % 3 == 0 {
+                    feed::react(conn, users[learner], *id, Reaction::Like, true, now)?;
+                }
+                if (k * 7 + j) % 11 == 0 {
+                    feed::react(conn, users[learner], *id, Reaction::Favorite, true, now)?;
+                }
+            }
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(true)
+}
+
+struct Orgs {
+    county: i64,
+    town: i64,
+    class_3_1: i64,
+    junior_1_1: i64,
+    bureau: i64,
+    community: i64,
+}
+
+fn node(
+    conn: &mut DbConn,
+    parent: Option<i64>,
+    name: &str,
+    kind: OrgKind,
+    site: bool,
+    at: DateTime<Utc>,
+) -> Result<i64, AppError> {
+    Ok(organizations::create(conn, None, &NewNode { parent_id: parent, name, kind, demonstration_site: site }, at)?.id)
+}
+
+fn organizations_tree(conn: &mut DbConn, at: DateTime<Utc>) -> Result<Orgs, AppError> {
+    let county = node(conn, None, "同心县", OrgKind::County, false, at)?;
+    let bureau = node(conn, Some(county), "县教育局", OrgKind::Bureau, false, at)?;
+    let town = node(conn, Some(county), "石榴镇", OrgKind::Township, false, at)?;
+    let tuanjie = node(conn, Some(county), "团结乡", OrgKind::Township, false, at)?;
+    let hexie = node(conn, Some(county), "和谐镇", OrgKind::Township, false, at)?;
+    let primary = node(conn, Some(town), "石榴镇中心小学", OrgKind::School, true, at)?;
+    let community = node(conn, Some(town), "石榴社区", OrgKind::Community, false, at)?;
+    let junior = node(conn, Some(tuanjie), "团结乡初级中学", OrgKind::School, false, at)?;
+    let senior = node(conn, Some(hexie), "和谐镇第一中学", OrgKind::School, false, at)?;
+    let class_3_1 = node(conn, Some(primary), "三年级一班", OrgKind::Class, false, at)?;
+    node(conn, Some(primary), "五年级二班", OrgKind::Class, false, at)?;
+    let junior_1_1 = node(conn, Some(junior), "初一(1)班", OrgKind::Class, false, at)?;
+    node(conn, Some(junior), "初二(3)班", OrgKind::Class, false, at)?;
+    node(conn, Some(senior), "高一(2)班", OrgKind::Class, false, at)?;
+    node(conn, Some(hexie), "和谐镇机关党支部", OrgKind::Branch, false, at)?;
+    Ok(Orgs { county, town, class_3_1, junior_1_1, bureau, community })
+}
+
+fn people(
+    conn: &mut DbConn,
+    orgs: &Orgs,
+    hash: &str,
+    at: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+) -> Result<std::collections::HashMap<&'static str, i64>, AppError> {
+    use crate::db::models::organizations as org_db;
+    let year = accounts::local_year(at, tz);
+    let code = |conn: &mut DbConn, id: i64| -> Result<Option<String>, AppError> {
+        Ok(org_db::find(conn, id)?.map(|o| o.join_code))
+    };
+    let plan: [(&'static str, &str, Audience, Option<i64>, Option<i32>); 8] = [
+        ("admin", "县委宣传部管理员", Audience::Cadre, Some(orgs.county), None),
+        ("reviewer", "审核员王老师", Audience::Cadre, Some(orgs.county), None),
+        ("editor", "宣传干事李编辑", Audience::Cadre, Some(orgs.county), None),
+        ("town_admin", "石榴镇管理员", Audience::Cadre, Some(orgs.town), None),
+        ("xiaoming", "小明", Audience::Primary, Some(orgs.class_3_1), Some(year - 9)),
+        ("ayguli", "阿依古丽", Audience::Junior, Some(orgs.junior_1_1), Some(year - 13)),
+        ("zhangwei", "张伟", Audience::Cadre, Some(orgs.bureau), Some(year - 35)),
+        ("gulnar", "古丽娜尔", Audience::Public, Some(orgs.community), Some(year - 42)),
+    ];
+    let mut ids = std::collections::HashMap::new();
+    for (account, (name, display, audience, org, birth_year)) in ACCOUNTS.iter().zip(plan) {
+        debug_assert_eq!(name, account.username);
+        let org_code = match org {
+            Some(id) => code(conn, id)?,
+            None => None,
+        };
+        let learner = NewLearner {
+            username: accounts::check_username(account.username).map_err(|e| AppError::Validation(vec![e]))?,
+            display_name: display.to_owned(),
+            audience,
+            org_code,
+            birth_year,
+            consent_recorded: birth_year.is_some_and(|y| accounts::may_be_under_consent_age(y, year)),
+            locale: accounts::DEFAULT_LOCALE.to_owned(),
+        };
+        let (user, _) = accounts::create_user(conn, &learner, account.role, hash, at)?;
+        ids.insert(account.username, user.id);
+    }
+    Ok(ids)
+}
+
+/// The text printed once when the demo set is loaded.
+pub fn banner(base_url: &str) -> String {
+    let mut text = String::from("\nTongxin demo data loaded. Accounts (password for all: ");
+    text.push_str(PASSWORD);
+    text.push_str("):\n");
+    for account in ACCOUNTS {
+        text.push_str(&format!("  {:<11} {:<9} {}\n", account.username, account.role.as_str(), account.note));
+    }
+    text.push_str(&format!("Try: curl -s {base_url}/api/v1/contents | head -c 600\n"));
+    text
+}
