@@ -62,26 +62,102 @@ const CLIPS: [(&[u8], &[u8]); 8] = [
     (include_bytes!("../demo/media/clip-8.mp4"), include_bytes!("../demo/media/poster-8.jpg")),
 ];
 
+/// Where a demo account belongs in the tree.
+#[derive(Clone, Copy)]
+enum Place {
+    County,
+    Town,
+    PrimaryClass,
+    JuniorClass,
+    Bureau,
+    Community,
+}
+
 /// One demo login, printed at start.
 pub struct Account {
     pub username: &'static str,
     pub role: Role,
     pub note: &'static str,
+    display_name: &'static str,
+    audience: Audience,
+    place: Place,
+    /// Age in years, for a birth year; `None` when not given.
+    age: Option<i32>,
 }
 
 pub const ACCOUNTS: &[Account] = &[
-    Account { username: "admin", role: Role::Admin, note: "administrator: everything" },
-    Account { username: "reviewer", role: Role::Reviewer, note: "reviewer (审核): approves and rejects" },
-    Account { username: "editor", role: Role::Editor, note: "editor (宣传干事): writes and submits" },
-    Account { username: "town_admin", role: Role::OrgAdmin, note: "organization admin of 石榴镇 and below" },
+    Account {
+        username: "admin",
+        role: Role::Admin,
+        note: "administrator: everything",
+        display_name: "县委宣传部管理员",
+        audience: Audience::Cadre,
+        place: Place::County,
+        age: None,
+    },
+    Account {
+        username: "reviewer",
+        role: Role::Reviewer,
+        note: "reviewer (审核): approves and rejects",
+        display_name: "审核员王老师",
+        audience: Audience::Cadre,
+        place: Place::County,
+        age: None,
+    },
+    Account {
+        username: "editor",
+        role: Role::Editor,
+        note: "editor (宣传干事): writes and submits",
+        display_name: "宣传干事李编辑",
+        audience: Audience::Cadre,
+        place: Place::County,
+        age: None,
+    },
+    Account {
+        username: "town_admin",
+        role: Role::OrgAdmin,
+        note: "organization admin of 石榴镇 and below",
+        display_name: "石榴镇管理员",
+        audience: Audience::Cadre,
+        place: Place::Town,
+        age: None,
+    },
     Account {
         username: "xiaoming",
         role: Role::Learner,
         note: "pupil, 石榴镇中心小学 三年级一班 (guardian consent recorded)",
+        display_name: "小明",
+        audience: Audience::Primary,
+        place: Place::PrimaryClass,
+        age: Some(9),
     },
-    Account { username: "ayguli", role: Role::Learner, note: "student, 团结乡初级中学 初一(1)班" },
-    Account { username: "zhangwei", role: Role::Learner, note: "cadre, 县教育局" },
-    Account { username: "gulnar", role: Role::Learner, note: "resident, 石榴社区" },
+    Account {
+        username: "ayguli",
+        role: Role::Learner,
+        note: "student, 团结乡初级中学 初一(1)班 (guardian consent recorded)",
+        display_name: "阿依古丽",
+        audience: Audience::Junior,
+        place: Place::JuniorClass,
+        age: Some(13),
+    },
+    Account {
+        username: "zhangwei",
+        role: Role::Learner,
+        note: "cadre, 县教育局",
+        display_name: "张伟",
+        audience: Audience::Cadre,
+        place: Place::Bureau,
+        age: Some(35),
+    },
+    Account {
+        username: "gulnar",
+        role: Role::Learner,
+        note: "resident, 石榴社区",
+        display_name: "古丽娜尔",
+        audience: Audience::Public,
+        place: Place::Community,
+        age: Some(42),
+    },
 ];
 
 fn entries(json: &str) -> Result<Vec<Entry>, AppError> {
@@ -244,31 +320,22 @@ fn people(
 ) -> Result<std::collections::HashMap<&'static str, i64>, AppError> {
     use crate::db::models::organizations as org_db;
     let year = accounts::local_year(at, tz);
-    let code = |conn: &mut DbConn, id: i64| -> Result<Option<String>, AppError> {
-        Ok(org_db::find(conn, id)?.map(|o| o.join_code))
-    };
-    let plan: [(&'static str, &str, Audience, Option<i64>, Option<i32>); 8] = [
-        ("admin", "县委宣传部管理员", Audience::Cadre, Some(orgs.county), None),
-        ("reviewer", "审核员王老师", Audience::Cadre, Some(orgs.county), None),
-        ("editor", "宣传干事李编辑", Audience::Cadre, Some(orgs.county), None),
-        ("town_admin", "石榴镇管理员", Audience::Cadre, Some(orgs.town), None),
-        ("xiaoming", "小明", Audience::Primary, Some(orgs.class_3_1), Some(year - 9)),
-        ("ayguli", "阿依古丽", Audience::Junior, Some(orgs.junior_1_1), Some(year - 13)),
-        ("zhangwei", "张伟", Audience::Cadre, Some(orgs.bureau), Some(year - 35)),
-        ("gulnar", "古丽娜尔", Audience::Public, Some(orgs.community), Some(year - 42)),
-    ];
     let mut ids = std::collections::HashMap::new();
-    for (account, (name, display, audience, org, birth_year)) in ACCOUNTS.iter().zip(plan) {
-        debug_assert_eq!(name, account.username);
-        let org_code = match org {
-            Some(id) => code(conn, id)?,
-            None => None,
+    for account in ACCOUNTS {
+        let org = match account.place {
+            Place::County => orgs.county,
+            Place::Town => orgs.town,
+            Place::PrimaryClass => orgs.class_3_1,
+            Place::JuniorClass => orgs.junior_1_1,
+            Place::Bureau => orgs.bureau,
+            Place::Community => orgs.community,
         };
+        let birth_year = account.age.map(|age| year - age);
         let learner = NewLearner {
             username: accounts::check_username(account.username).map_err(|e| AppError::Validation(vec![e]))?,
-            display_name: display.to_owned(),
-            audience,
-            org_code,
+            display_name: account.display_name.to_owned(),
+            audience: account.audience,
+            org_code: org_db::find(conn, org)?.map(|o| o.join_code),
             birth_year,
             consent_recorded: birth_year.is_some_and(|y| accounts::may_be_under_consent_age(y, year)),
             locale: accounts::DEFAULT_LOCALE.to_owned(),
@@ -281,12 +348,11 @@ fn people(
 
 /// The text printed once when the demo set is loaded.
 pub fn banner(base_url: &str) -> String {
-    let mut text = String::from("\nTongxin demo data loaded. Accounts (password for all: ");
-    text.push_str(PASSWORD);
-    text.push_str("):\n");
+    use std::fmt::Write as _;
+    let mut text = format!("\nTongxin demo data loaded. Accounts (password for all: {PASSWORD}):\n");
     for account in ACCOUNTS {
-        text.push_str(&format!("  {:<11} {:<9} {}\n", account.username, account.role.as_str(), account.note));
+        let _ = writeln!(text, "  {:<11} {:<9} {}", account.username, account.role.as_str(), account.note);
     }
-    text.push_str(&format!("Try: curl -s {base_url}/api/v1/contents | head -c 600\n"));
+    let _ = writeln!(text, "Try: curl -s {base_url}/api/v1/contents | head -c 600");
     text
 }

@@ -141,6 +141,8 @@ impl RoleRule for Admins {
 /// The caller, who must satisfy `R`, and the request body `B` (none by default). The
 /// body is read only after the caller is authorized, so a caller without the right role
 /// gets 403 whatever they sent (extractors of one handler otherwise run side by side).
+/// It takes the request's payload: a handler reads its body through `B`, never through
+/// a second extractor.
 pub struct Require<R, B = ()> {
     pub user: AuthUser,
     pub body: B,
@@ -158,9 +160,8 @@ impl<R, B> FromRequest for Require<R, B>
 where
     R: RoleRule + 'static,
     B: FromRequest + 'static,
-    B::Error: Into<AppError>,
 {
-    type Error = AppError;
+    type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {

@@ -349,7 +349,7 @@ impl TestApp {
     pub async fn draft_article(&self, room: &Newsroom, title: &str, body: &str) -> i64 {
         let req = json!({
             "kind": "article", "title": title, "summary": format!("{title}的摘要"), "body_markdown": body,
-            "topic": room.topic["slug"], "audiences": ["public", "junior"], "tags": ["团结"],
+            "topic": room.topic["slug"], "audiences": ["public", "junior"], "tags": ["示例"],
         });
         let (status, created) =
             json_body(self.post_json("/admin/contents", Some(&room.editor.access), &req).await).await;

@@ -9,6 +9,7 @@ mod admin_users;
 mod auth_login;
 mod auth_register;
 mod cli;
+mod content_feed;
 mod content_workflow;
 mod errors;
 mod me;

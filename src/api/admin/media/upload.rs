@@ -61,8 +61,7 @@ pub struct UploadForm {
 pub async fn upload(
     req: HttpRequest,
     state: web::Data<AppState>,
-    caller: Require<ContentStaff>,
-    payload: web::Payload,
+    Require { user: caller, body: payload, .. }: Require<ContentStaff, web::Payload>,
 ) -> Result<HttpResponse, AppError> {
     let limit = state.config.max_upload_bytes;
     let declared =
