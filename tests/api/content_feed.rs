@@ -37,14 +37,14 @@ async fn unpublished_scheduled_and_archived_items_are_invisible_everywhere() {
         .await
         .unwrap();
     let (video, file, poster) = app.published_video(&room, "团结的微视频").await;
-    let (hidden_video, hidden_file, _) = {
+    let (hidden_video, hidden_file) = {
         let (_, upload) = json_body(
             app.upload(&room.editor.access, include_bytes!("../../demo/media/clip-2.mp4"), "c.mp4", "video/mp4").await,
         )
         .await;
         let req = json!({"kind": "video", "title": "未发布的视频", "topic": room.topic["id"], "audiences": ["public"], "media_id": upload["id"]});
         let (_, created) = json_body(app.post_json("/admin/contents", Some(&room.editor.access), &req).await).await;
-        (created["id"].as_i64().unwrap(), upload["id"].as_i64().unwrap(), ())
+        (created["id"].as_i64().unwrap(), upload["id"].as_i64().unwrap())
     };
 
     for token in [None, Some(learner.access.as_str())] {
