@@ -98,12 +98,21 @@ impl fmt::Debug for Secret {
 pub enum MediaLocation {
     Local(PathBuf),
     /// `s3://bucket/optional/prefix`, with an optional endpoint for S3-compatible servers.
-    /// Credentials and region come from the usual `AWS_*` environment variables.
+    /// Credentials and region come from `TONGXIN_S3_*` when set, else from the usual
+    /// `AWS_*` environment variables.
     S3 {
         bucket: String,
         prefix: String,
         endpoint: Option<String>,
+        credentials: S3Credentials,
     },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct S3Credentials {
+    pub region: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<Secret>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,6 +169,10 @@ struct RawSettings {
     timezone: String,
     media_url: Option<String>,
     s3_endpoint: Option<String>,
+    s3_region: Option<String>,
+    s3_access_key_id: Option<String>,
+    #[serde(deserialize_with = "opt_scalar_string")]
+    s3_secret_access_key: Option<String>,
     max_upload_mb: u64,
     log: String,
     log_format: String,
@@ -193,6 +206,9 @@ impl Default for RawSettings {
             timezone: "Asia/Shanghai".into(),
             media_url: None,
             s3_endpoint: None,
+            s3_region: None,
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
             max_upload_mb: 200,
             log: "info".into(),
             log_format: "pretty".into(),
@@ -338,7 +354,17 @@ impl Config {
                 {
                     return Err(ConfigError(format!("TONGXIN_S3_ENDPOINT `{endpoint}` is not a URL")));
                 }
-                MediaLocation::S3 { bucket: bucket.to_owned(), prefix: prefix.trim_matches('/').to_owned(), endpoint }
+                let credentials = S3Credentials {
+                    region: raw.s3_region.clone().filter(|r| !r.is_empty()),
+                    access_key_id: raw.s3_access_key_id.clone().filter(|k| !k.is_empty()),
+                    secret_access_key: raw.s3_secret_access_key.clone().filter(|k| !k.is_empty()).map(Secret::new),
+                };
+                MediaLocation::S3 {
+                    bucket: bucket.to_owned(),
+                    prefix: prefix.trim_matches('/').to_owned(),
+                    endpoint,
+                    credentials,
+                }
             }
             Some(_) => return Err(ConfigError("TONGXIN_MEDIA_URL must be a file:// path or an s3:// URL".into())),
         };

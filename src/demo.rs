@@ -247,8 +247,8 @@ pub async fn load(config: &Config, db: &Db, store: &MediaStore, now: DateTime<Ut
             contents::submit(conn, write, id, when + Duration::minutes(30))?;
             match n {
                 // One waits for review, one is scheduled for the day after tomorrow.
-                3 => {}
-                7 => contents::approve(conn, review, id, Some(now + Duration::days(2)), when + Duration::hours(2))?,
+                5 => {}
+                11 => contents::approve(conn, review, id, Some(now + Duration::days(2)), when + Duration::hours(2))?,
                 _ => {
                     contents::approve(conn, review, id, None, when + Duration::hours(2))?;
                     published.push(id);

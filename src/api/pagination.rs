@@ -2,8 +2,6 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use crate::db::models::Page;
 use crate::error::AppError;
@@ -11,12 +9,33 @@ use crate::error::AppError;
 pub const DEFAULT_LIMIT: u32 = 20;
 pub const MAX_LIMIT: u32 = 100;
 
-/// A page of items and the cursor for the next one (`null` on the last page).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Paged<T: ToSchema> {
-    pub items: Vec<T>,
-    /// Pass as `cursor` to get the next page; `null` when there is none.
-    pub next_cursor: Option<String>,
+/// A page type: `{items, next_cursor}`.
+pub trait PageOf {
+    type Item;
+    fn new(items: Vec<Self::Item>, next_cursor: Option<String>) -> Self;
+}
+
+/// Declares a page type. Each list has its own named type (not a generic `Paged<T>`) so
+/// the OpenAPI document names every page and refers to the item schema instead of
+/// inlining a copy of it.
+#[macro_export]
+macro_rules! page_type {
+    ($(#[$doc:meta])* $name:ident, $item:ty) => {
+        $(#[$doc])*
+        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        pub struct $name {
+            pub items: Vec<$item>,
+            /// Pass as `cursor` to get the next page; `null` on the last page.
+            pub next_cursor: Option<String>,
+        }
+
+        impl $crate::api::pagination::PageOf for $name {
+            type Item = $item;
+            fn new(items: Vec<$item>, next_cursor: Option<String>) -> Self {
+                Self { items, next_cursor }
+            }
+        }
+    };
 }
 
 pub fn limit(requested: Option<u32>) -> Result<i64, AppError> {
@@ -40,7 +59,7 @@ pub fn decode_cursor(cursor: Option<&str>) -> Result<Option<i64>, AppError> {
 }
 
 /// Maps a fetched page to response items, with the cursor taken from the last row.
-pub fn paged<R, T: ToSchema>(page: Page<R>, id_of: impl Fn(&R) -> i64, view: impl Fn(R) -> T) -> Paged<T> {
+pub fn paged<P: PageOf, R>(page: Page<R>, id_of: impl Fn(&R) -> i64, view: impl Fn(R) -> P::Item) -> P {
     let next_cursor = if page.has_more { page.items.last().map(|r| encode_cursor(id_of(r))) } else { None };
-    Paged { items: page.items.into_iter().map(view).collect(), next_cursor }
+    P::new(page.items.into_iter().map(view).collect(), next_cursor)
 }

@@ -48,10 +48,23 @@ impl MediaStore {
                     .map_err(|e| ConfigError(format!("media directory {}: {e}", dir.display())))?;
                 (Arc::new(fs), String::new())
             }
-            MediaLocation::S3 { bucket, prefix, endpoint } => {
+            MediaLocation::S3 { bucket, prefix, endpoint, credentials } => {
                 let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
                 if let Some(endpoint) = endpoint {
-                    builder = builder.with_endpoint(endpoint).with_allow_http(endpoint.starts_with("http://"));
+                    // S3-compatible servers are addressed by path, not by bucket host name.
+                    builder = builder
+                        .with_endpoint(endpoint)
+                        .with_allow_http(endpoint.starts_with("http://"))
+                        .with_virtual_hosted_style_request(false);
+                }
+                if let Some(region) = &credentials.region {
+                    builder = builder.with_region(region);
+                }
+                if let Some(key) = &credentials.access_key_id {
+                    builder = builder.with_access_key_id(key);
+                }
+                if let Some(secret) = &credentials.secret_access_key {
+                    builder = builder.with_secret_access_key(secret.expose());
                 }
                 let s3 = builder.build().map_err(|e| ConfigError(format!("S3 media storage: {e}")))?;
                 (Arc::new(s3), prefix.clone())

@@ -212,7 +212,11 @@ impl TestApp {
     }
 
     pub async fn login_ok(&self, username: &str) -> Session {
-        let (status, body) = json_body(self.login(username, PASSWORD).await).await;
+        self.login_ok_with(username, PASSWORD).await
+    }
+
+    pub async fn login_ok_with(&self, username: &str, password: &str) -> Session {
+        let (status, body) = json_body(self.login(username, password).await).await;
         assert_eq!(status, StatusCode::OK, "login {username}: {body}");
         Session::from_body(&body)
     }

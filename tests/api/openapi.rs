@@ -112,7 +112,19 @@ fn every_response_field_is_required_and_request_fields_stay_optional() {
     for field in profile["properties"].as_object().unwrap().keys() {
         assert!(required.contains(field.as_str()), "Profile.{field} is always present");
     }
-    assert_eq!(schemas["Paged_Member"]["required"], serde_json::json!(["items", "next_cursor"]));
+    assert_eq!(schemas["MemberPage"]["required"], serde_json::json!(["items", "next_cursor"]));
+    assert_eq!(schemas["FeedPage"]["properties"]["items"]["items"]["$ref"], "#/components/schemas/FeedItem");
     let register_required = schemas["RegisterRequest"]["required"].as_array().unwrap();
     assert!(!register_required.contains(&Value::from("org_code")), "optional in requests");
+}
+
+#[test]
+fn every_reference_resolves() {
+    let doc = document();
+    let text = doc.to_string();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for piece in text.split("#/components/schemas/").skip(1) {
+        let name: String = piece.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        assert!(schemas.contains_key(&name), "unresolved $ref to {name}");
+    }
 }

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::Query;
-use crate::api::pagination::{self, Paged};
+use crate::api::pagination;
 use crate::auth::{Admins, Require};
 use crate::clock::utc;
 use crate::db::models::Page;
@@ -42,6 +42,12 @@ impl From<AuditRow> for AuditEntry {
     }
 }
 
+crate::page_type!(
+    /// A page of audit entries, newest first.
+    AuditPage,
+    AuditEntry
+);
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -61,7 +67,7 @@ pub struct AuditParams {
     operation_id = "admin_audit_log", tag = "admin: audit", security(("bearer" = [])),
     params(AuditParams),
     responses(
-        (status = 200, description = "A page of entries", body = Paged<AuditEntry>),
+        (status = 200, description = "A page of entries", body = AuditPage),
         (status = 400, description = "Bad cursor (`invalid_cursor`)"),
         (status = 403, description = "Needs admin"),
     )
@@ -87,5 +93,6 @@ pub async fn list(
             Ok(Page::from_probe(audit_db::list(conn, &filter)?, limit))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(pagination::paged(rows, |row| row.id, AuditEntry::from)))
+    let page: AuditPage = pagination::paged(rows, |row| row.id, AuditEntry::from);
+    Ok(HttpResponse::Ok().json(page))
 }

@@ -5,10 +5,10 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{FeedItem, preferences};
+use super::{FeedItem, FeedPage, preferences};
 use crate::api::caching::{self, Audience as CacheAudience};
 use crate::api::extract::Query;
-use crate::api::pagination::{self, Paged};
+use crate::api::pagination;
 use crate::auth::MaybeAuthUser;
 use crate::db::models::contents::{FeedKey, FeedOrder};
 use crate::domain::feed::{self, FeedQuery};
@@ -43,6 +43,7 @@ pub struct FeedParams {
     pub audience: Option<Audience>,
     /// Search words; two-character Chinese words such as 团结 match anywhere.
     pub q: Option<String>,
+    #[param(inline)]
     pub sort: Option<Sort>,
     /// Preferred locale; overrides `Accept-Language`.
     pub locale: Option<String>,
@@ -88,7 +89,7 @@ fn decode(raw: &str, sort: Sort) -> Result<FeedKey, AppError> {
     security((), ("bearer" = [])),
     params(FeedParams, ("Accept-Language" = Option<String>, Header, description = "Preferred locales")),
     responses(
-        (status = 200, description = "A page of the feed", body = Paged<FeedItem>,
+        (status = 200, description = "A page of the feed", body = FeedPage,
             headers(("ETag" = String, description = "Version of this page"))),
         (status = 304, description = "Not modified since the ETag sent in If-None-Match"),
         (status = 400, description = "Bad cursor (`invalid_cursor`)"),
@@ -130,7 +131,7 @@ pub async fn list(
     };
     let now = state.clock.now();
     let page = state.db.run(move |conn| feed::feed(conn, &query, now)).await?;
-    let body = Paged {
+    let body = FeedPage {
         items: page.items.iter().map(FeedItem::from_item).collect(),
         next_cursor: page.next.map(|key| encode(sort, key)),
     };

@@ -60,6 +60,12 @@ pub enum ContentKind {
     Video,
 }
 
+crate::page_type!(
+    /// A page of feed entries.
+    FeedPage,
+    FeedItem
+);
+
 /// A feed entry.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FeedItem {

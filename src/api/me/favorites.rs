@@ -2,9 +2,9 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::api::contents::{FeedItem, preferences};
+use crate::api::contents::{FeedItem, FeedPage, preferences};
 use crate::api::extract::Query;
-use crate::api::pagination::{self, Paged};
+use crate::api::pagination;
 use crate::auth::AuthUser;
 use crate::domain::feed;
 use crate::error::AppError;
@@ -28,7 +28,7 @@ pub struct FavoritesParams {
     security(("bearer" = [])),
     params(FavoritesParams),
     responses(
-        (status = 200, description = "A page of favourites", body = Paged<FeedItem>),
+        (status = 200, description = "A page of favourites", body = FeedPage),
         (status = 400, description = "Bad cursor (`invalid_cursor`)"),
     )
 )]
@@ -44,7 +44,7 @@ pub async fn favorites(
     let prefs = preferences(&req, params.locale.as_deref());
     let (user, now) = (caller.id, state.clock.now());
     let (items, next) = state.db.run(move |conn| feed::favorites(conn, user, before, limit, &prefs, now)).await?;
-    Ok(HttpResponse::Ok().json(Paged {
+    Ok(HttpResponse::Ok().json(FeedPage {
         items: items.iter().map(FeedItem::from_item).collect(),
         next_cursor: next.map(pagination::encode_cursor),
     }))

@@ -2,10 +2,10 @@ use actix_web::{HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{StaffContent, WorkflowStatus};
+use super::{StaffContent, StaffContentPage, WorkflowStatus};
 use crate::api::contents::feed::KindFilter;
 use crate::api::extract::Query;
-use crate::api::pagination::{self, Paged};
+use crate::api::pagination;
 use crate::auth::{ContentStaff, Require};
 use crate::domain::contents::{self, Kind, StaffFilter, Status};
 use crate::domain::search;
@@ -36,7 +36,7 @@ pub struct StaffListParams {
     security(("bearer" = [])),
     params(StaffListParams),
     responses(
-        (status = 200, description = "A page of contents (without translations)", body = Paged<StaffContent>),
+        (status = 200, description = "A page of contents (without translations)", body = StaffContentPage),
         (status = 400, description = "Bad cursor (`invalid_cursor`)"),
         (status = 403, description = "Needs editor, reviewer or admin"),
     )
@@ -64,7 +64,7 @@ pub async fn list(
         limit: pagination::limit(params.limit)?,
     };
     let (items, next) = state.db.run(move |conn| contents::staff_list(conn, &filter)).await?;
-    Ok(HttpResponse::Ok().json(Paged {
+    Ok(HttpResponse::Ok().json(StaffContentPage {
         items: items.into_iter().map(StaffContent::from_data).collect(),
         next_cursor: next.map(pagination::encode_cursor),
     }))

@@ -42,6 +42,12 @@ pub struct Translation {
     pub updated_at: DateTime<Utc>,
 }
 
+crate::page_type!(
+    /// A page of contents, newest first.
+    StaffContentPage,
+    StaffContent
+);
+
 /// A content as staff see it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StaffContent {

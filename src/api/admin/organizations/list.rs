@@ -2,9 +2,9 @@ use actix_web::{HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::Organization;
+use super::{Organization, OrganizationPage};
 use crate::api::extract::Query;
-use crate::api::pagination::{self, Paged};
+use crate::api::pagination;
 use crate::auth::{MemberManagers, Require};
 use crate::domain::organizations::{self, NodeFilter, Scope};
 use crate::error::AppError;
@@ -31,7 +31,7 @@ pub struct ListOrganizations {
     security(("bearer" = [])),
     params(ListOrganizations),
     responses(
-        (status = 200, description = "A page of organizations, by id", body = Paged<Organization>),
+        (status = 200, description = "A page of organizations, by id", body = OrganizationPage),
         (status = 400, description = "Bad cursor (`invalid_cursor`)"),
         (status = 401, description = "Missing, invalid or expired access token"),
         (status = 403, description = "Needs org_admin or admin"),
@@ -54,5 +54,6 @@ pub async fn list(
             organizations::list(conn, &scope, &filter)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(pagination::paged(page, |row| row.id, Organization::from)))
+    let page: OrganizationPage = pagination::paged(page, |row| row.id, Organization::from);
+    Ok(HttpResponse::Ok().json(page))
 }

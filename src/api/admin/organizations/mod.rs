@@ -13,6 +13,12 @@ use crate::clock::utc;
 use crate::db::models::organizations::OrganizationRow;
 use crate::domain::vocab::OrgKind;
 
+crate::page_type!(
+    /// A page of organizations, by id.
+    OrganizationPage,
+    Organization
+);
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Organization {
     pub id: i64,

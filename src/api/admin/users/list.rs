@@ -2,9 +2,9 @@ use actix_web::{HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::Member;
+use super::{Member, MemberPage};
 use crate::api::extract::Query;
-use crate::api::pagination::{self, Paged};
+use crate::api::pagination;
 use crate::auth::{MemberManagers, Require};
 use crate::domain::members::{self, MemberFilter};
 use crate::domain::organizations::Scope;
@@ -35,7 +35,7 @@ pub struct ListUsers {
     security(("bearer" = [])),
     params(ListUsers),
     responses(
-        (status = 200, description = "A page of members, by id", body = Paged<Member>),
+        (status = 200, description = "A page of members, by id", body = MemberPage),
         (status = 400, description = "Bad cursor (`invalid_cursor`)"),
         (status = 401, description = "Missing, invalid or expired access token"),
         (status = 403, description = "Needs org_admin or admin"),
@@ -65,5 +65,6 @@ pub async fn list(
             members::list(conn, &scope, &filter)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(pagination::paged(page, |(user, _)| user.id, Member::from)))
+    let page: MemberPage = pagination::paged(page, |(user, _)| user.id, Member::from);
+    Ok(HttpResponse::Ok().json(page))
 }

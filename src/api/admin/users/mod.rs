@@ -12,6 +12,12 @@ use crate::clock::utc;
 use crate::db::models::users::UserWithOrg;
 use crate::domain::vocab::{Audience, Role};
 
+crate::page_type!(
+    /// A page of members, by id.
+    MemberPage,
+    Member
+);
+
 /// An account as staff see it: no password hash, no birth details.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Member {

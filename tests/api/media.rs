@@ -1,0 +1,294 @@
+//! Uploads (type sniffing, size limit, de-duplication) and byte-exact Range serving.
+
+use reqwest::StatusCode;
+use serde_json::json;
+use sha2::{Digest as _, Sha256};
+
+use crate::helpers::*;
+
+async fn get_range(app: &TestApp, id: i64, range: &str) -> reqwest::Response {
+    app.client.get(app.url(&format!("/media/{id}"))).header("range", range).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn an_upload_is_stored_once_with_its_real_type_and_hash() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let res = app.upload(&room.editor.access, CLIP, "clip.mp4", "video/mp4").await;
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let (status, video) = json_body(res).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(location, format!("/api/v1/media/{}", video["id"]));
+    assert_eq!(video["kind"], "video");
+    assert_eq!(video["mime"], "video/mp4");
+    assert_eq!(video["size"], CLIP.len());
+    assert_eq!(video["sha256"], hex::encode(Sha256::digest(CLIP)));
+    assert_eq!(video["duration_s"], 4, "read from the MP4 header");
+
+    let (status, again) =
+        json_body(app.upload(&room.reviewer.access, CLIP, "copy.mp4", "application/octet-stream").await).await;
+    assert_eq!(status, StatusCode::OK, "the same bytes are not stored twice");
+    assert_eq!(again["id"], video["id"]);
+
+    let (status, image) = json_body(app.upload(&room.editor.access, POSTER, "poster.jpg", "image/jpeg").await).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!((image["kind"].as_str(), image["mime"].as_str()), (Some("image"), Some("image/jpeg")));
+    assert_eq!((image["width"].as_i64(), image["height"].as_i64()), (Some(192), Some(108)));
+
+    let stored = std::fs::read_dir(app.config.data_dir.join("media/media")).unwrap().count();
+    assert_eq!(stored, 2, "one object per distinct file");
+    let (_, log) = json_body(app.get("/admin/audit-log?action=media.upload", Some(&room.admin.access)).await).await;
+    assert_eq!(log["items"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_file_that_is_not_what_it_claims_is_refused() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let token = &room.editor.access;
+    let fake = b"<html><script>alert(1)</script></html> pretending to be a video".repeat(100);
+    assert_problem(
+        app.upload(token, &fake, "evil.mp4", "video/mp4").await,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    )
+    .await;
+    assert_problem(
+        app.upload(token, POSTER, "poster.mp4", "video/mp4").await,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    )
+    .await;
+    assert_problem(
+        app.upload(token, CLIP, "clip.png", "image/png").await,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    )
+    .await;
+    let pdf = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj".repeat(50);
+    assert_problem(
+        app.upload(token, &pdf, "doc.pdf", "application/octet-stream").await,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    )
+    .await;
+    let leftovers = std::fs::read_dir(app.config.data_dir.join("media"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .flat_map(|d| std::fs::read_dir(d.path()).into_iter().flatten())
+        .count();
+    assert_eq!(leftovers, 0, "refused uploads leave nothing behind");
+}
+
+#[tokio::test]
+async fn uploads_over_the_limit_are_refused_with_413() {
+    let app = TestApp::spawn_with(&[("max_upload_mb", "1")]).await;
+    let room = app.newsroom().await;
+    let mut big = CLIP.to_vec();
+    big.resize(1024 * 1024 + 200 * 1024, 0);
+    assert_problem(
+        app.upload(&room.editor.access, &big, "big.mp4", "video/mp4").await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+    )
+    .await;
+    // Streamed without a length: refused as the bytes pass the limit.
+    let part = reqwest::multipart::Part::stream(reqwest::Body::from(big.clone()))
+        .file_name("big.mp4")
+        .mime_str("video/mp4")
+        .unwrap();
+    let form = reqwest::multipart::Form::new().part("file", part);
+    let res = app
+        .request(reqwest::Method::POST, "/admin/media", Some(&room.editor.access))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+    assert_eq!(app.upload(&room.editor.access, CLIP, "ok.mp4", "video/mp4").await.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn an_upload_must_be_multipart_with_a_file_part_from_content_staff() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let res = app
+        .request(reqwest::Method::POST, "/admin/media", Some(&room.editor.access))
+        .header("content-type", "video/mp4")
+        .body(CLIP.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
+    let form = reqwest::multipart::Form::new().text("title", "no file here");
+    let res = app
+        .request(reqwest::Method::POST, "/admin/media", Some(&room.editor.access))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, StatusCode::BAD_REQUEST, "malformed_body").await;
+    let learner = app.register("no_uploads").await;
+    assert_problem(
+        app.upload(&learner.access, CLIP, "clip.mp4", "video/mp4").await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    let res = app
+        .request(reqwest::Method::POST, "/admin/media", None)
+        .header("content-type", "video/mp4")
+        .body(CLIP.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, StatusCode::UNAUTHORIZED, "unauthorized").await;
+}
+
+#[tokio::test]
+async fn ranges_are_served_byte_exact() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let (_, file, _) = app.published_video(&room, "可拖动的视频").await;
+    let size = CLIP.len();
+
+    let res = app.get(&format!("/media/{file}"), None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["accept-ranges"], "bytes");
+    assert_eq!(res.headers()["content-type"], "video/mp4");
+    assert_eq!(res.headers()["content-length"], size.to_string().as_str());
+    assert_eq!(res.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(res.bytes().await.unwrap().as_ref(), CLIP);
+
+    let cases: [(&str, usize, usize); 6] = [
+        ("bytes=0-", 0, size - 1),
+        ("bytes=10-19", 10, 19),
+        ("bytes=100-", 100, size - 1),
+        ("bytes=-500", size - 500, size - 1),
+        ("bytes=-999999", 0, size - 1),
+        (&format!("bytes={}-99999999", size - 1), size - 1, size - 1),
+    ];
+    for (range, start, end) in cases {
+        let res = get_range(&app, file, range).await;
+        assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT, "{range}");
+        assert_eq!(res.headers()["content-range"], format!("bytes {start}-{end}/{size}").as_str(), "{range}");
+        assert_eq!(res.headers()["content-length"], (end - start + 1).to_string().as_str(), "{range}");
+        assert_eq!(res.bytes().await.unwrap().as_ref(), &CLIP[start..=end], "{range}");
+    }
+    for range in [format!("bytes={size}-"), format!("bytes={}-{}", size + 10, size + 20), "bytes=-0".to_owned()] {
+        let res = get_range(&app, file, &range).await;
+        assert_eq!(res.headers()["content-range"], format!("bytes */{size}").as_str(), "{range}");
+        assert_problem(res, StatusCode::RANGE_NOT_SATISFIABLE, "range_not_satisfiable").await;
+    }
+    // Ranges this server does not serve partially: the whole file.
+    for range in ["bytes=0-1,5-6", "bytes=9-2", "bytes=abc", "pages=1-2"] {
+        let res = get_range(&app, file, range).await;
+        assert_eq!(res.status(), StatusCode::OK, "{range}");
+        assert_eq!(res.bytes().await.unwrap().len(), size, "{range}");
+    }
+}
+
+#[tokio::test]
+async fn media_answers_conditional_requests() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let (_, file, _) = app.published_video(&room, "条件请求").await;
+    let etag = format!("\"{}\"", hex::encode(Sha256::digest(CLIP)));
+    let res = app.client.get(app.url(&format!("/media/{file}"))).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(res.headers()["etag"], etag.as_str());
+    // If-Range with a stale validator: the whole (new) file, not a mixed-up part.
+    let res = app
+        .client
+        .get(app.url(&format!("/media/{file}")))
+        .header("range", "bytes=0-9")
+        .header("if-range", "\"old\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app
+        .client
+        .get(app.url(&format!("/media/{file}")))
+        .header("range", "bytes=0-9")
+        .header("if-range", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
+}
+
+#[tokio::test]
+async fn unpublished_media_is_for_content_staff_only() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let (_, upload) = json_body(app.upload(&room.editor.access, CLIP, "draft.mp4", "video/mp4").await).await;
+    let id = upload["id"].as_i64().unwrap();
+    let learner = app.register("peeker").await;
+    assert_problem(app.get(&format!("/media/{id}"), None).await, StatusCode::NOT_FOUND, "not_found").await;
+    assert_problem(app.get(&format!("/media/{id}"), Some(&learner.access)).await, StatusCode::NOT_FOUND, "not_found")
+        .await;
+    let res = app.get(&format!("/media/{id}"), Some(&room.editor.access)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["cache-control"], "private, no-store");
+    assert_problem(app.get("/media/99999", Some(&room.editor.access)).await, StatusCode::NOT_FOUND, "not_found").await;
+}
+
+#[tokio::test]
+async fn videos_reference_the_right_kinds_of_files() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let (_, video) = json_body(app.upload(&room.editor.access, CLIP, "v.mp4", "video/mp4").await).await;
+    let (_, image) = json_body(app.upload(&room.editor.access, POSTER, "p.jpg", "image/jpeg").await).await;
+    let base = json!({"kind": "video", "title": "视频", "topic": room.topic["id"], "audiences": ["public"]});
+    let with = |extra: serde_json::Value| {
+        let mut body = base.clone();
+        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        body
+    };
+    let res =
+        app.post_json("/admin/contents", Some(&room.editor.access), &with(json!({"media_id": image["id"]}))).await;
+    assert_invalid(res, &["media_id"]).await;
+    let res = app
+        .post_json(
+            "/admin/contents",
+            Some(&room.editor.access),
+            &with(json!({"media_id": video["id"], "poster_media_id": video["id"]})),
+        )
+        .await;
+    assert_invalid(res, &["poster_media_id"]).await;
+    let res = app.post_json("/admin/contents", Some(&room.editor.access), &with(json!({"media_id": 4242}))).await;
+    assert_invalid(res, &["media_id"]).await;
+    let (status, created) = json_body(
+        app.post_json("/admin/contents", Some(&room.editor.access), &with(json!({"media_id": video["id"]}))).await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(created["duration_s"], 4, "taken from the file when not given");
+}
+
+#[tokio::test]
+async fn media_can_live_in_s3_compatible_storage() {
+    let Ok(endpoint) = std::env::var("TONGXIN_TEST_S3_ENDPOINT") else { return };
+    let bucket = format!("tongxin-test-{}", uuid::Uuid::new_v4().simple());
+    let created = reqwest::Client::new().put(format!("{endpoint}/{bucket}")).send().await.unwrap();
+    assert!(created.status().is_success(), "create bucket: {}", created.status());
+    let url = format!("s3://{bucket}/media-prefix");
+    let app = TestApp::spawn_with(&[
+        ("media_url", &url),
+        ("s3_endpoint", &endpoint),
+        ("s3_region", "us-east-1"),
+        ("s3_access_key_id", "test"),
+        ("s3_secret_access_key", "test-secret"),
+    ])
+    .await;
+    let room = app.newsroom().await;
+    let (_, file, _) = app.published_video(&room, "对象存储").await;
+    let res = app.get(&format!("/media/{file}"), None).await;
+    assert_eq!(res.bytes().await.unwrap().as_ref(), CLIP);
+    let res = get_range(&app, file, "bytes=100-199").await;
+    assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), &CLIP[100..200]);
+    let (status, again) = json_body(app.upload(&room.editor.access, CLIP, "again.mp4", "video/mp4").await).await;
+    assert_eq!((status, again["id"].as_i64()), (StatusCode::OK, Some(file)));
+}
