@@ -277,7 +277,8 @@ impl Config {
             None => figment = figment.merge(Toml::file("tongxin.toml")),
         }
         let figment = figment
-            .merge(Env::prefixed("TONGXIN_").ignore(&["test_database_url"]))
+            // TONGXIN_TEST_* belong to the test harness, not to the service.
+            .merge(Env::prefixed("TONGXIN_").filter(|key| !key.as_str().to_ascii_lowercase().starts_with("test_")))
             .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database_url".into()));
         let raw: RawSettings = figment.extract().map_err(|e| ConfigError(format!("configuration: {e}")))?;
         Self::from_raw(raw)
