@@ -11,7 +11,8 @@ use crate::db::models::media::{self as media_db};
 use crate::db::{DbConn, search as search_db, write_tx};
 use crate::domain::audit::{self, Target};
 use crate::domain::topics::{self, TopicRef};
-use crate::domain::vocab::{Audience, Role};
+use crate::domain::vocab::Audience;
+use crate::domain::workflow::{self, Transition};
 use crate::domain::{accounts, locale, markdown, search};
 use crate::error::{AppError, FieldError};
 
@@ -22,66 +23,14 @@ pub const MAX_TAGS: usize = 10;
 pub const TAG_CHARS: std::ops::RangeInclusive<usize> = 1..=20;
 pub const REASON_CHARS: std::ops::RangeInclusive<usize> = 1..=500;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Draft,
-    InReview,
-    Published,
-    Archived,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::InReview => "in_review",
-            Self::Published => "published",
-            Self::Archived => "archived",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        [Self::Draft, Self::InReview, Self::Published, Self::Archived].into_iter().find(|s| s.as_str() == text)
-    }
-}
-
-impl Role {
-    /// Editors, reviewers and admins work on content.
-    pub fn edits_content(self) -> bool {
-        matches!(self, Role::Editor | Role::Reviewer | Role::Admin)
-    }
-
-    /// Reviewers and admins approve, reject and correct published content.
-    pub fn reviews_content(self) -> bool {
-        matches!(self, Role::Reviewer | Role::Admin)
-    }
-}
-
-/// The staff member acting on content.
-#[derive(Debug, Clone, Copy)]
-pub struct Actor {
-    pub id: i64,
-    pub role: Role,
-}
-
-pub fn require_editor(role: Role) -> Result<(), AppError> {
-    if role.edits_content() {
-        Ok(())
-    } else {
-        Err(AppError::forbidden("This needs the editor, reviewer or admin role."))
-    }
-}
-
-fn require_reviewer(role: Role) -> Result<(), AppError> {
-    if role.reviews_content() { Ok(()) } else { Err(AppError::forbidden("This needs the reviewer or admin role.")) }
-}
-
-fn invalid_state(row: &ContentRow, action: &str) -> AppError {
-    AppError::conflict("invalid_state", format!("Cannot {action} content that is {}.", row.status))
-}
+pub use crate::domain::workflow::{Actor, Status, require_editor};
 
 fn status_of(row: &ContentRow) -> Status {
     Status::parse(&row.status).unwrap_or(Status::Draft)
+}
+
+fn workflow_item(row: &ContentRow) -> workflow::Item {
+    workflow::Item { status: status_of(row), author_id: row.author_id }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -333,19 +282,6 @@ pub fn create(
     })
 }
 
-/// Who may edit a content in its current state: drafts by their author or a reviewer;
-/// published items by reviewers (corrections); nothing while in review or archived.
-fn check_editable(actor: Actor, row: &ContentRow) -> Result<(), AppError> {
-    require_editor(actor.role)?;
-    match status_of(row) {
-        Status::Draft if row.author_id == actor.id || actor.role.reviews_content() => Ok(()),
-        Status::Draft => Err(AppError::forbidden("Only the author or a reviewer can edit this draft.")),
-        Status::Published if actor.role.reviews_content() => Ok(()),
-        Status::Published => Err(AppError::forbidden("Published content is corrected by reviewers.")),
-        Status::InReview | Status::Archived => Err(invalid_state(row, "edit")),
-    }
-}
-
 /// Applies changes; the version goes up by one.
 pub fn update(
     conn: &mut DbConn,
@@ -357,7 +293,7 @@ pub fn update(
     let checked = check_fields(input)?;
     write_tx(conn, |conn| {
         let row = content_db::find(conn, id)?.ok_or_else(|| AppError::not_found("content"))?;
-        check_editable(actor, &row)?;
+        workflow::check_editable(actor, workflow_item(&row))?;
         let is_video = row.kind == Kind::Video.as_str();
         if is_video && input.body_markdown.is_some() {
             return Err(AppError::validation("body_markdown", "videos have no body; use summary"));
@@ -453,7 +389,7 @@ pub fn translate(
     };
     write_tx(conn, |conn| {
         let row = content_db::find(conn, id)?.ok_or_else(|| AppError::not_found("content"))?;
-        check_editable(actor, &row)?;
+        workflow::check_editable(actor, workflow_item(&row))?;
         if tag.eq_ignore_ascii_case(&row.locale) {
             return Err(AppError::validation("locale", "is the content's own locale; edit the content instead"));
         }
@@ -489,35 +425,43 @@ pub fn translate(
     })
 }
 
+/// Applies a workflow transition and records it. `extra` adds changes for the new state.
 fn transition(
     conn: &mut DbConn,
     actor: Actor,
     id: i64,
+    step: Transition,
     now: DateTime<Utc>,
-    decide: impl FnOnce(&ContentRow) -> Result<(ContentChanges, &'static str, serde_json::Value), AppError>,
+    extra: impl FnOnce(&mut ContentChanges) -> serde_json::Value,
 ) -> Result<(), AppError> {
     write_tx(conn, |conn| {
         let row = content_db::find(conn, id)?.ok_or_else(|| AppError::not_found("content"))?;
-        let (mut changes, action, detail) = decide(&row)?;
-        changes.updated_at = Some(naive(now));
+        let Some(next) = workflow::decide(step, actor, workflow_item(&row))? else { return Ok(()) };
+        let mut changes = ContentChanges {
+            status: Some(next.as_str().to_owned()),
+            updated_at: Some(naive(now)),
+            ..ContentChanges::default()
+        };
+        let mut detail = extra(&mut changes);
+        detail["from"] = json!(row.status);
         content_db::update(conn, id, &changes)?;
-        audit::record(conn, Some(actor.id), action, Target::Content(id), &detail, now)
+        let action = format!("content.{}", next_action(step));
+        audit::record(conn, Some(actor.id), &action, Target::Content(id), &detail, now)
     })
+}
+
+fn next_action(step: Transition) -> &'static str {
+    match step {
+        Transition::Submit => "submit",
+        Transition::Approve => "approve",
+        Transition::Reject => "reject",
+        Transition::Archive => "archive",
+    }
 }
 
 /// draft → in_review, by its author or a reviewer.
 pub fn submit(conn: &mut DbConn, actor: Actor, id: i64, now: DateTime<Utc>) -> Result<(), AppError> {
-    require_editor(actor.role)?;
-    transition(conn, actor, id, now, |row| {
-        if status_of(row) != Status::Draft {
-            return Err(invalid_state(row, "submit"));
-        }
-        if row.author_id != actor.id && !actor.role.reviews_content() {
-            return Err(AppError::forbidden("Only the author or a reviewer can submit this draft."));
-        }
-        let changes = ContentChanges { status: Some(Status::InReview.as_str().into()), ..ContentChanges::default() };
-        Ok((changes, "content.submit", json!({})))
-    })
+    transition(conn, actor, id, Transition::Submit, now, |_| json!({}))
 }
 
 /// in_review → published, now or at `publish_at`; never by the author.
@@ -528,69 +472,33 @@ pub fn approve(
     publish_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    require_reviewer(actor.role)?;
     let at = publish_at.filter(|at| *at > now).unwrap_or(now);
-    transition(conn, actor, id, now, |row| {
-        if status_of(row) != Status::InReview {
-            return Err(invalid_state(row, "approve"));
-        }
-        if row.author_id == actor.id {
-            return Err(AppError::forbidden("Nobody approves their own work: ask another reviewer."));
-        }
-        let changes = ContentChanges {
-            status: Some(Status::Published.as_str().into()),
-            publish_at: Some(Some(naive(at))),
-            reviewer_id: Some(Some(actor.id)),
-            reject_reason: Some(None),
-            ..ContentChanges::default()
-        };
-        Ok((changes, "content.approve", json!({"publish_at": at, "scheduled": at > now})))
+    transition(conn, actor, id, Transition::Approve, now, |changes| {
+        changes.publish_at = Some(Some(naive(at)));
+        changes.reviewer_id = Some(Some(actor.id));
+        changes.reject_reason = Some(None);
+        json!({"publish_at": at, "scheduled": at > now})
     })
 }
 
 /// in_review → draft, with a reason the author will read.
 pub fn reject(conn: &mut DbConn, actor: Actor, id: i64, reason: &str, now: DateTime<Utc>) -> Result<(), AppError> {
-    require_reviewer(actor.role)?;
+    workflow::require_reviewer(actor.role)?;
     let reason = reason.trim().to_owned();
     if !REASON_CHARS.contains(&reason.chars().count()) {
         return Err(AppError::validation("reason", "must be 1 to 500 characters"));
     }
-    transition(conn, actor, id, now, |row| {
-        if status_of(row) != Status::InReview {
-            return Err(invalid_state(row, "reject"));
-        }
-        let changes = ContentChanges {
-            status: Some(Status::Draft.as_str().into()),
-            reviewer_id: Some(Some(actor.id)),
-            reject_reason: Some(Some(reason.clone())),
-            ..ContentChanges::default()
-        };
-        Ok((changes, "content.reject", json!({"reason": reason})))
+    transition(conn, actor, id, Transition::Reject, now, |changes| {
+        changes.reviewer_id = Some(Some(actor.id));
+        changes.reject_reason = Some(Some(reason.clone()));
+        json!({"reason": reason})
     })
 }
 
 /// Any state → archived (hidden from learners). Authors may archive their own unpublished
 /// work; reviewers anything. Archiving twice is not an error and logs nothing new.
 pub fn archive(conn: &mut DbConn, actor: Actor, id: i64, now: DateTime<Utc>) -> Result<(), AppError> {
-    require_editor(actor.role)?;
-    write_tx(conn, |conn| {
-        let row = content_db::find(conn, id)?.ok_or_else(|| AppError::not_found("content"))?;
-        let status = status_of(&row);
-        if status == Status::Archived {
-            return Ok(());
-        }
-        let own_unpublished = row.author_id == actor.id && matches!(status, Status::Draft | Status::InReview);
-        if !own_unpublished && !actor.role.reviews_content() {
-            return Err(AppError::forbidden("Only reviewers archive others' or published content."));
-        }
-        let changes = ContentChanges {
-            status: Some(Status::Archived.as_str().into()),
-            updated_at: Some(naive(now)),
-            ..ContentChanges::default()
-        };
-        content_db::update(conn, id, &changes)?;
-        audit::record(conn, Some(actor.id), "content.archive", Target::Content(id), &json!({"from": row.status}), now)
-    })
+    transition(conn, actor, id, Transition::Archive, now, |_| json!({}))
 }
 
 /// When the content becomes (or became) visible to learners, if it is published.

@@ -16,3 +16,4 @@ pub mod search;
 pub mod sessions;
 pub mod topics;
 pub mod vocab;
+pub mod workflow;
