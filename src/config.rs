@@ -143,6 +143,10 @@ pub struct Config {
     pub auth_rate_per_min: u32,
     pub trusted_proxies: Vec<IpNet>,
     pub refresh_grace: Duration,
+    /// Answers arriving this long after an attempt's deadline still count (network delay).
+    pub attempt_grace: Duration,
+    /// How often abandoned attempts past their deadline are finalized.
+    pub attempt_sweep: Duration,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
     pub cors_origins: Vec<String>,
@@ -180,6 +184,8 @@ struct RawSettings {
     #[serde(deserialize_with = "scalar_string")]
     trusted_proxies: String,
     refresh_grace_s: u64,
+    attempt_grace_s: u64,
+    attempt_sweep_ms: u64,
     access_token_ttl_s: u64,
     refresh_token_ttl_days: u64,
     #[serde(deserialize_with = "scalar_string")]
@@ -215,6 +221,8 @@ impl Default for RawSettings {
             auth_rate_per_min: 20,
             trusted_proxies: String::new(),
             refresh_grace_s: 10,
+            attempt_grace_s: 5,
+            attempt_sweep_ms: 60_000,
             access_token_ttl_s: 15 * 60,
             refresh_token_ttl_days: 30,
             cors_origins: String::new(),
@@ -394,6 +402,8 @@ impl Config {
             auth_rate_per_min: raw.auth_rate_per_min,
             trusted_proxies,
             refresh_grace: Duration::from_secs(raw.refresh_grace_s),
+            attempt_grace: Duration::from_secs(raw.attempt_grace_s),
+            attempt_sweep: Duration::from_millis(raw.attempt_sweep_ms.max(100)),
             access_token_ttl: Duration::from_secs(raw.access_token_ttl_s),
             refresh_token_ttl: Duration::from_secs(raw.refresh_token_ttl_days * 24 * 3600),
             cors_origins,

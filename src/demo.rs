@@ -12,8 +12,11 @@ use crate::db::{Db, DbConn};
 use crate::domain::accounts::{self, NewLearner};
 use crate::domain::contents::{self, Actor, ContentInput, Kind, TranslationInput};
 use crate::domain::organizations::{self, NewNode};
+use crate::domain::questions::{self, QuestionDraft};
+use crate::domain::quizzes::{self, Draw, Mode, QuizInput, Review};
 use crate::domain::topics::{self, TopicInput, TopicRef};
 use crate::domain::vocab::{Audience, OrgKind, Role};
+use crate::domain::workflow::Transition;
 use crate::domain::{feed, media};
 use crate::error::AppError;
 use crate::media::MediaStore;
@@ -255,6 +258,7 @@ pub async fn load(config: &Config, db: &Db, store: &MediaStore, now: DateTime<Ut
                 }
             }
         }
+        quizzes_and_questions(conn, write, review, start)?;
         // A little engagement so "popular" differs from "latest".
         for (k, id) in published.iter().enumerate() {
             for (j, learner) in ["xiaoming", "ayguli", "zhangwei", "gulnar"].iter().enumerate() {
@@ -270,6 +274,63 @@ pub async fn load(config: &Config, db: &Db, store: &MediaStore, now: DateTime<Ut
     })
     .await?;
     Ok(true)
+}
+
+/// The question bank and three quizzes: a practice set, an exam, and the daily quiz.
+fn quizzes_and_questions(conn: &mut DbConn, write: Actor, review: Actor, at: DateTime<Utc>) -> Result<(), AppError> {
+    let drafts: Vec<QuestionDraft> = serde_json::from_str(include_str!("../demo/questions.json"))
+        .map_err(|e| AppError::internal(anyhow::anyhow!("demo questions: {e}")))?;
+    let rows: Vec<(String, Result<QuestionDraft, crate::error::FieldError>)> =
+        drafts.into_iter().enumerate().map(|(i, d)| (format!("questions[{i}]."), Ok(d))).collect();
+    let ids = questions::import(conn, write, &rows, at)?;
+    let publish = |conn: &mut DbConn, input: QuizInput| -> Result<(), AppError> {
+        let id = quizzes::create(conn, write, &input, at)?;
+        quizzes::transition(conn, write, id, Transition::Submit, None, None, at)?;
+        quizzes::transition(conn, review, id, Transition::Approve, None, None, at + Duration::minutes(5))
+    };
+    publish(
+        conn,
+        QuizInput {
+            title: Some("民族团结知识练习".into()),
+            description: Some("十道题，随时练习，提交后即可查看答案和解析。".into()),
+            mode: Some(Mode::Practice),
+            question_ids: Some(ids.iter().step_by(7).take(10).copied().collect()),
+            shuffle_options: Some(true),
+            review: Some(Review::AfterSubmit),
+            ..QuizInput::default()
+        },
+    )?;
+    publish(
+        conn,
+        QuizInput {
+            title: Some("民族团结进步创建知识测验".into()),
+            description: Some("二十道题，限时二十分钟，每人两次机会，六十分及格。答案在测验结束后公布。".into()),
+            mode: Some(Mode::Exam),
+            draw: Some(Draw { count: 20, topic: None, tags: Vec::new(), difficulty: None }),
+            shuffle_questions: Some(true),
+            shuffle_options: Some(true),
+            time_limit_s: Some(Some(20 * 60)),
+            max_attempts: Some(Some(2)),
+            pass_score: Some(Some(60)),
+            closes_at: Some(Some(at + Duration::days(90))),
+            review: Some(Review::AfterClose),
+            ..QuizInput::default()
+        },
+    )?;
+    publish(
+        conn,
+        QuizInput {
+            title: Some("每日答题".into()),
+            description: Some("每天五道题，答对一题得一分。".into()),
+            mode: Some(Mode::Daily),
+            draw: Some(Draw { count: 5, topic: None, tags: Vec::new(), difficulty: None }),
+            shuffle_options: Some(true),
+            review: Some(Review::AfterSubmit),
+            points_per_correct: Some(Some(1)),
+            ..QuizInput::default()
+        },
+    )?;
+    Ok(())
 }
 
 struct Orgs {

@@ -10,5 +10,6 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod media;
+pub mod serde_ext;
 pub mod startup;
 pub mod telemetry;

@@ -61,6 +61,31 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// The attempt rules that depend on settings.
+    pub fn timing(&self) -> crate::domain::attempts::Timing {
+        crate::domain::attempts::Timing { grace: self.config.attempt_grace, tz: self.config.timezone }
+    }
+}
+
+/// Finalizes attempts abandoned past their deadline, every `attempt_sweep`, until the
+/// process ends. Touching an attempt finalizes it too; this catches the ones nobody touches.
+fn spawn_attempt_sweep(state: web::Data<AppState>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(state.config.attempt_sweep);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let (now, timing) = (state.clock.now(), state.timing());
+            match state.db.run(move |conn| crate::domain::attempts::finalize_overdue(conn, now, timing)).await {
+                Ok(0) => {}
+                Ok(done) => tracing::info!(done, "finalized attempts past their deadline"),
+                Err(err) => tracing::warn!(error = %err, "attempt sweep failed"),
+            }
+        }
+    });
+}
+
 fn cors(config: &Config) -> Cors {
     let mut cors = Cors::default()
         .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
@@ -130,6 +155,7 @@ impl Application {
         let state = web::Data::new(AppState::build(config, clock)?);
         // Compute the dummy hash (used for unknown usernames) before the first login.
         crate::auth::password::warm_up();
+        spawn_attempt_sweep(state.clone());
         let app_state = state.clone();
         let server = HttpServer::new(move || build_app(app_state.clone()))
             .workers(workers)

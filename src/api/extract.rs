@@ -7,7 +7,6 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage as _, HttpRequest};
 use futures_util::StreamExt as _;
-use serde::Deserialize as _;
 use serde::de::DeserializeOwned;
 
 use crate::error::{AppError, FieldError};
@@ -37,9 +36,6 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                     "The body must be JSON: Content-Type: application/json.".into(),
                 ));
             }
-            if declared_len.is_some_and(|len| len > JSON_LIMIT) {
-                return Err(AppError::PayloadTooLarge { limit: JSON_LIMIT });
-            }
             let mut body = Vec::with_capacity(declared_len.unwrap_or(1024).min(JSON_LIMIT));
             while let Some(chunk) = payload.next().await {
                 let chunk = chunk
@@ -54,7 +50,25 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
-fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+/// Reads a whole body, refusing it with 413 as soon as it passes `limit` bytes.
+pub async fn read_body(payload: &mut Payload, declared_len: Option<usize>, limit: usize) -> Result<Vec<u8>, AppError> {
+    if declared_len.is_some_and(|len| len > limit) {
+        return Err(AppError::PayloadTooLarge { limit });
+    }
+    let mut body = Vec::with_capacity(declared_len.unwrap_or(1024).min(limit));
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|_| AppError::bad_request("malformed_body", "The request body could not be read."))?;
+        if body.len() + chunk.len() > limit {
+            return Err(AppError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Parses a JSON document into `T`, with the same errors as [`Json`].
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(AppError::bad_request(
             "malformed_json",
@@ -80,7 +94,7 @@ fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
 
 /// Turns serde's message into a field error: the path when serde knows it, else the
 /// field named in "missing field `x`" / "unknown field `x`", without line/column noise.
-fn field_error(path: &str, message: &str) -> FieldError {
+pub fn field_error(path: &str, message: &str) -> FieldError {
     let message = message.split(" at line ").next().unwrap_or(message);
     let named = message.split('`').nth(1).filter(|_| message.contains("field `"));
     let field = match (path, named) {
@@ -129,12 +143,4 @@ impl<T: DeserializeOwned + 'static> FromRequest for Query<T> {
     }
 }
 
-/// For PATCH fields where `null` means "clear": absent → `None`, `null` → `Some(None)`.
-/// Use with `#[serde(default, deserialize_with = "nullable")]`.
-pub fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
-}
+pub use crate::serde_ext::nullable;

@@ -2,6 +2,7 @@
 //! route cannot exist without its OpenAPI entry.
 
 pub mod admin;
+pub mod attempts;
 pub mod auth;
 pub mod caching;
 pub mod contents;
@@ -12,6 +13,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod ops;
 pub mod pagination;
+pub mod quizzes;
 pub mod topics;
 
 use actix_web::http::StatusCode;
@@ -61,6 +63,31 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(admin::topics::manage::update)
             .service(admin::topics::manage::remove)
             .service(admin::audit_log::list)
+            // `/quizzes/daily` before `/quizzes/{id}`: the first matching pattern wins.
+            .service(quizzes::daily::daily)
+            .service(quizzes::list::list)
+            .service(quizzes::show::show)
+            .service(quizzes::start::start)
+            .service(attempts::answer::answer)
+            .service(attempts::submit::submit)
+            .service(attempts::show::show)
+            .service(me::mistakes::list)
+            .service(me::mistakes::practice)
+            .service(admin::questions::manage::list)
+            .service(admin::questions::import::import)
+            .service(admin::questions::manage::create)
+            .service(admin::questions::manage::show)
+            .service(admin::questions::manage::update)
+            .service(admin::questions::manage::retire)
+            .service(admin::quizzes::manage::list)
+            .service(admin::quizzes::manage::create)
+            .service(admin::quizzes::manage::show)
+            .service(admin::quizzes::manage::update)
+            .service(admin::quizzes::manage::archive)
+            .service(admin::quizzes::transitions::submit)
+            .service(admin::quizzes::transitions::approve)
+            .service(admin::quizzes::transitions::reject)
+            .service(admin::reports::quiz::quiz)
             .service(admin::organizations::list::list)
             .service(admin::organizations::create::create)
             .service(admin::organizations::show::show)

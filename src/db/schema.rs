@@ -163,6 +163,117 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    questions (id) {
+        id -> BigInt,
+        kind -> Text,
+        topic_id -> BigInt,
+        stem -> Text,
+        options -> Text,
+        answer -> Text,
+        explanation -> Text,
+        difficulty -> Integer,
+        version -> Integer,
+        author_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        retired_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    question_tags (question_id, tag) {
+        question_id -> BigInt,
+        tag -> Text,
+    }
+}
+
+diesel::table! {
+    question_audiences (question_id, audience) {
+        question_id -> BigInt,
+        audience -> Text,
+    }
+}
+
+diesel::table! {
+    quizzes (id) {
+        id -> BigInt,
+        title -> Text,
+        description -> Text,
+        mode -> Text,
+        question_ids -> Nullable<Text>,
+        draw -> Nullable<Text>,
+        shuffle_questions -> Bool,
+        shuffle_options -> Bool,
+        time_limit_s -> Nullable<Integer>,
+        max_attempts -> Nullable<Integer>,
+        pass_score -> Nullable<Integer>,
+        opens_at -> Nullable<Timestamp>,
+        closes_at -> Nullable<Timestamp>,
+        review -> Text,
+        points_per_correct -> Nullable<Integer>,
+        status -> Text,
+        publish_at -> Nullable<Timestamp>,
+        author_id -> BigInt,
+        reviewer_id -> Nullable<BigInt>,
+        reject_reason -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    attempts (id) {
+        id -> BigInt,
+        quiz_id -> Nullable<BigInt>,
+        user_id -> BigInt,
+        source -> Text,
+        attempt_no -> Integer,
+        local_date -> Nullable<Text>,
+        status -> Text,
+        started_at -> Timestamp,
+        deadline_at -> Nullable<Timestamp>,
+        submitted_at -> Nullable<Timestamp>,
+        finalized_late -> Bool,
+        score -> Nullable<Integer>,
+        max_score -> Integer,
+        passed -> Nullable<Bool>,
+        review_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    attempt_items (attempt_id, position) {
+        attempt_id -> BigInt,
+        position -> Integer,
+        question_id -> BigInt,
+        question_version -> Integer,
+        kind -> Text,
+        stem -> Text,
+        options -> Text,
+        option_map -> Text,
+        answer -> Text,
+        explanation -> Text,
+        response -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+        correct -> Nullable<Bool>,
+    }
+}
+
+diesel::table! {
+    mistakes (user_id, question_id) {
+        user_id -> BigInt,
+        question_id -> BigInt,
+        wrong_count -> Integer,
+        right_count -> Integer,
+        last_response -> Nullable<Text>,
+        last_attempt_id -> BigInt,
+        visible_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
@@ -172,6 +283,13 @@ diesel::joinable!(content_tags -> contents (content_id));
 diesel::joinable!(content_translations -> contents (content_id));
 diesel::joinable!(likes -> contents (content_id));
 diesel::joinable!(favorites -> contents (content_id));
+
+diesel::joinable!(questions -> topics (topic_id));
+diesel::joinable!(question_tags -> questions (question_id));
+diesel::joinable!(question_audiences -> questions (question_id));
+diesel::joinable!(attempts -> quizzes (quiz_id));
+diesel::joinable!(attempt_items -> attempts (attempt_id));
+diesel::joinable!(mistakes -> questions (question_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -186,4 +304,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     content_translations,
     likes,
     favorites,
+    questions,
+    question_tags,
+    question_audiences,
+    quizzes,
+    attempts,
+    attempt_items,
+    mistakes,
 );

@@ -16,6 +16,8 @@ pub enum Target {
     Media(i64),
     Organization(i64),
     User(i64),
+    Question(i64),
+    Quiz(i64),
 }
 
 impl Target {
@@ -26,6 +28,8 @@ impl Target {
             Self::Media(id) => ("media", id),
             Self::Organization(id) => ("organization", id),
             Self::User(id) => ("user", id),
+            Self::Question(id) => ("question", id),
+            Self::Quiz(id) => ("quiz", id),
         }
     }
 }

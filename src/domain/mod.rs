@@ -3,14 +3,18 @@
 //! connection when they need data and call `db::models` for it.
 
 pub mod accounts;
+pub mod attempts;
 pub mod audit;
 pub mod contents;
 pub mod feed;
+pub mod item_stats;
 pub mod locale;
 pub mod markdown;
 pub mod media;
 pub mod members;
 pub mod organizations;
+pub mod questions;
+pub mod quizzes;
 pub mod roles;
 pub mod search;
 pub mod sessions;

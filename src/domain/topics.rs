@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::clock::naive;
@@ -14,7 +14,7 @@ use crate::domain::{accounts, locale};
 use crate::error::{AppError, FieldError};
 
 /// A topic named by its slug or its id, as content bodies may do.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum TopicRef {
     Id(i64),

@@ -270,6 +270,17 @@ async fn the_demo_data_set_loads_into_an_empty_database_only() {
     let (_, all) = json_body(app.get("/admin/contents?limit=100", Some(&editor.access)).await).await;
     let articles_total = all["items"].as_array().unwrap().iter().filter(|i| i["kind"] == "article").count();
     assert!(articles_total >= 40, "{articles_total} articles in all states");
+    let (_, questions) = json_body(app.get("/admin/questions?limit=100", Some(&editor.access)).await).await;
+    assert!(questions["items"].as_array().unwrap().len() >= 60, "a bank of at least 60 questions");
+    let kinds: std::collections::HashSet<&str> =
+        questions["items"].as_array().unwrap().iter().map(|q| q["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.len(), 4, "all four kinds: {kinds:?}");
+    let (_, quizzes) = json_body(app.get("/quizzes", None).await).await;
+    let modes: Vec<&str> = quizzes["items"].as_array().unwrap().iter().map(|q| q["mode"].as_str().unwrap()).collect();
+    assert!(modes.contains(&"practice") && modes.contains(&"exam"), "{modes:?}");
+    let pupil = app.login_ok_with("ayguli", "Tongxin-Demo-2026").await;
+    let (status, daily) = json_body(app.get("/quizzes/daily", Some(&pupil.access)).await).await;
+    assert_eq!((status, daily["questions"].as_array().map(Vec::len)), (StatusCode::OK, Some(5)));
     let (_, translated) = json_body(app.get("/contents?q=tea%20horse&locale=en", None).await).await;
     assert_eq!(translated["items"][0]["locale"], "en", "English translations are searchable and served");
 }

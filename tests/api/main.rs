@@ -18,4 +18,5 @@ mod media;
 mod migrations;
 mod openapi;
 mod operations;
+mod quizzes;
 mod tokens;

@@ -4,5 +4,8 @@ pub mod audit_log;
 pub mod contents;
 pub mod media;
 pub mod organizations;
+pub mod questions;
+pub mod quizzes;
+pub mod reports;
 pub mod topics;
 pub mod users;

@@ -2,6 +2,7 @@
 
 pub mod change_password;
 pub mod favorites;
+pub mod mistakes;
 pub mod show;
 pub mod update;
 

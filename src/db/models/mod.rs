@@ -1,9 +1,12 @@
 //! Rows and the queries that read and write them, one file per table.
 
+pub mod attempts;
 pub mod audit;
 pub mod contents;
 pub mod media;
 pub mod organizations;
+pub mod questions;
+pub mod quizzes;
 pub mod reactions;
 pub mod refresh_tokens;
 pub mod topics;

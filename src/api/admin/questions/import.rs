@@ -1,0 +1,99 @@
+use actix_web::http::header;
+use actix_web::{HttpMessage as _, HttpRequest, HttpResponse, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::extract::{field_error, parse_json, read_body};
+use crate::auth::{ContentStaff, Require};
+use crate::domain::contents::Actor;
+use crate::domain::questions::{self, ImportRows, QuestionDraft};
+use crate::error::{AppError, FieldError};
+use crate::startup::AppState;
+
+/// Imports may be larger than ordinary JSON bodies.
+const IMPORT_LIMIT: usize = 4 * 1024 * 1024;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct ImportBody {
+    pub questions: Vec<QuestionDraft>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Imported {
+    pub imported: usize,
+    /// The new questions' ids, in the order given.
+    pub ids: Vec<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBody {
+    questions: Vec<serde_json::Value>,
+}
+
+/// Each JSON row is read on its own, so one bad row does not hide the others.
+fn drafts_from_json(body: &[u8]) -> Result<ImportRows, AppError> {
+    let raw: RawBody = parse_json(body)?;
+    Ok(raw
+        .questions
+        .into_iter()
+        .enumerate()
+        .map(|(i, value)| {
+            let at = format!("questions[{i}].");
+            let draft = serde_path_to_error::deserialize(value).map_err(|e| {
+                let path = e.path().to_string();
+                let fe = field_error(&path, &e.into_inner().to_string());
+                FieldError::new(format!("{at}{}", fe.field), fe.message)
+            });
+            (at, draft)
+        })
+        .collect())
+}
+
+/// Import many questions at once, all or nothing: one bad row answers 422 naming every
+/// bad row and field, and nothing is written.
+///
+/// Send `application/json` `{"questions": [...]}` (fields as in `POST /admin/questions`;
+/// errors named `questions[i].field`), or `text/csv` with the header
+/// `kind,topic,stem,options,answer,explanation,difficulty,tags,audiences` where options
+/// are `A=text|B=text`, answers `A`, `A|C`, `true`/`false` or `accepted|answers`, and tags
+/// and audiences `|`-separated (errors named `line[n].field`, n the line in the file).
+#[utoipa::path(
+    operation_id = "admin_import_questions", tag = "admin: quizzes", security(("bearer" = [])),
+    request_body(content((ImportBody = "application/json"), (String = "text/csv"))),
+    responses(
+        (status = 201, description = "All imported", body = Imported),
+        (status = 400, description = "Not readable as JSON or CSV"),
+        (status = 403, description = "Needs editor, reviewer or admin"),
+        (status = 413, description = "Larger than 4 MiB"),
+        (status = 415, description = "Neither JSON nor CSV"),
+        (status = 422, description = "Rows are invalid: every one is named in `errors`; nothing was imported"),
+    )
+)]
+#[post("/admin/questions/import")]
+pub async fn import(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    Require { user: caller, body: payload, .. }: Require<ContentStaff, web::Payload>,
+) -> Result<HttpResponse, AppError> {
+    let mime = req.mime_type().ok().flatten();
+    let is_csv = mime.as_ref().is_some_and(|m| m.essence_str() == "text/csv");
+    let is_json = mime.as_ref().is_some_and(|m| m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"));
+    if !is_csv && !is_json {
+        return Err(AppError::UnsupportedMediaType("Send application/json or text/csv.".into()));
+    }
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+    let mut payload = payload.into_inner();
+    let body = read_body(&mut payload, declared, IMPORT_LIMIT).await?;
+    let rows = if is_csv {
+        let text = std::str::from_utf8(&body)
+            .map_err(|_| AppError::bad_request("malformed_csv", "The CSV is not valid UTF-8."))?;
+        questions::drafts_from_csv(text)?
+    } else {
+        drafts_from_json(&body)?
+    };
+    let (actor, now) = (Actor { id: caller.id, role: caller.role }, state.clock.now());
+    let ids = state.db.run(move |conn| questions::import(conn, actor, &rows, now)).await?;
+    Ok(HttpResponse::Created().json(Imported { imported: ids.len(), ids }))
+}

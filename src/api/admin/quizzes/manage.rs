@@ -1,0 +1,128 @@
+use actix_web::http::header;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::{StaffQuiz, StaffQuizPage};
+use crate::api::admin::contents::WorkflowStatus;
+use crate::api::extract::{Json, Query};
+use crate::api::pagination;
+use crate::auth::{ContentStaff, Require};
+use crate::domain::quizzes::{self, Mode, QuizInput};
+use crate::domain::workflow::{Actor, Status, Transition};
+use crate::error::AppError;
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StaffQuizParams {
+    pub status: Option<WorkflowStatus>,
+    pub mode: Option<Mode>,
+    /// Page size, 1–100 (default 20).
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// Quizzes in every state, newest first.
+#[utoipa::path(
+    operation_id = "admin_list_quizzes", tag = "admin: quizzes", security(("bearer" = [])),
+    params(StaffQuizParams),
+    responses((status = 200, description = "A page of quizzes", body = StaffQuizPage), (status = 400, description = "Bad cursor (`invalid_cursor`)"), (status = 403, description = "Needs editor, reviewer or admin"))
+)]
+#[get("/admin/quizzes")]
+pub async fn list(
+    state: web::Data<AppState>,
+    Require { body: Query(params), .. }: Require<ContentStaff, Query<StaffQuizParams>>,
+) -> Result<HttpResponse, AppError> {
+    let status = params.status.map(|s| match s {
+        WorkflowStatus::Draft => Status::Draft,
+        WorkflowStatus::InReview => Status::InReview,
+        WorkflowStatus::Published => Status::Published,
+        WorkflowStatus::Archived => Status::Archived,
+    });
+    let (limit, before) = (pagination::limit(params.limit)?, pagination::decode_cursor(params.cursor.as_deref())?);
+    let mode = params.mode;
+    let (rows, next) = state.db.run(move |conn| quizzes::staff_list(conn, status, mode, before, limit)).await?;
+    Ok(HttpResponse::Ok().json(StaffQuizPage {
+        items: rows.into_iter().map(StaffQuiz::from).collect(),
+        next_cursor: next.map(pagination::encode_cursor),
+    }))
+}
+
+async fn respond(state: &AppState, id: i64) -> Result<StaffQuiz, AppError> {
+    Ok(StaffQuiz::from(state.db.run(move |conn| quizzes::find(conn, id)).await?))
+}
+
+/// Create a draft quiz: fixed `question_ids` or a `draw`, and its rules.
+#[utoipa::path(
+    operation_id = "admin_create_quiz", tag = "admin: quizzes", security(("bearer" = [])),
+    request_body = QuizInput,
+    responses((status = 201, description = "The new draft", body = StaffQuiz, headers(("Location" = String))), (status = 403, description = "Needs editor, reviewer or admin"))
+)]
+#[post("/admin/quizzes")]
+pub async fn create(
+    state: web::Data<AppState>,
+    Require { user: caller, body: Json(input), .. }: Require<ContentStaff, Json<QuizInput>>,
+) -> Result<HttpResponse, AppError> {
+    let (actor, now) = (Actor { id: caller.id, role: caller.role }, state.clock.now());
+    let id = state.db.run(move |conn| quizzes::create(conn, actor, &input, now)).await?;
+    let body = respond(&state, id).await?;
+    Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/api/v1/admin/quizzes/{id}"))).json(body))
+}
+
+/// One quiz in any state.
+#[utoipa::path(
+    operation_id = "admin_get_quiz", tag = "admin: quizzes", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Quiz id")),
+    responses((status = 200, description = "The quiz", body = StaffQuiz), (status = 403, description = "Needs editor, reviewer or admin"), (status = 404, description = "No such quiz"))
+)]
+#[get("/admin/quizzes/{id}")]
+pub async fn show(
+    state: web::Data<AppState>,
+    _caller: Require<ContentStaff>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(respond(&state, id.into_inner()).await?))
+}
+
+/// Change a quiz (same edit rules as contents: drafts by their author or a reviewer,
+/// published quizzes by reviewers).
+#[utoipa::path(
+    operation_id = "admin_update_quiz", tag = "admin: quizzes", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Quiz id")),
+    request_body = QuizInput,
+    responses(
+        (status = 200, description = "The quiz", body = StaffQuiz),
+        (status = 403, description = "Not allowed for this caller in this state"),
+        (status = 404, description = "No such quiz"),
+        (status = 409, description = "Not editable in its state (`invalid_state`)"),
+    )
+)]
+#[patch("/admin/quizzes/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    Require { user: caller, body: Json(input), .. }: Require<ContentStaff, Json<QuizInput>>,
+) -> Result<HttpResponse, AppError> {
+    let (actor, now, id) = (Actor { id: caller.id, role: caller.role }, state.clock.now(), id.into_inner());
+    state.db.run(move |conn| quizzes::update(conn, actor, id, &input, now)).await?;
+    Ok(HttpResponse::Ok().json(respond(&state, id).await?))
+}
+
+/// Archive a quiz: learners no longer see it. Idempotent.
+#[utoipa::path(
+    operation_id = "admin_archive_quiz", tag = "admin: quizzes", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Quiz id")),
+    responses((status = 204, description = "Archived"), (status = 403, description = "Authors archive their own unpublished quizzes; reviewers any"), (status = 404, description = "No such quiz"))
+)]
+#[delete("/admin/quizzes/{id}")]
+pub async fn archive(
+    state: web::Data<AppState>,
+    caller: Require<ContentStaff>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let (actor, now, id) = (Actor { id: caller.id, role: caller.role }, state.clock.now(), id.into_inner());
+    state.db.run(move |conn| quizzes::transition(conn, actor, id, Transition::Archive, None, None, now)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

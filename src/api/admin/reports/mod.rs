@@ -1,0 +1,3 @@
+//! Reports for staff.
+
+pub mod quiz;

@@ -1,0 +1,5 @@
+//! Answering, submitting and reviewing attempts.
+
+pub mod answer;
+pub mod show;
+pub mod submit;

@@ -1,0 +1,564 @@
+//! Quizzes: which questions (fixed or drawn), the rules of an attempt (time, attempts,
+//! window, pass mark, review policy), and the same review workflow as contents.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::clock::naive;
+use crate::db::models::questions::{self as question_db, PoolFilter};
+use crate::db::models::quizzes::{self as quiz_db, NewQuiz, QuizChanges, QuizRow};
+use crate::db::{DbConn, write_tx};
+use crate::domain::audit::{self, Target};
+use crate::domain::topics::{self, TopicRef};
+use crate::domain::workflow::{self, Actor, Status, Transition, require_editor};
+use crate::error::{AppError, FieldError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    Practice,
+    Exam,
+    /// Drawn per learner per local day (每日答题).
+    Daily,
+    /// Inside a campaign (竞赛); earns the quiz's own points.
+    Contest,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Practice => "practice",
+            Self::Exam => "exam",
+            Self::Daily => "daily",
+            Self::Contest => "contest",
+        }
+    }
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Practice, Self::Exam, Self::Daily, Self::Contest].into_iter().find(|m| m.as_str() == text)
+    }
+}
+
+/// When learners may see the right answers and explanations of their attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Review {
+    AfterSubmit,
+    AfterClose,
+    Never,
+}
+
+impl Review {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AfterSubmit => "after_submit",
+            Self::AfterClose => "after_close",
+            Self::Never => "never",
+        }
+    }
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::AfterSubmit, Self::AfterClose, Self::Never].into_iter().find(|r| r.as_str() == text)
+    }
+}
+
+/// Draw `count` questions at random for each attempt from those matching the filters.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Draw {
+    pub count: i32,
+    /// Topic slug or id.
+    #[schema(value_type = Option<Object>)]
+    pub topic: Option<TopicRef>,
+    /// Questions with any of these tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub difficulty: Option<i32>,
+}
+
+/// The draw rule as stored: the topic resolved to its id.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct StoredDraw {
+    pub count: i32,
+    pub topic_id: Option<i64>,
+    pub tags: Vec<String>,
+    pub difficulty: Option<i32>,
+}
+
+impl StoredDraw {
+    pub fn pool<'a>(&'a self, audience: Option<&'a str>) -> PoolFilter<'a> {
+        PoolFilter { topic_id: self.topic_id, tags: &self.tags, difficulty: self.difficulty, audience }
+    }
+}
+
+/// A quiz's settings as editors send them. On update, absent fields stay as they are.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuizInput {
+    #[schema(example = "民族团结进步知识测验")]
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub mode: Option<Mode>,
+    /// Fixed questions, in order. Give this or `draw`.
+    pub question_ids: Option<Vec<i64>>,
+    /// Questions drawn per attempt. Give this or `question_ids`.
+    pub draw: Option<Draw>,
+    pub shuffle_questions: Option<bool>,
+    pub shuffle_options: Option<bool>,
+    /// Seconds from start; the server enforces it. `0`/absent: no limit.
+    #[serde(default, deserialize_with = "crate::serde_ext::nullable")]
+    #[schema(value_type = Option<i32>)]
+    pub time_limit_s: Option<Option<i32>>,
+    #[serde(default, deserialize_with = "crate::serde_ext::nullable")]
+    #[schema(value_type = Option<i32>)]
+    pub max_attempts: Option<Option<i32>>,
+    /// Percent of the maximum score needed to pass.
+    #[serde(default, deserialize_with = "crate::serde_ext::nullable")]
+    #[schema(value_type = Option<i32>)]
+    pub pass_score: Option<Option<i32>>,
+    #[serde(default, deserialize_with = "crate::serde_ext::nullable")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub opens_at: Option<Option<DateTime<Utc>>>,
+    #[serde(default, deserialize_with = "crate::serde_ext::nullable")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub closes_at: Option<Option<DateTime<Utc>>>,
+    pub review: Option<Review>,
+    /// Points per correct answer (daily and contest quizzes).
+    #[serde(default, deserialize_with = "crate::serde_ext::nullable")]
+    #[schema(value_type = Option<i32>)]
+    pub points_per_correct: Option<Option<i32>>,
+}
+
+/// The settings of a quiz after merging changes into what is stored.
+struct Settings {
+    title: String,
+    description: String,
+    mode: Mode,
+    question_ids: Option<Vec<i64>>,
+    draw: Option<StoredDraw>,
+    shuffle_questions: bool,
+    shuffle_options: bool,
+    time_limit_s: Option<i32>,
+    max_attempts: Option<i32>,
+    pass_score: Option<i32>,
+    opens_at: Option<DateTime<Utc>>,
+    closes_at: Option<DateTime<Utc>>,
+    review: Review,
+    points_per_correct: Option<i32>,
+}
+
+impl Settings {
+    fn from_row(row: &QuizRow) -> Self {
+        Self {
+            title: row.title.clone(),
+            description: row.description.clone(),
+            mode: Mode::parse(&row.mode).unwrap_or(Mode::Practice),
+            question_ids: row.question_ids.as_deref().and_then(|j| serde_json::from_str(j).ok()),
+            draw: row.draw.as_deref().and_then(|j| serde_json::from_str(j).ok()),
+            shuffle_questions: row.shuffle_questions,
+            shuffle_options: row.shuffle_options,
+            time_limit_s: row.time_limit_s,
+            max_attempts: row.max_attempts,
+            pass_score: row.pass_score,
+            opens_at: row.opens_at.map(crate::clock::utc),
+            closes_at: row.closes_at.map(crate::clock::utc),
+            review: Review::parse(&row.review).unwrap_or(Review::AfterSubmit),
+            points_per_correct: row.points_per_correct,
+        }
+    }
+
+    fn blank() -> Self {
+        Self {
+            title: String::new(),
+            description: String::new(),
+            mode: Mode::Practice,
+            question_ids: None,
+            draw: None,
+            shuffle_questions: false,
+            shuffle_options: false,
+            time_limit_s: None,
+            max_attempts: None,
+            pass_score: None,
+            opens_at: None,
+            closes_at: None,
+            review: Review::AfterSubmit,
+            points_per_correct: None,
+        }
+    }
+
+    /// Merges the input and checks the result as a whole.
+    fn merge(mut self, conn: &mut DbConn, input: &QuizInput) -> Result<Self, AppError> {
+        let mut errors = Vec::new();
+        if let Some(title) = &input.title {
+            title.trim().clone_into(&mut self.title);
+        }
+        if !(1..=200).contains(&self.title.chars().count()) || self.title.chars().any(char::is_control) {
+            errors.push(FieldError::new("title", "must be 1 to 200 characters"));
+        }
+        if let Some(description) = &input.description {
+            description.trim().clone_into(&mut self.description);
+        }
+        if self.description.chars().count() > 2000 {
+            errors.push(FieldError::new("description", "must be at most 2000 characters"));
+        }
+        if let Some(mode) = input.mode {
+            self.mode = mode;
+        }
+        match (&input.question_ids, &input.draw) {
+            (Some(ids), Some(_)) => {
+                errors.push(FieldError::new("draw", "give either question_ids or draw, not both"));
+                self.question_ids = Some(ids.clone());
+            }
+            (Some(ids), None) => {
+                self.question_ids = Some(ids.clone());
+                self.draw = None;
+            }
+            (None, Some(draw)) => {
+                let topic_id = match &draw.topic {
+                    Some(topic) => Some(topics::resolve(conn, "draw.topic", topic)?.id),
+                    None => None,
+                };
+                self.draw = Some(StoredDraw {
+                    count: draw.count,
+                    topic_id,
+                    tags: draw.tags.clone(),
+                    difficulty: draw.difficulty,
+                });
+                self.question_ids = None;
+            }
+            (None, None) => {}
+        }
+        match (&self.question_ids, &self.draw) {
+            (None, None) => errors.push(FieldError::new("question_ids", "give question_ids or draw")),
+            (Some(ids), _) => {
+                let mut unique = ids.clone();
+                unique.sort_unstable();
+                unique.dedup();
+                if ids.is_empty() || ids.len() > 200 || unique.len() != ids.len() {
+                    errors.push(FieldError::new("question_ids", "must be 1 to 200 distinct question ids"));
+                } else {
+                    let live =
+                        question_db::find_many(conn, ids)?.into_iter().filter(|q| q.retired_at.is_none()).count();
+                    if live != ids.len() {
+                        errors.push(FieldError::new("question_ids", "every id must be a question in the bank"));
+                    }
+                }
+            }
+            (None, Some(draw)) => {
+                if !(1..=100).contains(&draw.count) {
+                    errors.push(FieldError::new("draw.count", "must be 1 to 100"));
+                } else if draw.difficulty.is_some_and(|d| !(1..=5).contains(&d)) {
+                    errors.push(FieldError::new("draw.difficulty", "must be 1 to 5"));
+                } else {
+                    let available = question_db::pool(conn, &draw.pool(None))?.len();
+                    if available < draw.count as usize {
+                        errors.push(FieldError::new("draw.count", format!("only {available} questions match")));
+                    }
+                }
+            }
+        }
+        if self.mode == Mode::Daily && self.draw.is_none() {
+            errors.push(FieldError::new("draw", "a daily quiz draws its questions"));
+        }
+        if let Some(v) = input.shuffle_questions {
+            self.shuffle_questions = v;
+        }
+        if let Some(v) = input.shuffle_options {
+            self.shuffle_options = v;
+        }
+        if let Some(v) = input.time_limit_s {
+            self.time_limit_s = v.filter(|s| *s != 0);
+        }
+        if self.time_limit_s.is_some_and(|s| !(10..=86_400).contains(&s)) {
+            errors.push(FieldError::new("time_limit_s", "must be 10 to 86400 seconds"));
+        }
+        if let Some(v) = input.max_attempts {
+            self.max_attempts = v;
+        }
+        if self.max_attempts.is_some_and(|n| !(1..=100).contains(&n)) {
+            errors.push(FieldError::new("max_attempts", "must be 1 to 100"));
+        }
+        if let Some(v) = input.pass_score {
+            self.pass_score = v;
+        }
+        if self.pass_score.is_some_and(|p| !(0..=100).contains(&p)) {
+            errors.push(FieldError::new("pass_score", "must be a percentage, 0 to 100"));
+        }
+        if let Some(v) = input.opens_at {
+            self.opens_at = v;
+        }
+        if let Some(v) = input.closes_at {
+            self.closes_at = v;
+        }
+        if let (Some(opens), Some(closes)) = (self.opens_at, self.closes_at)
+            && opens >= closes
+        {
+            errors.push(FieldError::new("closes_at", "must be after opens_at"));
+        }
+        if let Some(v) = input.review {
+            self.review = v;
+        }
+        if self.review == Review::AfterClose && self.closes_at.is_none() {
+            errors.push(FieldError::new("review", "after_close needs a closes_at"));
+        }
+        if let Some(v) = input.points_per_correct {
+            self.points_per_correct = v;
+        }
+        if self.points_per_correct.is_some_and(|p| !(0..=100).contains(&p)) {
+            errors.push(FieldError::new("points_per_correct", "must be 0 to 100"));
+        }
+        if errors.is_empty() { Ok(self) } else { Err(AppError::Validation(errors)) }
+    }
+
+    fn ids_json(&self) -> Option<String> {
+        self.question_ids.as_ref().map(|ids| json!(ids).to_string())
+    }
+
+    fn draw_json(&self) -> Option<String> {
+        self.draw.as_ref().map(|d| json!(d).to_string())
+    }
+}
+
+pub fn create(conn: &mut DbConn, actor: Actor, input: &QuizInput, now: DateTime<Utc>) -> Result<i64, AppError> {
+    require_editor(actor.role)?;
+    write_tx(conn, |conn| {
+        let s = Settings::blank().merge(conn, input)?;
+        let id = quiz_db::insert(
+            conn,
+            &NewQuiz {
+                title: &s.title,
+                description: &s.description,
+                mode: s.mode.as_str(),
+                question_ids: s.ids_json().as_deref(),
+                draw: s.draw_json().as_deref(),
+                shuffle_questions: s.shuffle_questions,
+                shuffle_options: s.shuffle_options,
+                time_limit_s: s.time_limit_s,
+                max_attempts: s.max_attempts,
+                pass_score: s.pass_score,
+                opens_at: s.opens_at.map(naive),
+                closes_at: s.closes_at.map(naive),
+                review: s.review.as_str(),
+                points_per_correct: s.points_per_correct,
+                status: Status::Draft.as_str(),
+                author_id: actor.id,
+                created_at: naive(now),
+                updated_at: naive(now),
+            },
+        )?;
+        audit::record(
+            conn,
+            Some(actor.id),
+            "quiz.create",
+            Target::Quiz(id),
+            &json!({"title": s.title, "mode": s.mode.as_str()}),
+            now,
+        )?;
+        Ok(id)
+    })
+}
+
+fn item(row: &QuizRow) -> workflow::Item {
+    workflow::Item { status: Status::parse(&row.status).unwrap_or(Status::Draft), author_id: row.author_id }
+}
+
+pub fn update(conn: &mut DbConn, actor: Actor, id: i64, input: &QuizInput, now: DateTime<Utc>) -> Result<(), AppError> {
+    write_tx(conn, |conn| {
+        let row = quiz_db::find(conn, id)?.ok_or_else(|| AppError::not_found("quiz"))?;
+        workflow::check_editable(actor, item(&row))?;
+        let s = Settings::from_row(&row).merge(conn, input)?;
+        let changes = QuizChanges {
+            title: Some(s.title.clone()),
+            description: Some(s.description.clone()),
+            mode: Some(s.mode.as_str().to_owned()),
+            question_ids: Some(s.ids_json()),
+            draw: Some(s.draw_json()),
+            shuffle_questions: Some(s.shuffle_questions),
+            shuffle_options: Some(s.shuffle_options),
+            time_limit_s: Some(s.time_limit_s),
+            max_attempts: Some(s.max_attempts),
+            pass_score: Some(s.pass_score),
+            opens_at: Some(s.opens_at.map(naive)),
+            closes_at: Some(s.closes_at.map(naive)),
+            review: Some(s.review.as_str().to_owned()),
+            points_per_correct: Some(s.points_per_correct),
+            version: Some(row.version + 1),
+            updated_at: Some(naive(now)),
+            ..QuizChanges::default()
+        };
+        quiz_db::update(conn, id, &changes)?;
+        audit::record(conn, Some(actor.id), "quiz.update", Target::Quiz(id), &json!({"version": row.version + 1}), now)
+    })
+}
+
+/// Applies a workflow transition (the same rules as for contents) and records it.
+pub fn transition(
+    conn: &mut DbConn,
+    actor: Actor,
+    id: i64,
+    step: Transition,
+    publish_at: Option<DateTime<Utc>>,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let reason = reason.map(str::trim).map(str::to_owned);
+    if step == Transition::Reject && !reason.as_deref().is_some_and(|r| (1..=500).contains(&r.chars().count())) {
+        workflow::require_reviewer(actor.role)?;
+        return Err(AppError::validation("reason", "must be 1 to 500 characters"));
+    }
+    write_tx(conn, |conn| {
+        let row = quiz_db::find(conn, id)?.ok_or_else(|| AppError::not_found("quiz"))?;
+        let Some(next) = workflow::decide(step, actor, item(&row))? else { return Ok(()) };
+        let mut changes = QuizChanges {
+            status: Some(next.as_str().to_owned()),
+            updated_at: Some(naive(now)),
+            ..QuizChanges::default()
+        };
+        let mut detail = json!({"from": row.status});
+        match step {
+            Transition::Approve => {
+                let at = publish_at.filter(|at| *at > now).unwrap_or(now);
+                changes.publish_at = Some(Some(naive(at)));
+                changes.reviewer_id = Some(Some(actor.id));
+                changes.reject_reason = Some(None);
+                detail["publish_at"] = json!(at);
+            }
+            Transition::Reject => {
+                changes.reviewer_id = Some(Some(actor.id));
+                changes.reject_reason = Some(reason.clone());
+                detail["reason"] = json!(reason);
+            }
+            Transition::Submit | Transition::Archive => {}
+        }
+        quiz_db::update(conn, id, &changes)?;
+        let action = match step {
+            Transition::Submit => "quiz.submit",
+            Transition::Approve => "quiz.approve",
+            Transition::Reject => "quiz.reject",
+            Transition::Archive => "quiz.archive",
+        };
+        audit::record(conn, Some(actor.id), action, Target::Quiz(id), &detail, now)
+    })
+}
+
+/// How many questions an attempt at this quiz gets.
+pub fn question_count(row: &QuizRow) -> i32 {
+    let s = Settings::from_row(row);
+    match (&s.question_ids, &s.draw) {
+        (Some(ids), _) => ids.len() as i32,
+        (None, Some(draw)) => draw.count,
+        (None, None) => 0,
+    }
+}
+
+pub fn fixed_ids(row: &QuizRow) -> Option<Vec<i64>> {
+    row.question_ids.as_deref().and_then(|j| serde_json::from_str(j).ok())
+}
+
+pub fn draw_of(row: &QuizRow) -> Option<StoredDraw> {
+    row.draw.as_deref().and_then(|j| serde_json::from_str(j).ok())
+}
+
+/// The caller's own record with a quiz.
+#[derive(Debug, Clone)]
+pub struct Mine {
+    pub attempts_used: i32,
+    /// `None`: unlimited.
+    pub attempts_left: Option<i32>,
+    pub best_score: Option<i32>,
+    pub in_progress: Option<i64>,
+}
+
+/// A quiz as learners see it.
+pub struct ForLearner {
+    pub row: QuizRow,
+    pub question_count: i32,
+    pub mine: Option<Mine>,
+}
+
+fn mine_of(row: &QuizRow, attempts: &[crate::db::models::attempts::AttemptRow]) -> Mine {
+    let own: Vec<_> = attempts.iter().filter(|a| a.quiz_id == Some(row.id)).collect();
+    let used = own.len() as i32;
+    Mine {
+        attempts_used: used,
+        attempts_left: row.max_attempts.map(|max| (max - used).max(0)),
+        best_score: own.iter().filter_map(|a| a.score).max(),
+        in_progress: own.iter().find(|a| a.status == "in_progress").map(|a| a.id),
+    }
+}
+
+fn for_learners(conn: &mut DbConn, rows: Vec<QuizRow>, viewer: Option<i64>) -> Result<Vec<ForLearner>, AppError> {
+    let attempts = match viewer {
+        Some(user) => {
+            let ids: Vec<i64> = rows.iter().map(|q| q.id).collect();
+            Some(crate::db::models::attempts::of_user_for_quizzes(conn, user, &ids)?)
+        }
+        None => None,
+    };
+    Ok(rows
+        .into_iter()
+        .map(|row| ForLearner {
+            question_count: question_count(&row),
+            mine: attempts.as_deref().map(|a| mine_of(&row, a)),
+            row,
+        })
+        .collect())
+}
+
+/// Visible quizzes (not the daily one), newest first; `next` continues before that id.
+pub fn visible_list(
+    conn: &mut DbConn,
+    viewer: Option<i64>,
+    before_id: Option<i64>,
+    limit: i64,
+    now: DateTime<Utc>,
+) -> Result<(Vec<ForLearner>, Option<i64>), AppError> {
+    let filter = quiz_db::ListFilter { visible_at: Some(naive(now)), status: None, mode: None, before_id, limit };
+    let mut rows = quiz_db::list(conn, &filter)?;
+    let has_more = rows.len() as i64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    let next = if has_more { rows.last().map(|r| r.id) } else { None };
+    Ok((for_learners(conn, rows, viewer)?, next))
+}
+
+pub fn visible_one(
+    conn: &mut DbConn,
+    id: i64,
+    viewer: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<ForLearner, AppError> {
+    let row = quiz_db::find_visible(conn, id, naive(now))?.ok_or_else(|| AppError::not_found("quiz"))?;
+    for_learners(conn, vec![row], viewer)?.pop().ok_or_else(|| AppError::not_found("quiz"))
+}
+
+/// Staff listing, every state, newest first.
+pub fn staff_list(
+    conn: &mut DbConn,
+    status: Option<Status>,
+    mode: Option<Mode>,
+    before_id: Option<i64>,
+    limit: i64,
+) -> Result<(Vec<QuizRow>, Option<i64>), AppError> {
+    let filter = quiz_db::ListFilter {
+        visible_at: None,
+        status: status.map(Status::as_str),
+        mode: mode.map(Mode::as_str),
+        before_id,
+        limit,
+    };
+    let mut rows = quiz_db::list(conn, &filter)?;
+    let has_more = rows.len() as i64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    let next = if has_more { rows.last().map(|r| r.id) } else { None };
+    Ok((rows, next))
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> Result<QuizRow, AppError> {
+    quiz_db::find(conn, id)?.ok_or_else(|| AppError::not_found("quiz"))
+}
+
+/// Whether the quiz is open for attempts now.
+pub fn is_open(row: &QuizRow, now: DateTime<Utc>) -> bool {
+    row.opens_at.is_none_or(|at| crate::clock::utc(at) <= now)
+        && row.closes_at.is_none_or(|at| crate::clock::utc(at) > now)
+}
