@@ -147,6 +147,8 @@ pub struct Config {
     pub attempt_grace: Duration,
     /// How often abandoned attempts past their deadline are finalized.
     pub attempt_sweep: Duration,
+    /// An article's `complete` event counts only this long after its first `view` arrived.
+    pub min_read: Duration,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
     pub cors_origins: Vec<String>,
@@ -186,6 +188,7 @@ struct RawSettings {
     refresh_grace_s: u64,
     attempt_grace_s: u64,
     attempt_sweep_ms: u64,
+    min_read_s: u64,
     access_token_ttl_s: u64,
     refresh_token_ttl_days: u64,
     #[serde(deserialize_with = "scalar_string")]
@@ -223,6 +226,7 @@ impl Default for RawSettings {
             refresh_grace_s: 10,
             attempt_grace_s: 5,
             attempt_sweep_ms: 60_000,
+            min_read_s: 30,
             access_token_ttl_s: 15 * 60,
             refresh_token_ttl_days: 30,
             cors_origins: String::new(),
@@ -404,6 +408,7 @@ impl Config {
             refresh_grace: Duration::from_secs(raw.refresh_grace_s),
             attempt_grace: Duration::from_secs(raw.attempt_grace_s),
             attempt_sweep: Duration::from_millis(raw.attempt_sweep_ms.max(100)),
+            min_read: Duration::from_secs(raw.min_read_s),
             access_token_ttl: Duration::from_secs(raw.access_token_ttl_s),
             refresh_token_ttl: Duration::from_secs(raw.refresh_token_ttl_days * 24 * 3600),
             cors_origins,

@@ -68,6 +68,13 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// The engagement rules that depend on settings.
+    pub fn engagement(&self) -> crate::domain::engagement::Settings {
+        crate::domain::engagement::Settings { tz: self.config.timezone, min_read: self.config.min_read }
+    }
+}
+
 /// Finalizes attempts abandoned past their deadline, every `attempt_sweep`, until the
 /// process ends. Touching an attempt finalizes it too; this catches the ones nobody touches.
 fn spawn_attempt_sweep(state: web::Data<AppState>) {

@@ -6,7 +6,9 @@ pub mod attempts;
 pub mod auth;
 pub mod caching;
 pub mod contents;
+pub mod engagement;
 pub mod extract;
+pub mod leaderboards;
 pub mod me;
 pub mod media;
 pub mod middleware;
@@ -88,6 +90,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(admin::quizzes::transitions::approve)
             .service(admin::quizzes::transitions::reject)
             .service(admin::reports::quiz::quiz)
+            .service(engagement::events::events)
+            .service(me::progress::progress)
+            .service(me::progress::history)
+            .service(me::points::points)
+            .service(me::points::stats)
+            .service(leaderboards::boards::users)
+            .service(leaderboards::boards::organizations)
+            .service(admin::point_rules::list)
+            .service(admin::point_rules::replace)
             .service(admin::organizations::list::list)
             .service(admin::organizations::create::create)
             .service(admin::organizations::show::show)

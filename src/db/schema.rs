@@ -274,6 +274,111 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    events (id) {
+        id -> Text,
+        user_id -> BigInt,
+        kind -> Text,
+        content_id -> BigInt,
+        position_s -> Nullable<Integer>,
+        occurred_at -> Timestamp,
+        received_at -> Timestamp,
+        local_date -> Text,
+    }
+}
+
+diesel::table! {
+    progress (user_id, content_id) {
+        user_id -> BigInt,
+        content_id -> BigInt,
+        position_s -> Integer,
+        position_at -> Nullable<Timestamp>,
+        effective_s -> Integer,
+        segments -> Text,
+        first_view_at -> Nullable<Timestamp>,
+        last_receipt_at -> Nullable<Timestamp>,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    point_rules (action) {
+        action -> Text,
+        points -> Integer,
+        daily_cap -> Nullable<Integer>,
+        enabled -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    points_ledger (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        action -> Text,
+        source -> Text,
+        local_date -> Text,
+        points -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rule_daily (user_id, action, local_date) {
+        user_id -> BigInt,
+        action -> Text,
+        local_date -> Text,
+        points -> Integer,
+    }
+}
+
+diesel::table! {
+    user_daily (user_id, local_date) {
+        user_id -> BigInt,
+        local_date -> Text,
+        points -> Integer,
+        reading_seconds -> Integer,
+        watching_seconds -> Integer,
+        articles_completed -> Integer,
+        videos_completed -> Integer,
+        quizzes_taken -> Integer,
+    }
+}
+
+diesel::table! {
+    user_points (user_id, period) {
+        user_id -> BigInt,
+        period -> Text,
+        points -> Integer,
+        reached_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    org_daily (org_id, local_date) {
+        org_id -> BigInt,
+        local_date -> Text,
+        points -> Integer,
+        study_seconds -> Integer,
+        completions -> Integer,
+        active_learners -> Integer,
+    }
+}
+
+diesel::table! {
+    user_stats (user_id) {
+        user_id -> BigInt,
+        total_points -> Integer,
+        streak_days -> Integer,
+        longest_streak -> Integer,
+        last_active_date -> Nullable<Text>,
+        study_seconds_total -> Integer,
+        articles_completed -> Integer,
+        videos_completed -> Integer,
+        quizzes_taken -> Integer,
+    }
+}
+
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
@@ -290,6 +395,9 @@ diesel::joinable!(question_audiences -> questions (question_id));
 diesel::joinable!(attempts -> quizzes (quiz_id));
 diesel::joinable!(attempt_items -> attempts (attempt_id));
 diesel::joinable!(mistakes -> questions (question_id));
+diesel::joinable!(progress -> contents (content_id));
+diesel::joinable!(user_points -> users (user_id));
+diesel::joinable!(points_ledger -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -311,4 +419,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     attempts,
     attempt_items,
     mistakes,
+    events,
+    progress,
+    point_rules,
+    points_ledger,
+    rule_daily,
+    user_daily,
+    user_points,
+    org_daily,
+    user_stats,
 );

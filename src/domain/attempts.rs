@@ -17,6 +17,7 @@ use crate::db::models::attempts::{self as attempt_db, AttemptRow, ItemRow, Mista
 use crate::db::models::questions::{self as question_db, QuestionRow};
 use crate::db::models::quizzes::{self as quiz_db, QuizRow};
 use crate::db::{DbConn, is_unique_violation, write_tx};
+use crate::domain::points;
 use crate::domain::questions::{self, Answer, QuestionKind, QuestionOption};
 use crate::domain::quizzes::{self, Mode, Review};
 use crate::error::{AppError, FieldError};
@@ -215,7 +216,7 @@ fn try_start(
     check_window(&quiz, now)?;
     let mut existing = attempt_db::of_user_for_quiz(conn, learner.id, quiz.id)?;
     for attempt in existing.iter_mut().filter(|a| overdue(a, now, timing.grace)) {
-        finalize(conn, attempt, now, true)?;
+        finalize(conn, attempt, now, true, timing.tz)?;
         attempt.status = SUBMITTED.into();
     }
     let mode = Mode::parse(&quiz.mode).unwrap_or(Mode::Practice);
@@ -305,7 +306,13 @@ fn owned(conn: &mut DbConn, learner: i64, id: i64) -> Result<AttemptRow, AppErro
 
 /// Scores an attempt once and closes it; updates the wrong-answer book when the review
 /// policy lets the learner see the answers. `at` is when it closed.
-fn finalize(conn: &mut DbConn, attempt: &AttemptRow, at: DateTime<Utc>, late: bool) -> Result<(), AppError> {
+fn finalize(
+    conn: &mut DbConn,
+    attempt: &AttemptRow,
+    at: DateTime<Utc>,
+    late: bool,
+    tz: chrono_tz::Tz,
+) -> Result<(), AppError> {
     let items = attempt_db::items(conn, attempt.id)?;
     let quiz = match attempt.quiz_id {
         Some(id) => quiz_db::find(conn, id)?,
@@ -342,6 +349,38 @@ fn finalize(conn: &mut DbConn, attempt: &AttemptRow, at: DateTime<Utc>, late: bo
             let original = response.as_ref().map(|r| to_original(item, r));
             record_mistake(conn, attempt, item.question_id, *correct, original, visible_at, naive(at))?;
         }
+    }
+    if let Some(quiz) = &quiz {
+        credit(conn, attempt, quiz, score, at, tz)?;
+    }
+    Ok(())
+}
+
+/// A scored quiz attempt counts as a quiz taken on the day it closed, and earns points in
+/// the same transaction: the daily quiz per correct answer, a contest its own points.
+fn credit(
+    conn: &mut DbConn,
+    attempt: &AttemptRow,
+    quiz: &QuizRow,
+    score: i32,
+    at: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+) -> Result<(), AppError> {
+    let org_id = crate::db::models::users::find_active(conn, attempt.user_id)?.and_then(|(u, _)| u.organization_id);
+    let who = points::Earner { user_id: attempt.user_id, org_id };
+    let day = points::Day::of(at, tz);
+    let taken = crate::db::models::points::DayDelta { quizzes_taken: 1, ..Default::default() };
+    points::record_day(conn, who, &day, taken, at)?;
+    let source = format!("attempt:{}", attempt.id);
+    match Mode::parse(&quiz.mode) {
+        Some(Mode::Daily) => {
+            points::award(conn, who, points::Action::DailyQuiz, &source, score, &day, at)?;
+        }
+        Some(Mode::Contest) => {
+            let units = score.saturating_mul(quiz.points_per_correct.unwrap_or(1));
+            points::award(conn, who, points::Action::ContestQuiz, &source, units, &day, at)?;
+        }
+        _ => {}
     }
     Ok(())
 }
@@ -431,7 +470,7 @@ pub fn answer(
             return Ok(Saved::Closed);
         }
         if overdue(&attempt, now, timing.grace) {
-            finalize(conn, &attempt, now, true)?;
+            finalize(conn, &attempt, now, true, timing.tz)?;
             return Ok(Saved::Closed);
         }
         let items = attempt_db::items(conn, attempt_id)?;
@@ -495,7 +534,7 @@ pub fn submit(
                     attempt_db::save_response(conn, attempt_id, *question_id, &response.to_json(), naive(now))?;
                 }
             }
-            finalize(conn, &attempt, now, late)?;
+            finalize(conn, &attempt, now, late, timing.tz)?;
         }
         load(conn, attempt_id, false)
     })
@@ -512,7 +551,7 @@ pub fn view(
     write_tx(conn, |conn| {
         let attempt = owned(conn, learner, attempt_id)?;
         if overdue(&attempt, now, timing.grace) {
-            finalize(conn, &attempt, now, true)?;
+            finalize(conn, &attempt, now, true, timing.tz)?;
         }
         load(conn, attempt_id, false)
     })
@@ -526,7 +565,7 @@ pub fn finalize_overdue(conn: &mut DbConn, now: DateTime<Utc>, timing: Timing) -
     for id in ids {
         write_tx(conn, |conn| {
             if let Some(attempt) = attempt_db::find(conn, id)?.filter(|a| overdue(a, now, timing.grace)) {
-                finalize(conn, &attempt, now, true)?;
+                finalize(conn, &attempt, now, true, timing.tz)?;
                 done += 1;
             }
             Ok::<_, AppError>(())

@@ -18,18 +18,21 @@ pub enum Target {
     User(i64),
     Question(i64),
     Quiz(i64),
+    /// The points rules table as a whole.
+    PointRules,
 }
 
 impl Target {
-    fn parts(self) -> (&'static str, i64) {
+    fn parts(self) -> (&'static str, Option<i64>) {
         match self {
-            Self::Content(id) => ("content", id),
-            Self::Topic(id) => ("topic", id),
-            Self::Media(id) => ("media", id),
-            Self::Organization(id) => ("organization", id),
-            Self::User(id) => ("user", id),
-            Self::Question(id) => ("question", id),
-            Self::Quiz(id) => ("quiz", id),
+            Self::Content(id) => ("content", Some(id)),
+            Self::Topic(id) => ("topic", Some(id)),
+            Self::Media(id) => ("media", Some(id)),
+            Self::Organization(id) => ("organization", Some(id)),
+            Self::User(id) => ("user", Some(id)),
+            Self::Question(id) => ("question", Some(id)),
+            Self::Quiz(id) => ("quiz", Some(id)),
+            Self::PointRules => ("point_rules", None),
         }
     }
 }
@@ -50,7 +53,7 @@ pub fn record(
             actor_id: actor,
             action,
             target_type,
-            target_id: Some(target_id),
+            target_id,
             detail: &detail.to_string(),
             created_at: naive(now),
         },

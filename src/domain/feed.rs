@@ -41,6 +41,8 @@ pub struct TopicView {
 pub struct Mine {
     pub liked: bool,
     pub favorited: bool,
+    /// (position_s, percent, completed) once the caller has opened it.
+    pub progress: Option<(i32, i32, bool)>,
 }
 
 #[derive(Debug, Clone)]
@@ -128,7 +130,14 @@ fn assemble(
     }
     let translations = content_db::translations_of(conn, &ids)?;
     let mine = match viewer {
-        Some(user) => Some(reactions::of_user(conn, user, &ids)?),
+        Some(user) => {
+            let progress: HashMap<i64, crate::db::models::progress::ProgressRow> =
+                crate::db::models::progress::of_contents(conn, user, &ids)?
+                    .into_iter()
+                    .map(|p| (p.content_id, p))
+                    .collect();
+            Some((reactions::of_user(conn, user, &ids)?, progress))
+        }
         None => None,
     };
     Ok(rows
@@ -144,9 +153,12 @@ fn assemble(
                 topic,
                 tags: tags.remove(&row.id).unwrap_or_default(),
                 audiences: audiences.remove(&row.id).unwrap_or_default(),
-                mine: mine.as_ref().map(|(liked, favorited)| Mine {
+                mine: mine.as_ref().map(|((liked, favorited), progress)| Mine {
                     liked: liked.contains(&row.id),
                     favorited: favorited.contains(&row.id),
+                    progress: progress
+                        .get(&row.id)
+                        .map(|p| (p.position_s, crate::domain::engagement::percent(p, &row), p.completed_at.is_some())),
                 }),
                 rank,
                 row,

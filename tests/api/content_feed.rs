@@ -312,8 +312,8 @@ async fn a_token_adds_the_callers_own_state_and_makes_the_response_private() {
     assert!(res.headers()["cache-control"].to_str().unwrap().starts_with("private"));
     let (_, page) = json_body(res).await;
     let me = |id: i64| page["items"].as_array().unwrap().iter().find(|i| i["id"] == id).unwrap()["me"].clone();
-    assert_eq!(me(liked), json!({"liked": true, "favorited": true}));
-    assert_eq!(me(plain), json!({"liked": false, "favorited": false}));
+    assert_eq!(me(liked), json!({"liked": true, "favorited": true, "progress": null}));
+    assert_eq!(me(plain), json!({"liked": false, "favorited": false, "progress": null}));
     let (_, detail) = json_body(app.get(&format!("/contents/{liked}"), Some(&learner.access)).await).await;
     assert_eq!(detail["me"]["liked"], true);
     assert_problem(app.get("/contents", Some("not-a-token")).await, StatusCode::UNAUTHORIZED, "invalid_token").await;

@@ -12,6 +12,7 @@ mod cli;
 mod content_extras;
 mod content_feed;
 mod content_workflow;
+mod engagement;
 mod errors;
 mod me;
 mod media;

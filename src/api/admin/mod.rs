@@ -4,6 +4,7 @@ pub mod audit_log;
 pub mod contents;
 pub mod media;
 pub mod organizations;
+pub mod point_rules;
 pub mod questions;
 pub mod quizzes;
 pub mod reports;

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 use super::{AuthRateLimit, TokenPair, token_response};
 use crate::api::extract::Json;
 use crate::auth::password::Password;
-use crate::domain::{accounts, sessions};
+use crate::domain::{accounts, points, sessions};
 use crate::error::AppError;
 use crate::startup::AppState;
 
@@ -53,8 +53,15 @@ pub async fn login(
         return Err(AppError::Forbidden { code: "account_disabled", detail: "This account has been disabled.".into() });
     }
     let now = state.clock.now();
-    let ttl = state.config.refresh_token_ttl;
-    let user_id = user.0.id;
-    let issued = state.db.run(move |conn| sessions::start(conn, user_id, now, ttl)).await?;
+    let (ttl, tz) = (state.config.refresh_token_ttl, state.config.timezone);
+    let who = points::Earner { user_id: user.0.id, org_id: user.0.organization_id };
+    let issued = state
+        .db
+        .run(move |conn| {
+            let issued = sessions::start(conn, who.user_id, now, ttl)?;
+            points::touch_day(conn, who, now, tz)?;
+            Ok(issued)
+        })
+        .await?;
     token_response(&state, user, &issued, StatusCode::OK)
 }

@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 
 use super::{TokenPair, token_response};
 use crate::api::extract::Json;
+use crate::domain::points;
 use crate::domain::sessions::{self, RotationPolicy};
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -33,12 +34,14 @@ pub struct RefreshRequest {
 pub async fn refresh(state: web::Data<AppState>, Json(body): Json<RefreshRequest>) -> Result<HttpResponse, AppError> {
     let now = state.clock.now();
     let key = *state.keys.refresh_key();
-    let (ttl, grace) = (state.config.refresh_token_ttl, state.config.refresh_grace);
+    let (ttl, grace, tz) = (state.config.refresh_token_ttl, state.config.refresh_grace, state.config.timezone);
     let (issued, user) = state
         .db
         .run(move |conn| {
             let policy = RotationPolicy { successor_key: &key, ttl, grace };
-            sessions::refresh(conn, &body.refresh_token, now, &policy)
+            let (issued, user) = sessions::refresh(conn, &body.refresh_token, now, &policy)?;
+            points::touch_day(conn, points::Earner { user_id: user.0.id, org_id: user.0.organization_id }, now, tz)?;
+            Ok((issued, user))
         })
         .await?;
     token_response(&state, user, &issued, StatusCode::OK)

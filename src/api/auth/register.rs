@@ -7,8 +7,8 @@ use super::{AuthRateLimit, TokenPair, token_response};
 use crate::api::extract::Json;
 use crate::auth::password::Password;
 use crate::domain::accounts::{self, RegistrationInput};
-use crate::domain::sessions;
 use crate::domain::vocab::{Audience, Role};
+use crate::domain::{points, sessions};
 use crate::error::AppError;
 use crate::startup::AppState;
 
@@ -69,12 +69,13 @@ pub async fn register(
     };
     let learner = accounts::check_registration(&input, accounts::local_year(now, state.config.timezone))?;
     let hash = state.hasher.hash(&body.password).await?;
-    let ttl = state.config.refresh_token_ttl;
+    let (ttl, tz) = (state.config.refresh_token_ttl, state.config.timezone);
     let (user, issued) = state
         .db
         .run(move |conn| {
             let user = accounts::create_user(conn, &learner, Role::Learner, &hash, now)?;
             let issued = sessions::start(conn, user.0.id, now, ttl)?;
+            points::touch_day(conn, points::Earner { user_id: user.0.id, org_id: user.0.organization_id }, now, tz)?;
             Ok((user, issued))
         })
         .await?;

@@ -51,6 +51,17 @@ pub struct Stats {
 pub struct MyState {
     pub liked: bool,
     pub favorited: bool,
+    /// `null` until the caller has opened the item.
+    pub progress: Option<MyProgress>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MyProgress {
+    /// Where to resume, in seconds.
+    pub position_s: i32,
+    /// 0–100, from the study time the server credited.
+    pub percent: i32,
+    pub completed: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -114,7 +125,15 @@ impl FeedItem {
                 favorites: row.favorite_count,
                 shares: row.share_count,
             },
-            me: item.mine.map(|m| MyState { liked: m.liked, favorited: m.favorited }),
+            me: item.mine.map(|m| MyState {
+                liked: m.liked,
+                favorited: m.favorited,
+                progress: m.progress.map(|(position_s, percent, completed)| MyProgress {
+                    position_s,
+                    percent,
+                    completed,
+                }),
+            }),
         }
     }
 }

@@ -3,6 +3,8 @@
 pub mod change_password;
 pub mod favorites;
 pub mod mistakes;
+pub mod points;
+pub mod progress;
 pub mod show;
 pub mod update;
 

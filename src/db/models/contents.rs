@@ -115,6 +115,10 @@ pub fn find_many(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<ContentRow>>
     contents::table.filter(contents::id.eq_any(ids)).select(ContentRow::as_select()).load(conn)
 }
 
+pub fn find_many_visible(conn: &mut DbConn, ids: &[i64], now: NaiveDateTime) -> QueryResult<Vec<ContentRow>> {
+    contents::table.filter(contents::id.eq_any(ids)).filter(visible(now)).select(ContentRow::as_select()).load(conn)
+}
+
 pub fn find_visible(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> QueryResult<Option<ContentRow>> {
     contents::table.find(id).filter(visible(now)).select(ContentRow::as_select()).first(conn).optional()
 }
@@ -199,6 +203,12 @@ pub fn bump(conn: &mut DbConn, id: i64, counter: Counter, delta: i64) -> QueryRe
         Counter::Favorites => diesel::update(target)
             .set((contents::favorite_count.eq(contents::favorite_count + delta), popularity))
             .execute(conn),
+        Counter::Views => diesel::update(target)
+            .set((contents::view_count.eq(contents::view_count + delta), popularity))
+            .execute(conn),
+        Counter::Shares => diesel::update(target)
+            .set((contents::share_count.eq(contents::share_count + delta), popularity))
+            .execute(conn),
     }
 }
 
@@ -206,12 +216,16 @@ pub fn bump(conn: &mut DbConn, id: i64, counter: Counter, delta: i64) -> QueryRe
 pub enum Counter {
     Likes,
     Favorites,
+    Views,
+    Shares,
 }
 
 impl Counter {
-    /// How much one like or favourite counts towards "popular" (views count 1 each).
+    /// How much one of each counts towards "popular".
     fn weight(self) -> i64 {
         match self {
+            Self::Views => 1,
+            Self::Shares => 2,
             Self::Likes => 3,
             Self::Favorites => 5,
         }

@@ -3,8 +3,11 @@
 pub mod attempts;
 pub mod audit;
 pub mod contents;
+pub mod leaderboards;
 pub mod media;
 pub mod organizations;
+pub mod points;
+pub mod progress;
 pub mod questions;
 pub mod quizzes;
 pub mod reactions;

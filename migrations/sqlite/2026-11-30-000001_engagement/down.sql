@@ -1,0 +1,9 @@
+DROP TABLE user_stats;
+DROP TABLE org_daily;
+DROP TABLE user_points;
+DROP TABLE user_daily;
+DROP TABLE rule_daily;
+DROP TABLE points_ledger;
+DROP TABLE point_rules;
+DROP TABLE progress;
+DROP TABLE events;

@@ -1,0 +1,82 @@
+use actix_web::{HttpResponse, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::extract::Json;
+use crate::auth::AuthUser;
+use crate::domain::engagement::{self, MAX_BATCH};
+use crate::domain::points::Earner;
+use crate::error::AppError;
+use crate::startup::AppState;
+
+/// One event as the app sends it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct EventInput {
+    /// A UUID the app generates; the same id is counted once, forever.
+    #[schema(example = "0b9f3c1e-5d2a-4a57-9a43-6f1e3f2b8c10")]
+    pub id: String,
+    /// `view`, `progress`, `complete` or `share`.
+    #[schema(example = "progress")]
+    pub kind: String,
+    pub content_id: i64,
+    /// `progress`: the playback or reading position in seconds.
+    pub position_s: Option<f64>,
+    /// When it happened on the device. Clamped to the last 7 days … 5 minutes ahead and used
+    /// only for ordering: credit always goes to the server's local day of receipt.
+    pub occurred_at: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventBatch {
+    /// At most 100 events.
+    #[schema(value_type = Vec<EventInput>)]
+    pub events: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RejectedEvent {
+    pub id: String,
+    /// `invalid_id`, `invalid_kind`, `invalid_content`, `invalid_position`, `invalid_time`,
+    /// `unknown_content` (no such published content) or `id_in_use` (another learner's id).
+    pub code: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IngestResult {
+    /// New events stored and credited.
+    pub accepted: usize,
+    /// Events already received before (or twice in this batch): counted once.
+    pub duplicates: usize,
+    pub rejected: Vec<RejectedEvent>,
+}
+
+/// Send a batch of engagement events (views, progress, completions, shares).
+///
+/// A retried or concurrently resent batch changes nothing: each event id counts once.
+/// Bad events are refused one by one while the good ones are kept. Study time is
+/// credited from the server's clock (see the Integrity rules in the product guide).
+#[utoipa::path(
+    operation_id = "post_events", tag = "engagement", security(("bearer" = [])),
+    request_body = EventBatch,
+    responses((status = 200, description = "What was accepted, duplicated and refused", body = IngestResult))
+)]
+#[post("/events")]
+pub async fn events(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    Json(body): Json<EventBatch>,
+) -> Result<HttpResponse, AppError> {
+    if body.events.len() > MAX_BATCH {
+        return Err(AppError::validation("events", format!("at most {MAX_BATCH} events per batch")));
+    }
+    let who = Earner { user_id: caller.id, org_id: caller.user.organization_id };
+    let (now, settings) = (state.clock.now(), state.engagement());
+    let outcome = state.db.run(move |conn| engagement::ingest(conn, who, &body.events, now, settings)).await?;
+    Ok(HttpResponse::Ok().json(IngestResult {
+        accepted: outcome.accepted,
+        duplicates: outcome.duplicates,
+        rejected: outcome.rejected.into_iter().map(|(id, code)| RejectedEvent { id, code: code.to_owned() }).collect(),
+    }))
+}

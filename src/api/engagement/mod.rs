@@ -1,0 +1,3 @@
+//! Engagement events from the app.
+
+pub mod events;

@@ -1,0 +1,171 @@
+use actix_web::{HttpResponse, get, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::extract::Query;
+use crate::api::me::OrgRef;
+use crate::auth::AuthUser;
+use crate::domain::leaderboards::{self, Metric, Period, Scope, Viewer};
+use crate::domain::vocab::OrgKind;
+use crate::error::AppError;
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UserBoardParams {
+    /// `global`, `org:{id}` (that organization and below) or `campaign:{id}`.
+    #[param(example = "org:3")]
+    pub scope: Option<String>,
+    #[param(inline)]
+    pub period: Option<Period>,
+    /// How many to list, 1–100 (default 20).
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RankedUser {
+    /// `null` when masked.
+    pub id: Option<i64>,
+    /// `null` when masked.
+    pub display_name: Option<String>,
+    pub org: Option<OrgRef>,
+    /// A learner who may be under 14, shown by name only on their own class's board.
+    pub masked: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserRank {
+    pub rank: i64,
+    pub user: RankedUser,
+    pub points: i32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MyRank {
+    /// `null` when the caller has no points in the period.
+    pub rank: Option<i64>,
+    pub points: i32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserBoard {
+    pub items: Vec<UserRank>,
+    /// The caller's own place, even outside the top; `null` when they are not in the scope.
+    pub me: Option<MyRank>,
+}
+
+/// Learners ranked by points in a period. Ties go to whoever reached the score first.
+#[utoipa::path(
+    operation_id = "leaderboard_users", tag = "engagement", security(("bearer" = [])),
+    params(UserBoardParams),
+    responses(
+        (status = 200, description = "The board", body = UserBoard),
+        (status = 400, description = "Unknown scope (`invalid_scope`), or a scope not available yet (`unsupported_scope`)"),
+        (status = 404, description = "No such organization"),
+    )
+)]
+#[get("/leaderboards/users")]
+pub async fn users(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    Query(params): Query<UserBoardParams>,
+) -> Result<HttpResponse, AppError> {
+    let scope = match params.scope.as_deref() {
+        None => Scope::Global,
+        Some(text) => Scope::parse(text)
+            .ok_or_else(|| AppError::bad_request("invalid_scope", "scope is global, org:{id} or campaign:{id}"))?,
+    };
+    let limit = i64::from(params.limit.unwrap_or(20));
+    if !(1..=100).contains(&limit) {
+        return Err(AppError::validation("limit", "must be between 1 and 100"));
+    }
+    let viewer = Viewer { id: caller.id, org_path: caller.org_path().map(str::to_owned) };
+    let (period, now, tz) = (params.period.unwrap_or(Period::Week), state.clock.now(), state.config.timezone);
+    let board = state.db.run(move |conn| leaderboards::users(conn, scope, period, limit, &viewer, now, tz)).await?;
+    Ok(HttpResponse::Ok().json(UserBoard {
+        items: board
+            .items
+            .into_iter()
+            .map(|r| UserRank {
+                rank: r.rank,
+                points: r.points,
+                user: RankedUser {
+                    id: r.user_id,
+                    display_name: r.display_name,
+                    org: r.org.map(|(id, name, kind)| OrgRef {
+                        id,
+                        name,
+                        kind: OrgKind::parse(&kind).unwrap_or(OrgKind::Unit),
+                    }),
+                    masked: r.masked,
+                },
+            })
+            .collect(),
+        me: board.me.map(|(rank, points)| MyRank { rank, points }),
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OrgBoardParams {
+    /// Rank this organization's children; absent: the top-level organizations.
+    pub parent: Option<i64>,
+    #[param(inline)]
+    pub period: Option<Period>,
+    #[param(inline)]
+    pub metric: Option<Metric>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrgRank {
+    pub rank: i64,
+    pub org: OrgRef,
+    /// The ranked figure: points, points per member, or the share of active members.
+    pub value: f64,
+    pub points: i64,
+    pub members: i64,
+    /// Members with points in the period.
+    pub active_members: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrgBoard {
+    pub items: Vec<OrgRank>,
+}
+
+/// Organizations under a parent ranked by total points, points per member, or
+/// participation (the share of members active in the period), each counting its subtree.
+#[utoipa::path(
+    operation_id = "leaderboard_organizations", tag = "engagement", security(("bearer" = [])),
+    params(OrgBoardParams),
+    responses((status = 200, description = "The board", body = OrgBoard), (status = 404, description = "No such organization"))
+)]
+#[get("/leaderboards/organizations")]
+pub async fn organizations(
+    state: web::Data<AppState>,
+    _caller: AuthUser,
+    Query(params): Query<OrgBoardParams>,
+) -> Result<HttpResponse, AppError> {
+    let (period, metric) = (params.period.unwrap_or(Period::Week), params.metric.unwrap_or(Metric::Total));
+    let (parent, now, tz) = (params.parent, state.clock.now(), state.config.timezone);
+    let rows = state.db.run(move |conn| leaderboards::organizations(conn, parent, period, metric, now, tz)).await?;
+    Ok(HttpResponse::Ok().json(OrgBoard {
+        items: rows
+            .into_iter()
+            .map(|r| OrgRank {
+                rank: r.rank,
+                value: r.value,
+                points: r.total.points,
+                members: r.total.members,
+                active_members: r.total.active,
+                org: OrgRef {
+                    id: r.total.id,
+                    kind: OrgKind::parse(&r.total.kind).unwrap_or(OrgKind::Unit),
+                    name: r.total.name,
+                },
+            })
+            .collect(),
+    }))
+}

@@ -1,0 +1,3 @@
+//! Rankings.
+
+pub mod boards;

@@ -1,0 +1,95 @@
+//! Events and per-content progress.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::{contents, events, progress};
+use crate::db::{DbConn, per_backend};
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = events)]
+pub struct NewEvent<'a> {
+    pub id: &'a str,
+    pub user_id: i64,
+    pub kind: &'a str,
+    pub content_id: i64,
+    pub position_s: Option<i32>,
+    pub occurred_at: NaiveDateTime,
+    pub received_at: NaiveDateTime,
+    pub local_date: &'a str,
+}
+
+/// Stores an event unless its id is known; true when stored.
+pub fn insert_event(conn: &mut DbConn, event: &NewEvent<'_>) -> QueryResult<bool> {
+    let inserted =
+        per_backend!(conn, |c| diesel::insert_into(events::table).values(event).on_conflict_do_nothing().execute(c))?;
+    Ok(inserted == 1)
+}
+
+/// Who an event id belongs to, if it is known.
+pub fn event_owner(conn: &mut DbConn, id: &str) -> QueryResult<Option<i64>> {
+    events::table.find(id).select(events::user_id).first(conn).optional()
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = progress, treat_none_as_null = true)]
+pub struct ProgressRow {
+    pub user_id: i64,
+    pub content_id: i64,
+    pub position_s: i32,
+    pub position_at: Option<NaiveDateTime>,
+    pub effective_s: i32,
+    pub segments: String,
+    pub first_view_at: Option<NaiveDateTime>,
+    pub last_receipt_at: Option<NaiveDateTime>,
+    pub completed_at: Option<NaiveDateTime>,
+}
+
+/// The progress row to update, created when missing and locked against concurrent
+/// batches for the same learner and content (PostgreSQL `FOR UPDATE`; SQLite's write
+/// transaction already excludes them).
+pub fn lock(conn: &mut DbConn, user: i64, content: i64) -> QueryResult<ProgressRow> {
+    let fresh = (progress::user_id.eq(user), progress::content_id.eq(content));
+    per_backend!(conn, |c| diesel::insert_into(progress::table).values(fresh).on_conflict_do_nothing().execute(c))?;
+    match conn {
+        crate::db::DbConn::Pg(c) => {
+            progress::table.find((user, content)).select(ProgressRow::as_select()).for_update().first(c)
+        }
+        crate::db::DbConn::Sqlite(c) => progress::table.find((user, content)).select(ProgressRow::as_select()).first(c),
+    }
+}
+
+pub fn save(conn: &mut DbConn, row: &ProgressRow) -> QueryResult<usize> {
+    diesel::update(progress::table.find((row.user_id, row.content_id))).set(row).execute(conn)
+}
+
+pub fn of_contents(conn: &mut DbConn, user: i64, ids: &[i64]) -> QueryResult<Vec<ProgressRow>> {
+    progress::table
+        .filter(progress::user_id.eq(user))
+        .filter(progress::content_id.eq_any(ids))
+        .select(ProgressRow::as_select())
+        .load(conn)
+}
+
+/// What the learner opened, most recent first, among contents still visible.
+pub fn history_page(
+    conn: &mut DbConn,
+    user: i64,
+    now: NaiveDateTime,
+    after: Option<(NaiveDateTime, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<ProgressRow>> {
+    let mut query = progress::table
+        .inner_join(contents::table)
+        .filter(progress::user_id.eq(user))
+        .filter(progress::last_receipt_at.is_not_null())
+        .filter(crate::db::models::contents::visible(now))
+        .select(ProgressRow::as_select())
+        .into_boxed();
+    if let Some((at, id)) = after {
+        query = query.filter(
+            progress::last_receipt_at.lt(at).or(progress::last_receipt_at.eq(at).and(progress::content_id.lt(id))),
+        );
+    }
+    query.order((progress::last_receipt_at.desc(), progress::content_id.desc())).limit(limit + 1).load(conn)
+}

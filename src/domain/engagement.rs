@@ -1,0 +1,361 @@
+//! Engagement events and the study time the server can vouch for.
+//!
+//! Every event has a client UUID, stored under a unique key: the same id twice is
+//! counted once, forever, and an id another learner used is refused. Client times are
+//! clamped and only order events; credit follows the server's clock: a stretch between
+//! two receipts earns at most the wall-clock time between them (×2 for videos, which
+//! may be played fast), never more than the content's length, and a video's credit
+//! follows the union of the segments actually played: a jump longer than the time allows
+//! is a seek and earns nothing.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::clock::{naive, utc};
+use crate::db::models::contents::{self as content_db, ContentRow, Counter};
+use crate::db::models::points::DayDelta;
+use crate::db::models::progress::{self as progress_db, NewEvent, ProgressRow};
+use crate::db::{DbConn, write_tx};
+use crate::domain::points::{self, Action, Day, Earner};
+use crate::error::AppError;
+
+pub const MAX_BATCH: usize = 100;
+/// A video counts as watched at 90 % of its length.
+const WATCHED_PERMILLE: i64 = 900;
+/// Articles may be credited up to 1.5 × their reading-time estimate.
+const READING_MARGIN: f64 = 1.5;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    pub tz: chrono_tz::Tz,
+    /// An article's `complete` counts only this long after its first `view` arrived.
+    pub min_read: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    View,
+    Progress,
+    Complete,
+    Share,
+}
+
+impl Kind {
+    fn parse(text: &str) -> Option<Self> {
+        match text {
+            "view" => Some(Self::View),
+            "progress" => Some(Self::Progress),
+            "complete" => Some(Self::Complete),
+            "share" => Some(Self::Share),
+            _ => None,
+        }
+    }
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::View => "view",
+            Self::Progress => "progress",
+            Self::Complete => "complete",
+            Self::Share => "share",
+        }
+    }
+}
+
+/// An event that passed its checks.
+#[derive(Debug, Clone)]
+struct Event {
+    id: String,
+    kind: Kind,
+    content_id: i64,
+    position_s: Option<i32>,
+    occurred_at: DateTime<Utc>,
+    /// Position in the batch, to keep the client's order among equal times.
+    order: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub accepted: usize,
+    pub duplicates: usize,
+    /// (event id as sent, code)
+    pub rejected: Vec<(String, &'static str)>,
+}
+
+fn parse_event(value: &Value, order: usize, now: DateTime<Utc>) -> Result<Event, (String, &'static str)> {
+    let raw_id = value.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let id = uuid::Uuid::parse_str(&raw_id).map_err(|_| (raw_id.clone(), "invalid_id"))?.hyphenated().to_string();
+    let kind = value
+        .get("kind")
+        .and_then(Value::as_str)
+        .and_then(Kind::parse)
+        .ok_or_else(|| (raw_id.clone(), "invalid_kind"))?;
+    let content_id =
+        value.get("content_id").and_then(Value::as_i64).ok_or_else(|| (raw_id.clone(), "invalid_content"))?;
+    let position_s = match value.get("position_s") {
+        None | Some(Value::Null) if kind == Kind::Progress => return Err((raw_id, "invalid_position")),
+        None | Some(Value::Null) => None,
+        Some(p) => match p.as_f64() {
+            Some(p) if (0.0..=86_400.0).contains(&p) => Some(p.round() as i32),
+            _ => return Err((raw_id, "invalid_position")),
+        },
+    };
+    let occurred_at = value
+        .get("occurred_at")
+        .and_then(Value::as_str)
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .ok_or_else(|| (raw_id.clone(), "invalid_time"))?
+        .with_timezone(&Utc);
+    // The client's clock is advisory: clamp it, and use it only to order events.
+    let occurred_at = occurred_at.clamp(now - chrono::Duration::days(7), now + chrono::Duration::minutes(5));
+    Ok(Event { id, kind, content_id, position_s, occurred_at, order })
+}
+
+/// Ingests a batch in one transaction: good events are kept and credited, bad ones are
+/// refused one by one with a code.
+pub fn ingest(
+    conn: &mut DbConn,
+    who: Earner,
+    batch: &[Value],
+    now: DateTime<Utc>,
+    settings: Settings,
+) -> Result<Outcome, AppError> {
+    let mut outcome = Outcome::default();
+    let mut parsed = Vec::new();
+    let mut seen = HashSet::new();
+    for (order, value) in batch.iter().enumerate() {
+        match parse_event(value, order, now) {
+            Ok(event) if !seen.insert(event.id.clone()) => outcome.duplicates += 1,
+            Ok(event) => parsed.push(event),
+            Err(rejection) => outcome.rejected.push(rejection),
+        }
+    }
+    let day = Day::of(now, settings.tz);
+    write_tx(conn, |conn| {
+        let ids: Vec<i64> = parsed.iter().map(|e| e.content_id).collect();
+        let visible: HashMap<i64, ContentRow> =
+            content_db::find_many_visible(conn, &ids, naive(now))?.into_iter().map(|c| (c.id, c)).collect();
+        let date = day.key();
+        let mut fresh: BTreeMap<i64, Vec<Event>> = BTreeMap::new();
+        for event in parsed.drain(..) {
+            if !visible.contains_key(&event.content_id) {
+                outcome.rejected.push((event.id, "unknown_content"));
+                continue;
+            }
+            let stored = progress_db::insert_event(
+                conn,
+                &NewEvent {
+                    id: &event.id,
+                    user_id: who.user_id,
+                    kind: event.kind.as_str(),
+                    content_id: event.content_id,
+                    position_s: event.position_s,
+                    occurred_at: naive(event.occurred_at),
+                    received_at: naive(now),
+                    local_date: &date,
+                },
+            )?;
+            if stored {
+                outcome.accepted += 1;
+                fresh.entry(event.content_id).or_default().push(event);
+            } else if progress_db::event_owner(conn, &event.id)? == Some(who.user_id) {
+                outcome.duplicates += 1;
+            } else {
+                outcome.rejected.push((event.id, "id_in_use"));
+            }
+        }
+        if outcome.accepted > 0 {
+            points::touch_day(conn, who, now, settings.tz)?;
+        }
+        let mut delta = DayDelta::default();
+        let mut completed: Vec<(i64, Action)> = Vec::new();
+        let mut shared: Vec<i64> = Vec::new();
+        for (content_id, mut events) in fresh {
+            let content = &visible[&content_id];
+            events.sort_by_key(|e| (e.occurred_at, e.order));
+            for event in &events {
+                match event.kind {
+                    Kind::View => content_db::bump(conn, content_id, Counter::Views, 1).map(|_| ())?,
+                    Kind::Share => shared.push(content_id),
+                    Kind::Progress | Kind::Complete => {}
+                }
+            }
+            let mut row = progress_db::lock(conn, who.user_id, content_id)?;
+            let before = (row.effective_s, row.completed_at.is_some());
+            apply(&mut row, content, &events, now, settings);
+            progress_db::save(conn, &row)?;
+            let gained = row.effective_s - before.0;
+            let is_video = content.kind == "video";
+            if is_video {
+                delta.watching_seconds += gained;
+            } else {
+                delta.reading_seconds += gained;
+            }
+            if !before.1 && row.completed_at.is_some() {
+                if is_video {
+                    delta.videos_completed += 1;
+                    completed.push((content_id, Action::VideoWatched));
+                } else {
+                    delta.articles_completed += 1;
+                    completed.push((content_id, Action::ArticleRead));
+                }
+            }
+        }
+        if delta.reading_seconds + delta.watching_seconds + delta.articles_completed + delta.videos_completed > 0 {
+            points::record_day(conn, who, &day, delta, now)?;
+        }
+        for (content_id, action) in completed {
+            points::award(conn, who, action, &format!("content:{content_id}"), 1, &day, now)?;
+        }
+        for content_id in shared {
+            content_db::bump(conn, content_id, Counter::Shares, 1)?;
+            points::award(conn, who, Action::Share, &format!("content:{content_id}"), 1, &day, now)?;
+        }
+        if delta.reading_seconds > 0 || delta.watching_seconds > 0 {
+            let (_, reading, watching) =
+                crate::db::models::points::user_day(conn, who.user_id, &date)?.unwrap_or_default();
+            if delta.reading_seconds > 0 {
+                points::award_time(conn, who, Action::ReadingTime, reading, &day, now)?;
+            }
+            if delta.watching_seconds > 0 {
+                points::award_time(conn, who, Action::WatchingTime, watching, &day, now)?;
+            }
+        }
+        Ok::<_, AppError>(())
+    })?;
+    Ok(outcome)
+}
+
+/// Played segments of a video, merged and sorted.
+fn merge(mut segments: Vec<(i32, i32)>) -> Vec<(i32, i32)> {
+    segments.sort_unstable();
+    let mut merged: Vec<(i32, i32)> = Vec::with_capacity(segments.len());
+    for (start, end) in segments.into_iter().filter(|(s, e)| e > s) {
+        match merged.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    merged
+}
+
+/// Applies a batch of one content's events to its progress. Credit is bounded by the
+/// server time since the previous receipt for this content (×2 for video), by the
+/// content's length, and for video by what has not been played before.
+fn apply(row: &mut ProgressRow, content: &ContentRow, events: &[Event], now: DateTime<Utc>, settings: Settings) {
+    let is_video = content.kind == "video";
+    let factor = if is_video { 2.0 } else { 1.0 };
+    // One second of slack for network jitter between two receipts.
+    let elapsed = row.last_receipt_at.map_or(0.0, |t| (now - utc(t)).num_milliseconds().max(0) as f64 / 1000.0 + 1.0);
+    let mut budget = (elapsed * factor).floor() as i32;
+    let mut segments: Vec<(i32, i32)> = serde_json::from_str(&row.segments).unwrap_or_default();
+    let mut cursor = row.position_s;
+    let length = if is_video { content.duration_s.unwrap_or(0) } else { content.reading_time_s.unwrap_or(0) };
+    let article_cap = (f64::from(length) * READING_MARGIN).ceil() as i32;
+    for event in events {
+        match event.kind {
+            Kind::View => {
+                row.first_view_at = row.first_view_at.or(Some(naive(now)));
+            }
+            Kind::Progress => {
+                let position = event.position_s.unwrap_or(0).min(if is_video { length.max(0) } else { i32::MAX });
+                if is_video {
+                    // A stretch longer than the time allows was a seek, not playing: no credit.
+                    let played = position - cursor;
+                    if played > 0 && played <= budget {
+                        budget -= played;
+                        segments.push((cursor, position));
+                        segments = merge(segments);
+                    }
+                } else {
+                    let credit = budget.min((article_cap - row.effective_s).max(0));
+                    budget -= credit;
+                    row.effective_s += credit;
+                }
+                cursor = position;
+                // Resume position: the newest report wins, a stale device cannot move it back.
+                if row.position_at.is_none_or(|at| naive(event.occurred_at) >= at) {
+                    row.position_s = position;
+                    row.position_at = Some(naive(event.occurred_at));
+                }
+            }
+            Kind::Complete => {
+                let read_long_enough = row.first_view_at.is_some_and(|first| {
+                    now - utc(first) >= chrono::Duration::from_std(settings.min_read).unwrap_or_default()
+                });
+                if !is_video && read_long_enough && row.completed_at.is_none() {
+                    row.completed_at = Some(naive(now));
+                }
+            }
+            Kind::Share => {}
+        }
+    }
+    if is_video {
+        let played: i32 = segments.iter().map(|(s, e)| e - s).sum();
+        row.effective_s = row.effective_s.max(played.min(length.max(0)));
+        row.segments = serde_json::to_string(&segments).unwrap_or_else(|_| "[]".into());
+        if row.completed_at.is_none()
+            && length > 0
+            && i64::from(row.effective_s) * 1000 >= i64::from(length) * WATCHED_PERMILLE
+        {
+            row.completed_at = Some(naive(now));
+        }
+    }
+    row.last_receipt_at = Some(naive(now));
+}
+
+/// Percent of the content effectively studied (0–100).
+pub fn percent(row: &ProgressRow, content: &ContentRow) -> i32 {
+    let length = if content.kind == "video" { content.duration_s } else { content.reading_time_s }.unwrap_or(0);
+    if row.completed_at.is_some() {
+        return 100;
+    }
+    if length <= 0 {
+        return 0;
+    }
+    (i64::from(row.effective_s) * 100 / i64::from(length)).clamp(0, 100) as i32
+}
+
+/// Progress of the learner on these contents (visible ones), with each content.
+pub fn progress_of(
+    conn: &mut DbConn,
+    user: i64,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<Vec<(ProgressRow, ContentRow)>, AppError> {
+    let contents: HashMap<i64, ContentRow> =
+        content_db::find_many_visible(conn, ids, naive(now))?.into_iter().map(|c| (c.id, c)).collect();
+    let ids: Vec<i64> = contents.keys().copied().collect();
+    let mut rows: Vec<(ProgressRow, ContentRow)> = progress_db::of_contents(conn, user, &ids)?
+        .into_iter()
+        .filter_map(|p| contents.get(&p.content_id).cloned().map(|c| (p, c)))
+        .collect();
+    rows.sort_by_key(|(p, _)| p.content_id);
+    Ok(rows)
+}
+
+/// What the learner opened, most recent first, with one probe row beyond `limit`.
+pub fn history(
+    conn: &mut DbConn,
+    user: i64,
+    after: Option<(chrono::NaiveDateTime, i64)>,
+    limit: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<(ProgressRow, ContentRow)>, AppError> {
+    let rows = progress_db::history_page(conn, user, naive(now), after, limit)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.content_id).collect();
+    let mut contents: HashMap<i64, ContentRow> =
+        content_db::find_many(conn, &ids)?.into_iter().map(|c| (c.id, c)).collect();
+    Ok(rows.into_iter().filter_map(|p| contents.remove(&p.content_id).map(|c| (p, c))).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge;
+
+    #[test]
+    fn segments_merge_overlaps_and_neighbours() {
+        assert_eq!(merge(vec![(10, 20), (0, 5), (5, 8), (15, 30), (40, 40)]), [(0, 8), (10, 30)]);
+    }
+}

@@ -1,0 +1,182 @@
+//! Rankings of learners and organizations, read from per-period totals kept with the
+//! ledger. Learners who may be under 14 are named only on the board of their own
+//! organization node (their class); elsewhere they are counted but masked.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::DbConn;
+use crate::db::models::leaderboards as board_db;
+use crate::db::models::organizations as org_db;
+use crate::db::models::points as points_db;
+use crate::domain::accounts::{local_year, may_be_under_consent_age};
+use crate::domain::points::Day;
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Period {
+    Today,
+    /// Since Monday, local time.
+    Week,
+    Month,
+    All,
+}
+
+impl Period {
+    /// The period key of the aggregates for the local day `day`.
+    pub fn key(self, day: &Day) -> String {
+        let [d, w, m, all] = day.periods();
+        match self {
+            Self::Today => d,
+            Self::Week => w,
+            Self::Month => m,
+            Self::All => all,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Global,
+    /// An organization and everything below it.
+    Org(i64),
+    Campaign(i64),
+}
+
+impl Scope {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.split_once(':') {
+            None if text == "global" => Some(Self::Global),
+            Some(("org", id)) => id.parse().ok().map(Self::Org),
+            Some(("campaign", id)) => id.parse().ok().map(Self::Campaign),
+            _ => None,
+        }
+    }
+}
+
+pub struct Ranked {
+    pub rank: i64,
+    pub points: i32,
+    /// `None` when masked.
+    pub user_id: Option<i64>,
+    pub display_name: Option<String>,
+    pub org: Option<(i64, String, String)>,
+    pub masked: bool,
+}
+
+pub struct Board {
+    pub items: Vec<Ranked>,
+    /// The caller's rank and points, when they are in the scope.
+    pub me: Option<(Option<i64>, i32)>,
+}
+
+pub struct Viewer {
+    pub id: i64,
+    pub org_path: Option<String>,
+}
+
+pub fn users(
+    conn: &mut DbConn,
+    scope: Scope,
+    period: Period,
+    limit: i64,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+) -> Result<Board, AppError> {
+    let within = match scope {
+        Scope::Global => None,
+        Scope::Org(id) => Some(org_db::find(conn, id)?.ok_or_else(|| AppError::not_found("organization"))?.path),
+        Scope::Campaign(_) => {
+            return Err(AppError::bad_request("unsupported_scope", "Campaign leaderboards are not available yet."));
+        }
+    };
+    let key = period.key(&Day::of(now, tz));
+    let year = local_year(now, tz);
+    let own_node = match scope {
+        Scope::Org(id) => Some(id),
+        _ => None,
+    };
+    let items = board_db::top(conn, &key, within.as_deref(), limit)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let minor = e.birth_year.is_some_and(|y| may_be_under_consent_age(y, year));
+            let masked = minor && e.user_id != viewer.id && own_node.is_none_or(|node| e.org_id != Some(node));
+            Ranked {
+                rank: i as i64 + 1,
+                points: e.points,
+                user_id: (!masked).then_some(e.user_id),
+                display_name: (!masked).then_some(e.display_name),
+                org: if masked {
+                    None
+                } else {
+                    e.org_id.zip(e.org_name).zip(e.org_kind).map(|((id, n), k)| (id, n, k))
+                },
+                masked,
+            }
+        })
+        .collect();
+    let in_scope = match (&within, &viewer.org_path) {
+        (None, _) => true,
+        (Some(root), Some(path)) => crate::domain::organizations::Scope::Subtree(root.clone()).contains(path),
+        (Some(_), None) => false,
+    };
+    let me = if in_scope {
+        Some(match points_db::period_points(conn, viewer.id, &key)?.filter(|(p, _)| *p > 0) {
+            Some((points, at)) => {
+                (Some(board_db::ahead_of(conn, &key, within.as_deref(), points, at, viewer.id)? + 1), points)
+            }
+            None => (None, 0),
+        })
+    } else {
+        None
+    };
+    Ok(Board { items, me })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    Total,
+    /// Points per member: fair between small and large units.
+    PerMember,
+    /// Share of members who earned points in the period.
+    Participation,
+}
+
+pub struct OrgRanked {
+    pub rank: i64,
+    pub total: board_db::OrgTotal,
+    pub value: f64,
+}
+
+pub fn organizations(
+    conn: &mut DbConn,
+    parent: Option<i64>,
+    period: Period,
+    metric: Metric,
+    now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+) -> Result<Vec<OrgRanked>, AppError> {
+    if let Some(id) = parent {
+        org_db::find(conn, id)?.ok_or_else(|| AppError::not_found("organization"))?;
+    }
+    let key = period.key(&Day::of(now, tz));
+    let ratio = |a: i64, b: i64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    let mut rows: Vec<(f64, board_db::OrgTotal)> = board_db::children_totals(conn, parent, &key)?
+        .into_iter()
+        .map(|t| {
+            let value = match metric {
+                Metric::Total => t.points as f64,
+                Metric::PerMember => ratio(t.points, t.members),
+                Metric::Participation => ratio(t.active, t.members),
+            };
+            (value, t)
+        })
+        .collect();
+    rows.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.id.cmp(&b.1.id)));
+    Ok(rows.into_iter().enumerate().map(|(i, (value, total))| OrgRanked { rank: i as i64 + 1, total, value }).collect())
+}

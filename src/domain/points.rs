@@ -1,0 +1,341 @@
+//! Points: rules with daily caps, an append-only ledger written in the same transaction
+//! as the fact that earned the points, and the aggregates leaderboards and reports read,
+//! updated in that same transaction so they always agree with the ledger.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::clock::naive;
+use crate::db::DbConn;
+use crate::db::models::points::{self as points_db, DayDelta, OrgDelta};
+use crate::error::AppError;
+
+/// What earns points. The rules table gives each its points and daily cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// First activity of the day.
+    Login,
+    /// An article completed after a plausible reading time.
+    ArticleRead,
+    /// A video at least 90 % watched.
+    VideoWatched,
+    /// Per 2 minutes of effective reading.
+    ReadingTime,
+    /// Per 3 minutes of effective watching.
+    WatchingTime,
+    /// Per correct answer in the daily quiz.
+    DailyQuiz,
+    /// A contest quiz's own points.
+    ContestQuiz,
+    Share,
+}
+
+impl Action {
+    pub const ALL: [Action; 8] = [
+        Self::Login,
+        Self::ArticleRead,
+        Self::VideoWatched,
+        Self::ReadingTime,
+        Self::WatchingTime,
+        Self::DailyQuiz,
+        Self::ContestQuiz,
+        Self::Share,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Login => "login",
+            Self::ArticleRead => "article_read",
+            Self::VideoWatched => "video_watched",
+            Self::ReadingTime => "reading_time",
+            Self::WatchingTime => "watching_time",
+            Self::DailyQuiz => "daily_quiz",
+            Self::ContestQuiz => "contest_quiz",
+            Self::Share => "share",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == text)
+    }
+}
+
+/// Seconds of effective reading and watching per point.
+pub const READING_SECONDS_PER_POINT: i32 = 120;
+pub const WATCHING_SECONDS_PER_POINT: i32 = 180;
+
+/// The local day of an instant, and the period keys it belongs to.
+#[derive(Debug, Clone)]
+pub struct Day {
+    pub date: NaiveDate,
+}
+
+impl Day {
+    pub fn of(now: DateTime<Utc>, tz: chrono_tz::Tz) -> Self {
+        Self { date: now.with_timezone(&tz).date_naive() }
+    }
+
+    pub fn key(&self) -> String {
+        self.date.to_string()
+    }
+
+    pub fn yesterday(&self) -> String {
+        (self.date - chrono::Days::new(1)).to_string()
+    }
+
+    /// `d:2026-11-30`, `w:2026-W49` (ISO weeks start on Monday), `m:2026-11`, `all`.
+    pub fn periods(&self) -> [String; 4] {
+        let week = self.date.iso_week();
+        [
+            format!("d:{}", self.date),
+            format!("w:{}-W{:02}", week.year(), week.week()),
+            format!("m:{}-{:02}", self.date.year(), self.date.month()),
+            "all".to_owned(),
+        ]
+    }
+}
+
+/// A learner being credited, with their organization at that moment.
+#[derive(Debug, Clone, Copy)]
+pub struct Earner {
+    pub user_id: i64,
+    pub org_id: Option<i64>,
+}
+
+/// Records a learner's activity on a day (streak and active-learner counts) and adds the
+/// day's study figures, without points.
+pub fn record_day(
+    conn: &mut DbConn,
+    who: Earner,
+    day: &Day,
+    delta: DayDelta,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let date = day.key();
+    let first_today = points_db::add_user_day(conn, who.user_id, &date, delta)?;
+    points_db::add_totals(conn, who.user_id, delta.points, delta)?;
+    if delta.points > 0 {
+        points_db::mark_active_day(conn, who.user_id, &date, &day.yesterday())?;
+        for period in day.periods() {
+            points_db::add_user_period(conn, who.user_id, &period, delta.points, naive(now))?;
+        }
+    }
+    if let Some(org) = who.org_id {
+        let org_delta = OrgDelta {
+            points: delta.points,
+            study_seconds: delta.reading_seconds + delta.watching_seconds,
+            completions: delta.articles_completed + delta.videos_completed,
+            active_learners: i32::from(first_today),
+        };
+        points_db::add_org_day(conn, org, &date, org_delta)?;
+    }
+    Ok(())
+}
+
+/// Awards `units` × the rule's points under `action` for `source` (what earned them: a
+/// content, an attempt, a level of the day's study time), at most once per (source, day)
+/// and never past the rule's daily cap, even with concurrent awards. Must run inside the
+/// transaction that records the fact. Returns the points granted.
+pub fn award(
+    conn: &mut DbConn,
+    who: Earner,
+    action: Action,
+    source: &str,
+    units: i32,
+    day: &Day,
+    now: DateTime<Utc>,
+) -> Result<i32, AppError> {
+    let Some(rule) = points_db::rule(conn, action.as_str())?.filter(|r| r.enabled) else { return Ok(0) };
+    let wanted = units.saturating_mul(rule.points);
+    if wanted <= 0 {
+        return Ok(0);
+    }
+    let date = day.key();
+    let Some(entry) = points_db::claim(conn, who.user_id, action.as_str(), source, &date, naive(now))? else {
+        return Ok(0);
+    };
+    let mut granted = 0;
+    for _ in 0..16 {
+        let current = points_db::rule_day_points(conn, who.user_id, action.as_str(), &date)?;
+        let room = rule.daily_cap.map_or(wanted, |cap| (cap - current).max(0));
+        let grant = wanted.min(room);
+        if grant == 0 || points_db::rule_day_cas(conn, who.user_id, action.as_str(), &date, current, current + grant)? {
+            granted = grant;
+            break;
+        }
+    }
+    points_db::settle(conn, entry, granted)?;
+    if granted > 0 {
+        record_day(conn, who, day, DayDelta { points: granted, ..DayDelta::default() }, now)?;
+    }
+    Ok(granted)
+}
+
+/// The first activity of the day earns the `login` point (once per local day).
+pub fn touch_day(conn: &mut DbConn, who: Earner, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Result<(), AppError> {
+    award(conn, who, Action::Login, "day", 1, &Day::of(now, tz), now)?;
+    Ok(())
+}
+
+/// Time-based rules pay a point per full block of seconds (2 minutes reading, 3 watching),
+/// each block its own ledger entry ("level:N"), up to the cap.
+pub fn award_time(
+    conn: &mut DbConn,
+    who: Earner,
+    action: Action,
+    seconds_today: i32,
+    day: &Day,
+    now: DateTime<Utc>,
+) -> Result<i32, AppError> {
+    let per_point = if action == Action::ReadingTime { READING_SECONDS_PER_POINT } else { WATCHING_SECONDS_PER_POINT };
+    let Some(rule) = points_db::rule(conn, action.as_str())?.filter(|r| r.enabled) else { return Ok(0) };
+    let reached = seconds_today / per_point;
+    let limit = rule.daily_cap.map_or(reached, |cap| reached.min(cap / rule.points.max(1)));
+    let mut total = 0;
+    for level in 1..=limit {
+        total += award(conn, who, action, &format!("level:{level}"), 1, day, now)?;
+    }
+    Ok(total)
+}
+
+/// Rules as stored, in a stable order.
+pub fn rules(conn: &mut DbConn) -> Result<Vec<points_db::RuleRow>, AppError> {
+    let mut rows = points_db::rules(conn)?;
+    rows.sort_by_key(|r| {
+        Action::parse(&r.action).map_or(usize::MAX, |a| Action::ALL.iter().position(|x| *x == a).unwrap_or(0))
+    });
+    Ok(rows)
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleInput {
+    pub action: Action,
+    /// Points per occurrence (per block for time rules, per correct answer for the daily quiz).
+    pub points: i32,
+    /// At most this many points per learner per local day; `null`: no cap.
+    pub daily_cap: Option<i32>,
+    pub enabled: bool,
+}
+
+/// Replaces the given rules (others stay), audited.
+pub fn set_rules(conn: &mut DbConn, actor: i64, input: &[RuleInput], now: DateTime<Utc>) -> Result<(), AppError> {
+    let mut errors = Vec::new();
+    for (i, rule) in input.iter().enumerate() {
+        if !(0..=1000).contains(&rule.points) {
+            errors.push(crate::error::FieldError::new(format!("rules[{i}].points"), "must be 0 to 1000"));
+        }
+        if rule.daily_cap.is_some_and(|c| !(0..=100_000).contains(&c)) {
+            errors.push(crate::error::FieldError::new(format!("rules[{i}].daily_cap"), "must be 0 to 100000 or null"));
+        }
+    }
+    if input.is_empty() {
+        errors.push(crate::error::FieldError::new("rules", "give at least one rule"));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    crate::db::write_tx(conn, |conn| {
+        for rule in input {
+            points_db::set_rule(conn, rule.action.as_str(), rule.points, rule.daily_cap, rule.enabled, naive(now))?;
+        }
+        let detail = serde_json::json!(input
+            .iter()
+            .map(|r| serde_json::json!({"action": r.action.as_str(), "points": r.points, "daily_cap": r.daily_cap, "enabled": r.enabled}))
+            .collect::<Vec<_>>());
+        crate::domain::audit::record(
+            conn,
+            Some(actor),
+            "point_rules.update",
+            crate::domain::audit::Target::PointRules,
+            &detail,
+            now,
+        )
+    })
+}
+
+/// Today's standing under one rule.
+pub struct Today {
+    pub action: Action,
+    pub points: i32,
+    pub cap: Option<i32>,
+}
+
+/// The learner's points: total, today's per rule against its cap, and a ledger page.
+pub struct Summary {
+    pub total: i32,
+    pub today: Vec<Today>,
+    pub ledger: Vec<points_db::LedgerRow>,
+    pub next: Option<i64>,
+}
+
+pub fn summary(
+    conn: &mut DbConn,
+    user: i64,
+    before: Option<i64>,
+    limit: i64,
+    now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+) -> Result<Summary, AppError> {
+    let day = Day::of(now, tz);
+    let earned: std::collections::HashMap<String, i32> =
+        points_db::rule_days(conn, user, &day.key())?.into_iter().collect();
+    let today = rules(conn)?
+        .into_iter()
+        .filter(|r| r.enabled)
+        .filter_map(|r| {
+            let action = Action::parse(&r.action)?;
+            Some(Today { action, points: earned.get(&r.action).copied().unwrap_or(0), cap: r.daily_cap })
+        })
+        .collect();
+    let mut ledger = points_db::ledger_page(conn, user, before, limit)?;
+    let has_more = ledger.len() as i64 > limit;
+    ledger.truncate(usize::try_from(limit).unwrap_or(0));
+    let next = if has_more { ledger.last().map(|r| r.id) } else { None };
+    let total = points_db::stats(conn, user)?.map_or(0, |s| s.total_points);
+    Ok(Summary { total, today, ledger, next })
+}
+
+pub struct Stats {
+    pub total_points: i32,
+    /// Consecutive local days with points, ending today or yesterday.
+    pub streak_days: i32,
+    pub longest_streak: i32,
+    pub study_seconds_today: i32,
+    pub study_seconds_total: i32,
+    pub articles_completed: i32,
+    pub videos_completed: i32,
+    pub quizzes_taken: i32,
+}
+
+pub fn stats(conn: &mut DbConn, user: i64, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Result<Stats, AppError> {
+    let day = Day::of(now, tz);
+    let row = points_db::stats(conn, user)?;
+    let (_, reading, watching) = points_db::user_day(conn, user, &day.key())?.unwrap_or_default();
+    let Some(row) = row else {
+        return Ok(Stats {
+            total_points: 0,
+            streak_days: 0,
+            longest_streak: 0,
+            study_seconds_today: reading + watching,
+            study_seconds_total: 0,
+            articles_completed: 0,
+            videos_completed: 0,
+            quizzes_taken: 0,
+        });
+    };
+    // A streak whose last day is before yesterday is broken, whatever the stored count.
+    let alive = row.last_active_date.as_deref().is_some_and(|d| d == day.key() || d == day.yesterday());
+    Ok(Stats {
+        total_points: row.total_points,
+        streak_days: if alive { row.streak_days } else { 0 },
+        longest_streak: row.longest_streak,
+        study_seconds_today: reading + watching,
+        study_seconds_total: row.study_seconds_total,
+        articles_completed: row.articles_completed,
+        videos_completed: row.videos_completed,
+        quizzes_taken: row.quizzes_taken,
+    })
+}
