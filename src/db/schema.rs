@@ -376,6 +376,7 @@ diesel::table! {
         articles_completed -> Integer,
         videos_completed -> Integer,
         quizzes_taken -> Integer,
+        last_receipt_at -> Nullable<Timestamp>,
     }
 }
 

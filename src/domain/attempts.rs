@@ -368,6 +368,7 @@ fn credit(
 ) -> Result<(), AppError> {
     let org_id = crate::db::models::users::find_active(conn, attempt.user_id)?.and_then(|(u, _)| u.organization_id);
     let who = points::Earner { user_id: attempt.user_id, org_id };
+    crate::db::models::points::lock_learner(conn, who.user_id)?;
     let day = points::Day::of(at, tz);
     let taken = crate::db::models::points::DayDelta { quizzes_taken: 1, ..Default::default() };
     points::record_day(conn, who, &day, taken, at)?;

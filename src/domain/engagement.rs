@@ -6,7 +6,9 @@
 //! two receipts earns at most the wall-clock time between them (×2 for videos, which
 //! may be played fast), never more than the content's length, and a video's credit
 //! follows the union of the segments actually played: a jump longer than the time allows
-//! is a seek and earns nothing.
+//! is a seek and earns nothing. All of a learner's contents and devices share one clock:
+//! the credit of a batch across contents is bounded by the time since the learner's
+//! previous event, under a per-learner row lock.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
@@ -133,6 +135,10 @@ pub fn ingest(
     }
     let day = Day::of(now, settings.tz);
     write_tx(conn, |conn| {
+        // One clock for all of the learner's contents: what is credited across them is
+        // bounded by the time since the learner's previous accepted event.
+        let last_receipt = crate::db::models::points::lock_learner(conn, who.user_id)?;
+        let mut wall_left = seconds_since(last_receipt, now);
         let ids: Vec<i64> = parsed.iter().map(|e| e.content_id).collect();
         let visible: HashMap<i64, ContentRow> =
             content_db::find_many_visible(conn, &ids, naive(now))?.into_iter().map(|c| (c.id, c)).collect();
@@ -183,7 +189,7 @@ pub fn ingest(
             }
             let mut row = progress_db::lock(conn, who.user_id, content_id)?;
             let before = (row.effective_s, row.completed_at.is_some());
-            apply(&mut row, content, &events, now, settings);
+            wall_left -= apply(&mut row, content, &events, now, settings, wall_left);
             progress_db::save(conn, &row)?;
             let gained = row.effective_s - before.0;
             let is_video = content.kind == "video";
@@ -201,6 +207,9 @@ pub fn ingest(
                     completed.push((content_id, Action::ArticleRead));
                 }
             }
+        }
+        if outcome.accepted > 0 {
+            crate::db::models::points::set_last_receipt(conn, who.user_id, receipt_with_carry(now, wall_left))?;
         }
         if delta.reading_seconds + delta.watching_seconds + delta.articles_completed + delta.videos_completed > 0 {
             points::record_day(conn, who, &day, delta, now)?;
@@ -240,15 +249,39 @@ fn merge(mut segments: Vec<(i32, i32)>) -> Vec<(i32, i32)> {
     merged
 }
 
+/// Server seconds since `last`; none when nothing arrived before.
+fn seconds_since(last: Option<chrono::NaiveDateTime>, now: DateTime<Utc>) -> f64 {
+    last.map_or(0.0, |t| (now - utc(t)).num_milliseconds().max(0) as f64 / 1000.0)
+}
+
+/// The receipt time to remember: `now`, moved back by up to a second of time that was
+/// not credited, so rounding to whole seconds loses nothing over many reports. Only
+/// unused time is carried, so credited stretches never overlap and a flood of requests
+/// earns no more than the time that passed.
+fn receipt_with_carry(now: DateTime<Utc>, unused_s: f64) -> chrono::NaiveDateTime {
+    let carry_ms = (unused_s.clamp(0.0, 1.0) * 1000.0).floor() as i64;
+    naive(now - chrono::Duration::milliseconds(carry_ms))
+}
+
 /// Applies a batch of one content's events to its progress. Credit is bounded by the
-/// server time since the previous receipt for this content (×2 for video), by the
-/// content's length, and for video by what has not been played before.
-fn apply(row: &mut ProgressRow, content: &ContentRow, events: &[Event], now: DateTime<Utc>, settings: Settings) {
+/// server time since the previous receipt for this content and by `wall_left` (what is
+/// left of the learner's own time since their previous event), ×2 for video; by the
+/// content's length; and for video by what has not been played before. Returns the
+/// wall-clock seconds the credit used.
+fn apply(
+    row: &mut ProgressRow,
+    content: &ContentRow,
+    events: &[Event],
+    now: DateTime<Utc>,
+    settings: Settings,
+    wall_left: f64,
+) -> f64 {
     let is_video = content.kind == "video";
     let factor = if is_video { 2.0 } else { 1.0 };
-    // One second of slack for network jitter between two receipts.
-    let elapsed = row.last_receipt_at.map_or(0.0, |t| (now - utc(t)).num_milliseconds().max(0) as f64 / 1000.0 + 1.0);
-    let mut budget = (elapsed * factor).floor() as i32;
+    let since_last = seconds_since(row.last_receipt_at, now);
+    let elapsed = since_last.min(wall_left.max(0.0));
+    let initial_budget = (elapsed * factor).floor() as i32;
+    let mut budget = initial_budget;
     let mut segments: Vec<(i32, i32)> = serde_json::from_str(&row.segments).unwrap_or_default();
     let mut cursor = row.position_s;
     let length = if is_video { content.duration_s.unwrap_or(0) } else { content.reading_time_s.unwrap_or(0) };
@@ -302,7 +335,9 @@ fn apply(row: &mut ProgressRow, content: &ContentRow, events: &[Event], now: Dat
             row.completed_at = Some(naive(now));
         }
     }
-    row.last_receipt_at = Some(naive(now));
+    let used = f64::from(initial_budget - budget) / factor;
+    row.last_receipt_at = Some(receipt_with_carry(now, since_last - used));
+    used
 }
 
 /// Percent of the content effectively studied (0–100).

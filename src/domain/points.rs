@@ -175,6 +175,7 @@ pub fn award(
 
 /// The first activity of the day earns the `login` point (once per local day).
 pub fn touch_day(conn: &mut DbConn, who: Earner, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Result<(), AppError> {
+    points_db::lock_learner(conn, who.user_id)?;
     award(conn, who, Action::Login, "day", 1, &Day::of(now, tz), now)?;
     Ok(())
 }

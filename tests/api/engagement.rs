@@ -234,6 +234,55 @@ async fn an_article_completes_only_after_a_plausible_reading_time() {
 }
 
 #[tokio::test]
+async fn reading_several_articles_at_once_earns_no_more_than_the_time_that_passed() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let articles = [
+        article(&app, &room, "并读一").await,
+        article(&app, &room, "并读二").await,
+        article(&app, &room, "并读三").await,
+    ];
+    let learner = app.register("parallel_reader").await;
+    let views: Vec<Value> = articles.iter().map(|a| event("view", *a, None, now(&app))).collect();
+    send(&app, &learner, &views).await;
+    app.clock.advance(Duration::seconds(60));
+    let reports: Vec<Value> = articles.iter().map(|a| event("progress", *a, Some(60), now(&app))).collect();
+    send(&app, &learner, &reports).await;
+    let mut credited = 0;
+    for a in articles {
+        credited += progress(&app, &learner, a).await["effective_s"].as_i64().unwrap();
+    }
+    assert!((60..=61).contains(&credited), "one minute passed, three articles open: {credited} s credited");
+    // The same from two devices at once: still one clock.
+    app.clock.advance(Duration::seconds(60));
+    let bodies: Vec<Value> =
+        articles[..2].iter().map(|a| json!({"events": [event("progress", *a, Some(120), now(&app))]})).collect();
+    let sends = bodies.iter().map(|b| app.post_json("/events", Some(&learner.access), b));
+    futures_util::future::join_all(sends).await;
+    let mut after = 0;
+    for a in articles {
+        after += progress(&app, &learner, a).await["effective_s"].as_i64().unwrap();
+    }
+    assert!(
+        (credited + 60..=credited + 61).contains(&after),
+        "another minute from two devices: {} s more",
+        after - credited
+    );
+    // A flood of reports in no time earns nothing more.
+    for i in 0..10 {
+        send(&app, &learner, &[event("progress", articles[i % 3], Some(130 + i as i64), now(&app))]).await;
+    }
+    let mut flooded = 0;
+    for a in articles {
+        flooded += progress(&app, &learner, a).await["effective_s"].as_i64().unwrap();
+    }
+    assert!(flooded - after <= 1, "ten reports in the same instant: {} s more", flooded - after);
+    let after = flooded;
+    let stats = json_body(app.get("/me/stats", Some(&learner.access)).await).await.1;
+    assert_eq!(stats["study_seconds_total"].as_i64(), Some(after));
+}
+
+#[tokio::test]
 async fn client_times_are_clamped_and_credit_goes_to_the_day_of_receipt() {
     let app = TestApp::spawn().await;
     let room = app.newsroom().await;

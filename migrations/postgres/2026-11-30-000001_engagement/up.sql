@@ -106,7 +106,8 @@ CREATE TABLE org_daily (
     PRIMARY KEY (org_id, local_date)
 );
 
--- Running totals and the streak, per learner.
+-- Running totals and the streak, per learner. The row is also the learner's lock:
+-- every transaction that changes points or study time locks it first.
 CREATE TABLE user_stats (
     user_id BIGINT PRIMARY KEY REFERENCES users (id),
     total_points INTEGER NOT NULL DEFAULT 0,
@@ -116,5 +117,7 @@ CREATE TABLE user_stats (
     study_seconds_total INTEGER NOT NULL DEFAULT 0,
     articles_completed INTEGER NOT NULL DEFAULT 0,
     videos_completed INTEGER NOT NULL DEFAULT 0,
-    quizzes_taken INTEGER NOT NULL DEFAULT 0
+    quizzes_taken INTEGER NOT NULL DEFAULT 0,
+    -- When the learner's last accepted event arrived: all contents share one clock.
+    last_receipt_at TIMESTAMP
 );

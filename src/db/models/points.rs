@@ -201,6 +201,26 @@ pub fn add_org_day(conn: &mut DbConn, org: i64, date: &str, d: OrgDelta) -> Quer
     Ok(())
 }
 
+/// Locks the learner's stats row (creating it) until the transaction ends, so one
+/// learner's awards and credits happen one after another; returns when the learner's
+/// last accepted event arrived. Every transaction that changes a learner's points or
+/// study time calls this before touching any other points row (one lock order: no
+/// deadlocks).
+pub fn lock_learner(conn: &mut DbConn, user: i64) -> QueryResult<Option<NaiveDateTime>> {
+    per_backend!(conn, |c| diesel::insert_into(user_stats::table)
+        .values(user_stats::user_id.eq(user))
+        .on_conflict(user_stats::user_id)
+        .do_update()
+        .set(user_stats::user_id.eq(user))
+        .returning(user_stats::last_receipt_at)
+        .get_result(c))
+}
+
+pub fn set_last_receipt(conn: &mut DbConn, user: i64, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(user_stats::table.find(user)).set(user_stats::last_receipt_at.eq(at)).execute(conn)?;
+    Ok(())
+}
+
 fn ensure_stats(conn: &mut DbConn, user: i64) -> QueryResult<()> {
     per_backend!(conn, |c| diesel::insert_into(user_stats::table)
         .values(user_stats::user_id.eq(user))
