@@ -144,48 +144,47 @@ pub fn ingest(
             content_db::find_many_visible(conn, &ids, naive(now))?.into_iter().map(|c| (c.id, c)).collect();
         let date = day.key();
         let mut fresh: BTreeMap<i64, Vec<Event>> = BTreeMap::new();
-        for event in parsed.drain(..) {
-            if !visible.contains_key(&event.content_id) {
-                outcome.rejected.push((event.id, "unknown_content"));
-                continue;
-            }
-            let stored = progress_db::insert_event(
-                conn,
-                &NewEvent {
-                    id: &event.id,
-                    user_id: who.user_id,
-                    kind: event.kind.as_str(),
-                    content_id: event.content_id,
-                    position_s: event.position_s,
-                    occurred_at: naive(event.occurred_at),
-                    received_at: naive(now),
-                    local_date: &date,
-                },
-            )?;
-            if stored {
+        let (known, unknown): (Vec<Event>, Vec<Event>) =
+            parsed.drain(..).partition(|e| visible.contains_key(&e.content_id));
+        outcome.rejected.extend(unknown.into_iter().map(|e| (e.id, "unknown_content")));
+        let rows: Vec<NewEvent<'_>> = known
+            .iter()
+            .map(|event| NewEvent {
+                id: &event.id,
+                user_id: who.user_id,
+                kind: event.kind.as_str(),
+                content_id: event.content_id,
+                position_s: event.position_s,
+                occurred_at: naive(event.occurred_at),
+                received_at: naive(now),
+                local_date: &date,
+            })
+            .collect();
+        let stored = progress_db::insert_events(conn, &rows)?;
+        let not_stored: Vec<&str> = known.iter().filter(|e| !stored.contains(&e.id)).map(|e| e.id.as_str()).collect();
+        let owners = progress_db::event_owners(conn, &not_stored)?;
+        drop(rows);
+        for event in known {
+            if stored.contains(&event.id) {
                 outcome.accepted += 1;
                 fresh.entry(event.content_id).or_default().push(event);
-            } else if progress_db::event_owner(conn, &event.id)? == Some(who.user_id) {
+            } else if owners.get(&event.id) == Some(&who.user_id) {
                 outcome.duplicates += 1;
             } else {
                 outcome.rejected.push((event.id, "id_in_use"));
             }
         }
-        if outcome.accepted > 0 {
-            points::touch_day(conn, who, now, settings.tz)?;
-        }
         let mut delta = DayDelta::default();
         let mut completed: Vec<(i64, Action)> = Vec::new();
-        let mut shared: Vec<i64> = Vec::new();
+        // (content, views, shares) to add to the content's counters.
+        let mut counted: Vec<(i64, i64, i64)> = Vec::new();
         for (content_id, mut events) in fresh {
             let content = &visible[&content_id];
             events.sort_by_key(|e| (e.occurred_at, e.order));
-            for event in &events {
-                match event.kind {
-                    Kind::View => content_db::bump(conn, content_id, Counter::Views, 1).map(|_| ())?,
-                    Kind::Share => shared.push(content_id),
-                    Kind::Progress | Kind::Complete => {}
-                }
+            let count = |kind: Kind| events.iter().filter(|e| e.kind == kind).count() as i64;
+            let (viewed, shared) = (count(Kind::View), count(Kind::Share));
+            if viewed + shared > 0 {
+                counted.push((content_id, viewed, shared));
             }
             let mut row = progress_db::lock(conn, who.user_id, content_id)?;
             let before = (row.effective_s, row.completed_at.is_some());
@@ -210,6 +209,7 @@ pub fn ingest(
         }
         if outcome.accepted > 0 {
             crate::db::models::points::set_last_receipt(conn, who.user_id, receipt_with_carry(now, wall_left))?;
+            points::touch_day(conn, who, now, settings.tz)?;
         }
         if delta.reading_seconds + delta.watching_seconds + delta.articles_completed + delta.videos_completed > 0 {
             points::record_day(conn, who, &day, delta, now)?;
@@ -217,9 +217,10 @@ pub fn ingest(
         for (content_id, action) in completed {
             points::award(conn, who, action, &format!("content:{content_id}"), 1, &day, now)?;
         }
-        for content_id in shared {
-            content_db::bump(conn, content_id, Counter::Shares, 1)?;
-            points::award(conn, who, Action::Share, &format!("content:{content_id}"), 1, &day, now)?;
+        for &(content_id, _, shared) in &counted {
+            if shared > 0 {
+                points::award(conn, who, Action::Share, &format!("content:{content_id}"), 1, &day, now)?;
+            }
         }
         if delta.reading_seconds > 0 || delta.watching_seconds > 0 {
             let (_, reading, watching) =
@@ -229,6 +230,16 @@ pub fn ingest(
             }
             if delta.watching_seconds > 0 {
                 points::award_time(conn, who, Action::WatchingTime, watching, &day, now)?;
+            }
+        }
+        // Shared counters last, in content order: every learner's batches update these
+        // rows, so they are locked for as short a time as possible.
+        for (content_id, viewed, shared) in counted {
+            if viewed > 0 {
+                content_db::bump(conn, content_id, Counter::Views, viewed)?;
+            }
+            if shared > 0 {
+                content_db::bump(conn, content_id, Counter::Shares, shared)?;
             }
         }
         Ok::<_, AppError>(())

@@ -1,5 +1,7 @@
 //! Events and per-content progress.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -19,16 +21,43 @@ pub struct NewEvent<'a> {
     pub local_date: &'a str,
 }
 
-/// Stores an event unless its id is known; true when stored.
-pub fn insert_event(conn: &mut DbConn, event: &NewEvent<'_>) -> QueryResult<bool> {
-    let inserted =
-        per_backend!(conn, |c| diesel::insert_into(events::table).values(event).on_conflict_do_nothing().execute(c))?;
-    Ok(inserted == 1)
+/// Stores the events whose ids are new, in one statement; returns the ids stored.
+pub fn insert_events(conn: &mut DbConn, batch: &[NewEvent<'_>]) -> QueryResult<HashSet<String>> {
+    if batch.is_empty() {
+        return Ok(HashSet::new());
+    }
+    match conn {
+        // One round trip for the whole batch.
+        DbConn::Pg(c) => {
+            let stored: Vec<String> = diesel::insert_into(events::table)
+                .values(batch)
+                .on_conflict_do_nothing()
+                .returning(events::id)
+                .get_results(c)?;
+            Ok(stored.into_iter().collect())
+        }
+        // Diesel runs an SQLite batch row by row anyway, and a skipped row would end a
+        // RETURNING batch with NotFound; in-process statements are cheap.
+        DbConn::Sqlite(c) => {
+            let mut stored = HashSet::new();
+            for event in batch {
+                if diesel::insert_into(events::table).values(event).on_conflict_do_nothing().execute(c)? == 1 {
+                    stored.insert(event.id.to_owned());
+                }
+            }
+            Ok(stored)
+        }
+    }
 }
 
-/// Who an event id belongs to, if it is known.
-pub fn event_owner(conn: &mut DbConn, id: &str) -> QueryResult<Option<i64>> {
-    events::table.find(id).select(events::user_id).first(conn).optional()
+/// Who these event ids belong to (known ids only).
+pub fn event_owners(conn: &mut DbConn, ids: &[&str]) -> QueryResult<HashMap<String, i64>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(String, i64)> =
+        events::table.filter(events::id.eq_any(ids)).select((events::id, events::user_id)).load(conn)?;
+    Ok(rows.into_iter().collect())
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
