@@ -2,6 +2,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::NaiveDateTime;
 
 use crate::db::models::Page;
 use crate::error::AppError;
@@ -56,6 +57,20 @@ pub fn decode_cursor(cursor: Option<&str>) -> Result<Option<i64>, AppError> {
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
     let text = String::from_utf8(bytes).map_err(|_| bad())?;
     text.strip_prefix("id:").and_then(|id| id.parse().ok()).map(Some).ok_or_else(bad)
+}
+
+/// Cursors for lists ordered by a time, newest first, with an id to break ties.
+pub fn encode_time_cursor(at: NaiveDateTime, id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}|{id}", at.and_utc().timestamp_micros()))
+}
+
+pub fn decode_time_cursor(cursor: Option<&str>) -> Result<Option<(NaiveDateTime, i64)>, AppError> {
+    let Some(cursor) = cursor else { return Ok(None) };
+    let bad = || AppError::bad_request("invalid_cursor", "The cursor is not one this API returned.");
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?).map_err(|_| bad())?;
+    let (micros, id) = text.split_once('|').ok_or_else(bad)?;
+    let at = chrono::DateTime::from_timestamp_micros(micros.parse().map_err(|_| bad())?).ok_or_else(bad)?;
+    Ok(Some((at.naive_utc(), id.parse().map_err(|_| bad())?)))
 }
 
 /// Maps a fetched page to response items, with the cursor taken from the last row.

@@ -13,6 +13,7 @@ use rand::seq::SliceRandom as _;
 use sha2::{Digest as _, Sha256};
 
 use crate::clock::{naive, utc};
+use crate::db::models::Page;
 use crate::db::models::attempts::{self as attempt_db, AttemptRow, ItemRow, MistakeRow, NewAttempt, Score};
 use crate::db::models::questions::{self as question_db, QuestionRow};
 use crate::db::models::quizzes::{self as quiz_db, QuizRow};
@@ -638,6 +639,6 @@ pub fn mistakes(
     after: Option<(NaiveDateTime, i64)>,
     limit: i64,
     now: DateTime<Utc>,
-) -> Result<Vec<(MistakeRow, QuestionRow)>, AppError> {
-    Ok(attempt_db::mistakes_page(conn, learner, naive(now), after, limit)?)
+) -> Result<Page<(MistakeRow, QuestionRow)>, AppError> {
+    Ok(Page::from_probe(attempt_db::mistakes_page(conn, learner, naive(now), after, limit)?, limit))
 }

@@ -17,6 +17,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::clock::{naive, utc};
+use crate::db::models::Page;
 use crate::db::models::contents::{self as content_db, ContentRow, Counter};
 use crate::db::models::points::DayDelta;
 use crate::db::models::progress::{self as progress_db, NewEvent, ProgressRow};
@@ -209,7 +210,7 @@ pub fn ingest(
         }
         if outcome.accepted > 0 {
             crate::db::models::points::set_last_receipt(conn, who.user_id, receipt_with_carry(now, wall_left))?;
-            points::touch_day(conn, who, now, settings.tz)?;
+            points::award_first_activity(conn, who, &day, now)?;
         }
         if delta.reading_seconds + delta.watching_seconds + delta.articles_completed + delta.videos_completed > 0 {
             points::record_day(conn, who, &day, delta, now)?;
@@ -370,30 +371,18 @@ pub fn progress_of(
     ids: &[i64],
     now: DateTime<Utc>,
 ) -> Result<Vec<(ProgressRow, ContentRow)>, AppError> {
-    let contents: HashMap<i64, ContentRow> =
-        content_db::find_many_visible(conn, ids, naive(now))?.into_iter().map(|c| (c.id, c)).collect();
-    let ids: Vec<i64> = contents.keys().copied().collect();
-    let mut rows: Vec<(ProgressRow, ContentRow)> = progress_db::of_contents(conn, user, &ids)?
-        .into_iter()
-        .filter_map(|p| contents.get(&p.content_id).cloned().map(|c| (p, c)))
-        .collect();
-    rows.sort_by_key(|(p, _)| p.content_id);
-    Ok(rows)
+    Ok(progress_db::of_visible_contents(conn, user, ids, naive(now))?)
 }
 
-/// What the learner opened, most recent first, with one probe row beyond `limit`.
+/// What the learner opened, most recent first.
 pub fn history(
     conn: &mut DbConn,
     user: i64,
     after: Option<(chrono::NaiveDateTime, i64)>,
     limit: i64,
     now: DateTime<Utc>,
-) -> Result<Vec<(ProgressRow, ContentRow)>, AppError> {
-    let rows = progress_db::history_page(conn, user, naive(now), after, limit)?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.content_id).collect();
-    let mut contents: HashMap<i64, ContentRow> =
-        content_db::find_many(conn, &ids)?.into_iter().map(|c| (c.id, c)).collect();
-    Ok(rows.into_iter().filter_map(|p| contents.remove(&p.content_id).map(|c| (p, c))).collect())
+) -> Result<Page<(ProgressRow, ContentRow)>, AppError> {
+    Ok(Page::from_probe(progress_db::history_page(conn, user, naive(now), after, limit)?, limit))
 }
 
 #[cfg(test)]

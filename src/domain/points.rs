@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use crate::clock::naive;
 use crate::db::DbConn;
+use crate::db::models::Page;
 use crate::db::models::points::{self as points_db, DayDelta, OrgDelta};
 use crate::error::AppError;
 
@@ -176,7 +177,12 @@ pub fn award(
 /// The first activity of the day earns the `login` point (once per local day).
 pub fn touch_day(conn: &mut DbConn, who: Earner, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Result<(), AppError> {
     points_db::lock_learner(conn, who.user_id)?;
-    award(conn, who, Action::Login, "day", 1, &Day::of(now, tz), now)?;
+    award_first_activity(conn, who, &Day::of(now, tz), now)
+}
+
+/// The login point, for a caller that already holds the learner's lock.
+pub fn award_first_activity(conn: &mut DbConn, who: Earner, day: &Day, now: DateTime<Utc>) -> Result<(), AppError> {
+    award(conn, who, Action::Login, "day", 1, day, now)?;
     Ok(())
 }
 
@@ -268,8 +274,7 @@ pub struct Today {
 pub struct Summary {
     pub total: i32,
     pub today: Vec<Today>,
-    pub ledger: Vec<points_db::LedgerRow>,
-    pub next: Option<i64>,
+    pub ledger: Page<points_db::LedgerRow>,
 }
 
 pub fn summary(
@@ -291,12 +296,9 @@ pub fn summary(
             Some(Today { action, points: earned.get(&r.action).copied().unwrap_or(0), cap: r.daily_cap })
         })
         .collect();
-    let mut ledger = points_db::ledger_page(conn, user, before, limit)?;
-    let has_more = ledger.len() as i64 > limit;
-    ledger.truncate(usize::try_from(limit).unwrap_or(0));
-    let next = if has_more { ledger.last().map(|r| r.id) } else { None };
+    let ledger = Page::from_probe(points_db::ledger_page(conn, user, before, limit)?, limit);
     let total = points_db::stats(conn, user)?.map_or(0, |s| s.total_points);
-    Ok(Summary { total, today, ledger, next })
+    Ok(Summary { total, today, ledger })
 }
 
 pub struct Stats {

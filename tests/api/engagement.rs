@@ -333,6 +333,40 @@ async fn a_stale_device_cannot_move_the_resume_position_back() {
 }
 
 #[tokio::test]
+async fn history_pages_visit_every_opened_content_once_newest_first() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let mut opened = Vec::new();
+    for i in 0..5 {
+        opened.push(article(&app, &room, &format!("历史{i}")).await);
+    }
+    let learner = app.register("history_reader").await;
+    for content in &opened {
+        send(&app, &learner, &[event("view", *content, None, now(&app))]).await;
+        app.clock.advance(Duration::seconds(3));
+    }
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/me/history?limit=2&cursor={c}"),
+            None => "/me/history?limit=2".to_owned(),
+        };
+        let (status, page) = json_body(app.get(&path, Some(&learner.access)).await).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        seen.extend(page["items"].as_array().unwrap().iter().map(|i| i["content_id"].as_i64().unwrap()));
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    opened.reverse();
+    assert_eq!(seen, opened);
+    let bad = app.get("/me/history?cursor=bm90LWEtY3Vyc29y", Some(&learner.access)).await;
+    assert_problem(bad, StatusCode::BAD_REQUEST, "invalid_cursor").await;
+}
+
+#[tokio::test]
 async fn daily_caps_hold_under_concurrent_awards() {
     let app = TestApp::spawn().await;
     let room = app.newsroom().await;

@@ -4,6 +4,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::Query;
 use crate::api::me::OrgRef;
+use crate::api::pagination;
 use crate::auth::AuthUser;
 use crate::domain::leaderboards::{self, Metric, Period, Scope, Viewer};
 use crate::domain::vocab::OrgKind;
@@ -76,10 +77,7 @@ pub async fn users(
         Some(text) => Scope::parse(text)
             .ok_or_else(|| AppError::bad_request("invalid_scope", "scope is global, org:{id} or campaign:{id}"))?,
     };
-    let limit = i64::from(params.limit.unwrap_or(20));
-    if !(1..=100).contains(&limit) {
-        return Err(AppError::validation("limit", "must be between 1 and 100"));
-    }
+    let limit = pagination::limit(params.limit)?;
     let viewer = Viewer { id: caller.id, org_path: caller.org_path().map(str::to_owned) };
     let (period, now, tz) = (params.period.unwrap_or(Period::Week), state.clock.now(), state.config.timezone);
     let board = state.db.run(move |conn| leaderboards::users(conn, scope, period, limit, &viewer, now, tz)).await?;

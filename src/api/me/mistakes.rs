@@ -1,8 +1,6 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, web};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -10,7 +8,7 @@ use crate::api::extract::{OptionalJson, Query};
 use crate::api::pagination;
 use crate::api::quizzes::Attempt;
 use crate::auth::AuthUser;
-use crate::clock::{naive, utc};
+use crate::clock::utc;
 use crate::domain::attempts;
 use crate::domain::questions::{self, Answer, QuestionKind, QuestionOption};
 use crate::error::AppError;
@@ -48,18 +46,6 @@ pub struct MistakeParams {
     pub cursor: Option<String>,
 }
 
-fn encode(at: NaiveDateTime, question: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}|{question}", at.and_utc().timestamp_micros()))
-}
-
-fn decode(raw: &str) -> Result<(NaiveDateTime, i64), AppError> {
-    let bad = || AppError::bad_request("invalid_cursor", "The cursor is not one this API returned.");
-    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?).map_err(|_| bad())?;
-    let (micros, id) = text.split_once('|').ok_or_else(bad)?;
-    let at = DateTime::from_timestamp_micros(micros.parse().map_err(|_| bad())?).ok_or_else(bad)?;
-    Ok((naive(at), id.parse().map_err(|_| bad())?))
-}
-
 /// The wrong-answer book (错题本): questions the caller got wrong in reviewed attempts.
 #[utoipa::path(
     operation_id = "list_my_mistakes", tag = "quizzes", security(("bearer" = [])),
@@ -73,13 +59,16 @@ pub async fn list(
     Query(params): Query<MistakeParams>,
 ) -> Result<HttpResponse, AppError> {
     let limit = pagination::limit(params.limit)?;
-    let after = params.cursor.as_deref().map(decode).transpose()?;
+    let after = pagination::decode_time_cursor(params.cursor.as_deref())?;
     let (user, now) = (caller.id, state.clock.now());
-    let mut rows = state.db.run(move |conn| attempts::mistakes(conn, user, after, limit, now)).await?;
-    let has_more = rows.len() as i64 > limit;
-    rows.truncate(usize::try_from(limit).unwrap_or(0));
-    let next = if has_more { rows.last().map(|(m, _)| encode(m.updated_at, m.question_id)) } else { None };
-    let items = rows
+    let page = state.db.run(move |conn| attempts::mistakes(conn, user, after, limit, now)).await?;
+    let next = if page.has_more {
+        page.items.last().map(|(m, _)| pagination::encode_time_cursor(m.updated_at, m.question_id))
+    } else {
+        None
+    };
+    let items = page
+        .items
         .into_iter()
         .map(|(m, q)| Mistake {
             question_id: q.id,

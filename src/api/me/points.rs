@@ -74,8 +74,14 @@ pub async fn points(
             .into_iter()
             .map(|t| RuleToday { action: t.action, points: t.points, cap: t.cap })
             .collect(),
+        next_cursor: if summary.ledger.has_more {
+            summary.ledger.items.last().map(|r| pagination::encode_cursor(r.id))
+        } else {
+            None
+        },
         items: summary
             .ledger
+            .items
             .into_iter()
             .filter_map(|r| {
                 Some(LedgerEntry {
@@ -88,7 +94,6 @@ pub async fn points(
                 })
             })
             .collect(),
-        next_cursor: summary.next.map(pagination::encode_cursor),
     }))
 }
 

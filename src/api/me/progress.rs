@@ -1,7 +1,5 @@
 use actix_web::{HttpResponse, get, web};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -9,7 +7,7 @@ use crate::api::contents::ContentKind;
 use crate::api::extract::Query;
 use crate::api::pagination;
 use crate::auth::AuthUser;
-use crate::clock::{naive, utc};
+use crate::clock::utc;
 use crate::db::models::contents::ContentRow;
 use crate::db::models::progress::ProgressRow;
 use crate::domain::contents::published_at;
@@ -108,18 +106,6 @@ pub struct HistoryParams {
     pub cursor: Option<String>,
 }
 
-fn encode(at: NaiveDateTime, id: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}|{id}", at.and_utc().timestamp_micros()))
-}
-
-fn decode(raw: &str) -> Result<(NaiveDateTime, i64), AppError> {
-    let bad = || AppError::bad_request("invalid_cursor", "The cursor is not one this API returned.");
-    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?).map_err(|_| bad())?;
-    let (micros, id) = text.split_once('|').ok_or_else(bad)?;
-    let at = DateTime::from_timestamp_micros(micros.parse().map_err(|_| bad())?).ok_or_else(bad)?;
-    Ok((naive(at), id.parse().map_err(|_| bad())?))
-}
-
 /// The caller's study history: what they opened, most recent first, with progress.
 #[utoipa::path(
     operation_id = "get_my_history", tag = "engagement", security(("bearer" = [])),
@@ -133,17 +119,18 @@ pub async fn history(
     Query(params): Query<HistoryParams>,
 ) -> Result<HttpResponse, AppError> {
     let limit = pagination::limit(params.limit)?;
-    let after = params.cursor.as_deref().map(decode).transpose()?;
+    let after = pagination::decode_time_cursor(params.cursor.as_deref())?;
     let (user, now) = (caller.id, state.clock.now());
-    let mut rows = state.db.run(move |conn| engagement::history(conn, user, after, limit, now)).await?;
-    let has_more = rows.len() as i64 > limit;
-    rows.truncate(usize::try_from(limit).unwrap_or(0));
-    let next = if has_more {
-        rows.last().and_then(|(p, _)| p.last_receipt_at.map(|at| encode(at, p.content_id)))
+    let page = state.db.run(move |conn| engagement::history(conn, user, after, limit, now)).await?;
+    let next = if page.has_more {
+        page.items
+            .last()
+            .and_then(|(p, _)| p.last_receipt_at.map(|at| pagination::encode_time_cursor(at, p.content_id)))
     } else {
         None
     };
-    let items = rows
+    let items = page
+        .items
         .iter()
         .map(|(p, c)| HistoryItem {
             content_id: c.id,

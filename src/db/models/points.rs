@@ -169,13 +169,15 @@ pub fn add_user_period(conn: &mut DbConn, user: i64, period: &str, points: i32, 
     let row = (
         user_points::user_id.eq(user),
         user_points::period.eq(period),
-        user_points::points.eq(0),
+        user_points::points.eq(points),
         user_points::reached_at.eq(at),
     );
-    per_backend!(conn, |c| diesel::insert_into(user_points::table).values(row).on_conflict_do_nothing().execute(c))?;
-    diesel::update(user_points::table.find((user, period)))
+    per_backend!(conn, |c| diesel::insert_into(user_points::table)
+        .values(row)
+        .on_conflict((user_points::user_id, user_points::period))
+        .do_update()
         .set((user_points::points.eq(user_points::points + points), user_points::reached_at.eq(at)))
-        .execute(conn)?;
+        .execute(c))?;
     Ok(())
 }
 
@@ -188,16 +190,25 @@ pub struct OrgDelta {
 }
 
 pub fn add_org_day(conn: &mut DbConn, org: i64, date: &str, d: OrgDelta) -> QueryResult<()> {
-    let row = (org_daily::org_id.eq(org), org_daily::local_date.eq(date));
-    per_backend!(conn, |c| diesel::insert_into(org_daily::table).values(row).on_conflict_do_nothing().execute(c))?;
-    diesel::update(org_daily::table.find((org, date)))
+    let row = (
+        org_daily::org_id.eq(org),
+        org_daily::local_date.eq(date),
+        org_daily::points.eq(d.points),
+        org_daily::study_seconds.eq(d.study_seconds),
+        org_daily::completions.eq(d.completions),
+        org_daily::active_learners.eq(d.active_learners),
+    );
+    per_backend!(conn, |c| diesel::insert_into(org_daily::table)
+        .values(row)
+        .on_conflict((org_daily::org_id, org_daily::local_date))
+        .do_update()
         .set((
             org_daily::points.eq(org_daily::points + d.points),
             org_daily::study_seconds.eq(org_daily::study_seconds + d.study_seconds),
             org_daily::completions.eq(org_daily::completions + d.completions),
             org_daily::active_learners.eq(org_daily::active_learners + d.active_learners),
         ))
-        .execute(conn)?;
+        .execute(c))?;
     Ok(())
 }
 

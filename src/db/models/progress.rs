@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::db::models::contents::ContentRow;
 use crate::db::schema::{contents, events, progress};
 use crate::db::{DbConn, per_backend};
 
@@ -92,6 +93,23 @@ pub fn save(conn: &mut DbConn, row: &ProgressRow) -> QueryResult<usize> {
     diesel::update(progress::table.find((row.user_id, row.content_id))).set(row).execute(conn)
 }
 
+/// The learner's progress on those of `ids` that are visible, with each content, by id.
+pub fn of_visible_contents(
+    conn: &mut DbConn,
+    user: i64,
+    ids: &[i64],
+    now: NaiveDateTime,
+) -> QueryResult<Vec<(ProgressRow, ContentRow)>> {
+    progress::table
+        .inner_join(contents::table)
+        .filter(progress::user_id.eq(user))
+        .filter(progress::content_id.eq_any(ids))
+        .filter(crate::db::models::contents::visible(now))
+        .select((ProgressRow::as_select(), ContentRow::as_select()))
+        .order(progress::content_id)
+        .load(conn)
+}
+
 pub fn of_contents(conn: &mut DbConn, user: i64, ids: &[i64]) -> QueryResult<Vec<ProgressRow>> {
     progress::table
         .filter(progress::user_id.eq(user))
@@ -107,13 +125,13 @@ pub fn history_page(
     now: NaiveDateTime,
     after: Option<(NaiveDateTime, i64)>,
     limit: i64,
-) -> QueryResult<Vec<ProgressRow>> {
+) -> QueryResult<Vec<(ProgressRow, ContentRow)>> {
     let mut query = progress::table
         .inner_join(contents::table)
         .filter(progress::user_id.eq(user))
         .filter(progress::last_receipt_at.is_not_null())
         .filter(crate::db::models::contents::visible(now))
-        .select(ProgressRow::as_select())
+        .select((ProgressRow::as_select(), ContentRow::as_select()))
         .into_boxed();
     if let Some((at, id)) = after {
         query = query.filter(
