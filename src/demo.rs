@@ -21,6 +21,8 @@ use crate::domain::{feed, media};
 use crate::error::AppError;
 use crate::media::MediaStore;
 
+mod activity;
+
 /// Every demo account has this password.
 pub const PASSWORD: &str = "Tongxin-Demo-2026";
 
@@ -192,6 +194,8 @@ pub async fn load(config: &Config, db: &Db, store: &MediaStore, now: DateTime<Ut
         files.push((video, image));
     }
     let tz = config.timezone;
+    let engagement = crate::domain::engagement::Settings { tz, min_read: config.min_read };
+    let timing = crate::domain::attempts::Timing { grace: config.attempt_grace, tz };
     db.run(move |conn| {
         // Everything happened over the last seven weeks, oldest first.
         let start = now - Duration::days(50);
@@ -259,6 +263,43 @@ pub async fn load(config: &Config, db: &Db, store: &MediaStore, now: DateTime<Ut
             }
         }
         quizzes_and_questions(conn, write, review, start)?;
+        let rows = crate::db::models::contents::find_many(conn, &published)?;
+        let lengths: Vec<(i64, bool, i32)> = published
+            .iter()
+            .filter_map(|id| rows.iter().find(|r| r.id == *id))
+            .map(|r| {
+                let video = r.kind == "video";
+                (r.id, video, if video { r.duration_s } else { r.reading_time_s }.unwrap_or(60).max(1))
+            })
+            .collect();
+        let named: Vec<(i64, Option<i64>, Audience)> = ACCOUNTS
+            .iter()
+            .filter(|a| a.role == Role::Learner)
+            .map(|a| (users[a.username], Some(place_org(&orgs, a.place)), a.audience))
+            .collect();
+        let units: Vec<(i64, String, Audience)> = orgs
+            .units
+            .iter()
+            .map(|(id, audience)| {
+                let code = crate::db::models::organizations::find(conn, *id)?.map(|o| o.join_code).unwrap_or_default();
+                Ok((*id, code, *audience))
+            })
+            .collect::<Result<_, AppError>>()?;
+        activity::load(
+            conn,
+            &activity::Context {
+                write,
+                review,
+                units: &units,
+                town: orgs.town,
+                named: &named,
+                published: &lengths,
+                hash: &hash,
+                now,
+                engagement,
+                timing,
+            },
+        )?;
         // A little engagement so "popular" differs from "latest".
         for (k, id) in published.iter().enumerate() {
             for (j, learner) in ["xiaoming", "ayguli", "zhangwei", "gulnar"].iter().enumerate() {
@@ -334,6 +375,8 @@ fn quizzes_and_questions(conn: &mut DbConn, write: Actor, review: Actor, at: Dat
 }
 
 struct Orgs {
+    /// Units learners join, with the audience they serve.
+    units: Vec<(i64, Audience)>,
     county: i64,
     town: i64,
     class_3_1: i64,
@@ -364,12 +407,33 @@ fn organizations_tree(conn: &mut DbConn, at: DateTime<Utc>) -> Result<Orgs, AppE
     let junior = node(conn, Some(tuanjie), "团结乡初级中学", OrgKind::School, false, at)?;
     let senior = node(conn, Some(hexie), "和谐镇第一中学", OrgKind::School, false, at)?;
     let class_3_1 = node(conn, Some(primary), "三年级一班", OrgKind::Class, false, at)?;
-    node(conn, Some(primary), "五年级二班", OrgKind::Class, false, at)?;
+    let class_5_2 = node(conn, Some(primary), "五年级二班", OrgKind::Class, false, at)?;
     let junior_1_1 = node(conn, Some(junior), "初一(1)班", OrgKind::Class, false, at)?;
-    node(conn, Some(junior), "初二(3)班", OrgKind::Class, false, at)?;
-    node(conn, Some(senior), "高一(2)班", OrgKind::Class, false, at)?;
-    node(conn, Some(hexie), "和谐镇机关党支部", OrgKind::Branch, false, at)?;
-    Ok(Orgs { county, town, class_3_1, junior_1_1, bureau, community })
+    let junior_2_3 = node(conn, Some(junior), "初二(3)班", OrgKind::Class, true, at)?;
+    let senior_1_2 = node(conn, Some(senior), "高一(2)班", OrgKind::Class, false, at)?;
+    let branch = node(conn, Some(hexie), "和谐镇机关党支部", OrgKind::Branch, false, at)?;
+    let units = vec![
+        (class_3_1, Audience::Primary),
+        (class_5_2, Audience::Primary),
+        (junior_1_1, Audience::Junior),
+        (junior_2_3, Audience::Junior),
+        (senior_1_2, Audience::Senior),
+        (branch, Audience::PartyMember),
+        (community, Audience::Public),
+        (bureau, Audience::Cadre),
+    ];
+    Ok(Orgs { units, county, town, class_3_1, junior_1_1, bureau, community })
+}
+
+fn place_org(orgs: &Orgs, place: Place) -> i64 {
+    match place {
+        Place::County => orgs.county,
+        Place::Town => orgs.town,
+        Place::PrimaryClass => orgs.class_3_1,
+        Place::JuniorClass => orgs.junior_1_1,
+        Place::Bureau => orgs.bureau,
+        Place::Community => orgs.community,
+    }
 }
 
 fn people(
@@ -383,14 +447,7 @@ fn people(
     let year = accounts::local_year(at, tz);
     let mut ids = std::collections::HashMap::new();
     for account in ACCOUNTS {
-        let org = match account.place {
-            Place::County => orgs.county,
-            Place::Town => orgs.town,
-            Place::PrimaryClass => orgs.class_3_1,
-            Place::JuniorClass => orgs.junior_1_1,
-            Place::Bureau => orgs.bureau,
-            Place::Community => orgs.community,
-        };
+        let org = place_org(orgs, account.place);
         let birth_year = account.age.map(|age| year - age);
         let learner = NewLearner {
             username: accounts::check_username(account.username).map_err(|e| AppError::Validation(vec![e]))?,

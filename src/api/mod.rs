@@ -5,6 +5,7 @@ pub mod admin;
 pub mod attempts;
 pub mod auth;
 pub mod caching;
+pub mod campaigns;
 pub mod contents;
 pub mod engagement;
 pub mod extract;
@@ -104,7 +105,17 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(admin::organizations::show::show)
             .service(admin::organizations::update::update)
             .service(admin::users::list::list)
-            .service(admin::users::update::update),
+            .service(admin::users::update::update)
+            .service(campaigns::list::list)
+            .service(campaigns::show::show)
+            .service(admin::campaigns::manage::list)
+            .service(admin::campaigns::manage::create)
+            .service(admin::campaigns::manage::show)
+            .service(admin::campaigns::manage::update)
+            .service(admin::campaigns::manage::archive)
+            .service(admin::campaigns::transitions::submit)
+            .service(admin::campaigns::transitions::approve)
+            .service(admin::campaigns::transitions::reject),
     );
 }
 

@@ -380,6 +380,42 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    campaigns (id) {
+        id -> BigInt,
+        title -> Text,
+        description -> Text,
+        kind -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        org_id -> Nullable<BigInt>,
+        points_multiplier -> Integer,
+        status -> Text,
+        publish_at -> Nullable<Timestamp>,
+        author_id -> BigInt,
+        reviewer_id -> Nullable<BigInt>,
+        reject_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    campaign_contents (campaign_id, content_id) {
+        campaign_id -> BigInt,
+        content_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    campaign_quizzes (campaign_id, quiz_id) {
+        campaign_id -> BigInt,
+        quiz_id -> BigInt,
+        position -> Integer,
+    }
+}
+
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
@@ -399,6 +435,9 @@ diesel::joinable!(mistakes -> questions (question_id));
 diesel::joinable!(progress -> contents (content_id));
 diesel::joinable!(user_points -> users (user_id));
 diesel::joinable!(points_ledger -> users (user_id));
+diesel::joinable!(campaigns -> organizations (org_id));
+diesel::joinable!(campaign_contents -> campaigns (campaign_id));
+diesel::joinable!(campaign_quizzes -> campaigns (campaign_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -429,4 +468,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_points,
     org_daily,
     user_stats,
+    campaigns,
+    campaign_contents,
+    campaign_quizzes,
 );

@@ -374,16 +374,16 @@ fn credit(
     let taken = crate::db::models::points::DayDelta { quizzes_taken: 1, ..Default::default() };
     points::record_day(conn, who, &day, taken, at)?;
     let source = format!("attempt:{}", attempt.id);
-    match Mode::parse(&quiz.mode) {
-        Some(Mode::Daily) => {
-            points::award(conn, who, points::Action::DailyQuiz, &source, score, &day, at)?;
-        }
+    let granted = match Mode::parse(&quiz.mode) {
+        Some(Mode::Daily) => points::award(conn, who, points::Action::DailyQuiz, &source, score, &day, at)?,
         Some(Mode::Contest) => {
             let units = score.saturating_mul(quiz.points_per_correct.unwrap_or(1));
-            points::award(conn, who, points::Action::ContestQuiz, &source, units, &day, at)?;
+            points::award(conn, who, points::Action::ContestQuiz, &source, units, &day, at)?
         }
-        _ => {}
-    }
+        _ => 0,
+    };
+    let attached = crate::db::models::campaigns::Attached::Quiz(quiz.id);
+    crate::domain::campaigns::credit(conn, who, attached, granted, &source, &day, at)?;
     Ok(())
 }
 

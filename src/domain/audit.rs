@@ -18,6 +18,7 @@ pub enum Target {
     User(i64),
     Question(i64),
     Quiz(i64),
+    Campaign(i64),
     /// The points rules table as a whole.
     PointRules,
 }
@@ -32,6 +33,7 @@ impl Target {
             Self::User(id) => ("user", Some(id)),
             Self::Question(id) => ("question", Some(id)),
             Self::Quiz(id) => ("quiz", Some(id)),
+            Self::Campaign(id) => ("campaign", Some(id)),
             Self::PointRules => ("point_rules", None),
         }
     }

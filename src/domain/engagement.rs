@@ -18,10 +18,12 @@ use serde_json::Value;
 
 use crate::clock::{naive, utc};
 use crate::db::models::Page;
+use crate::db::models::campaigns::Attached;
 use crate::db::models::contents::{self as content_db, ContentRow, Counter};
 use crate::db::models::points::DayDelta;
 use crate::db::models::progress::{self as progress_db, NewEvent, ProgressRow};
 use crate::db::{DbConn, write_tx};
+use crate::domain::campaigns;
 use crate::domain::points::{self, Action, Day, Earner};
 use crate::error::AppError;
 
@@ -215,12 +217,17 @@ pub fn ingest(
         if delta.reading_seconds + delta.watching_seconds + delta.articles_completed + delta.videos_completed > 0 {
             points::record_day(conn, who, &day, delta, now)?;
         }
+        // Content-sourced points also count for the campaigns that hold the content.
         for (content_id, action) in completed {
-            points::award(conn, who, action, &format!("content:{content_id}"), 1, &day, now)?;
+            let source = format!("content:{content_id}");
+            let granted = points::award(conn, who, action, &source, 1, &day, now)?;
+            campaigns::credit(conn, who, Attached::Content(content_id), granted, &source, &day, now)?;
         }
         for &(content_id, _, shared) in &counted {
             if shared > 0 {
-                points::award(conn, who, Action::Share, &format!("content:{content_id}"), 1, &day, now)?;
+                let source = format!("content:{content_id}");
+                let granted = points::award(conn, who, Action::Share, &source, 1, &day, now)?;
+                campaigns::credit(conn, who, Attached::Content(content_id), granted, &source, &day, now)?;
             }
         }
         if delta.reading_seconds > 0 || delta.watching_seconds > 0 {

@@ -62,12 +62,16 @@ pub struct FeedQuery {
     pub kind: Option<String>,
     pub topic: Option<String>,
     pub audience: Option<Audience>,
+    /// Only a campaign's contents (a campaign the viewer cannot see has none).
+    pub campaign: Option<i64>,
     pub q: Option<String>,
     pub order: FeedOrder,
     pub after: Option<FeedKey>,
     pub limit: i64,
     pub prefs: Vec<String>,
     pub viewer: Option<i64>,
+    /// The viewer's organization path (campaign scope).
+    pub viewer_path: Option<String>,
 }
 
 pub struct Page {
@@ -191,11 +195,19 @@ pub fn feed(conn: &mut DbConn, query: &FeedQuery, now: DateTime<Utc>) -> Result<
         }
         None => None,
     };
+    if let Some(campaign) = query.campaign {
+        match crate::domain::campaigns::visible_to(conn, campaign, query.viewer_path.as_deref(), now) {
+            Ok(_) => {}
+            Err(AppError::NotFound(_)) => return Ok(Page { items: Vec::new(), next: None }),
+            Err(other) => return Err(other),
+        }
+    }
     let filter = FeedFilter {
         now: naive(now),
         kind: query.kind.as_deref(),
         topic_id,
         audience: query.audience.map(Audience::as_str),
+        campaign_id: query.campaign,
         search: prepared.as_ref(),
         order: query.order,
         after: query.after,

@@ -11,6 +11,7 @@ use crate::db::models::leaderboards as board_db;
 use crate::db::models::organizations as org_db;
 use crate::db::models::points as points_db;
 use crate::domain::accounts::{local_year, may_be_under_consent_age};
+use crate::domain::campaigns;
 use crate::domain::points::Day;
 use crate::error::AppError;
 
@@ -86,14 +87,18 @@ pub fn users(
     now: DateTime<Utc>,
     tz: chrono_tz::Tz,
 ) -> Result<Board, AppError> {
-    let within = match scope {
-        Scope::Global => None,
-        Scope::Org(id) => Some(org_db::find(conn, id)?.ok_or_else(|| AppError::not_found("organization"))?.path),
-        Scope::Campaign(_) => {
-            return Err(AppError::bad_request("unsupported_scope", "Campaign leaderboards are not available yet."));
+    // A campaign's board covers its whole window, whatever the period.
+    let (within, key) = match scope {
+        Scope::Global => (None, period.key(&Day::of(now, tz))),
+        Scope::Org(id) => (
+            Some(org_db::find(conn, id)?.ok_or_else(|| AppError::not_found("organization"))?.path),
+            period.key(&Day::of(now, tz)),
+        ),
+        Scope::Campaign(id) => {
+            let (campaign, path) = campaigns::visible_to(conn, id, viewer.org_path.as_deref(), now)?;
+            (path, campaigns::board_key(campaign.id))
         }
     };
-    let key = period.key(&Day::of(now, tz));
     let year = local_year(now, tz);
     let own_node = match scope {
         Scope::Org(id) => Some(id),

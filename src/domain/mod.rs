@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod attempts;
 pub mod audit;
+pub mod campaigns;
 pub mod contents;
 pub mod engagement;
 pub mod feed;

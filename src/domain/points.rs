@@ -31,10 +31,12 @@ pub enum Action {
     /// A contest quiz's own points.
     ContestQuiz,
     Share,
+    /// The extra points of a campaign's multiplier (not a rule: set on the campaign).
+    CampaignBonus,
 }
 
 impl Action {
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 9] = [
         Self::Login,
         Self::ArticleRead,
         Self::VideoWatched,
@@ -43,6 +45,7 @@ impl Action {
         Self::DailyQuiz,
         Self::ContestQuiz,
         Self::Share,
+        Self::CampaignBonus,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +58,7 @@ impl Action {
             Self::DailyQuiz => "daily_quiz",
             Self::ContestQuiz => "contest_quiz",
             Self::Share => "share",
+            Self::CampaignBonus => "campaign_bonus",
         }
     }
 
@@ -174,6 +178,28 @@ pub fn award(
     Ok(granted)
 }
 
+/// Grants `points` outside any rule or cap (a campaign's bonus), once per (source, day),
+/// in the transaction that granted the points it multiplies. Returns the points granted.
+pub fn award_bonus(
+    conn: &mut DbConn,
+    who: Earner,
+    source: &str,
+    points: i32,
+    day: &Day,
+    now: DateTime<Utc>,
+) -> Result<i32, AppError> {
+    if points <= 0 {
+        return Ok(0);
+    }
+    let action = Action::CampaignBonus.as_str();
+    let Some(entry) = points_db::claim(conn, who.user_id, action, source, &day.key(), naive(now))? else {
+        return Ok(0);
+    };
+    points_db::settle(conn, entry, points)?;
+    record_day(conn, who, day, DayDelta { points, ..DayDelta::default() }, now)?;
+    Ok(points)
+}
+
 /// The first activity of the day earns the `login` point (once per local day).
 pub fn touch_day(conn: &mut DbConn, who: Earner, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Result<(), AppError> {
     points_db::lock_learner(conn, who.user_id)?;
@@ -237,6 +263,12 @@ pub fn set_rules(conn: &mut DbConn, actor: i64, input: &[RuleInput], now: DateTi
         if rule.daily_cap.is_some_and(|c| !(0..=100_000).contains(&c)) {
             errors.push(crate::error::FieldError::new(format!("rules[{i}].daily_cap"), "must be 0 to 100000 or null"));
         }
+    }
+    if let Some(i) = input.iter().position(|r| r.action == Action::CampaignBonus) {
+        errors.push(crate::error::FieldError::new(
+            format!("rules[{i}].action"),
+            "campaign_bonus is not a rule: it is set on each campaign",
+        ));
     }
     if input.is_empty() {
         errors.push(crate::error::FieldError::new("rules", "give at least one rule"));

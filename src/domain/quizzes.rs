@@ -521,6 +521,18 @@ pub fn visible_list(
     Ok((for_learners(conn, rows, viewer)?, next))
 }
 
+/// The visible quizzes among `ids`, in the order of `ids`.
+pub fn visible_many(
+    conn: &mut DbConn,
+    ids: &[i64],
+    viewer: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<Vec<ForLearner>, AppError> {
+    let mut rows = quiz_db::find_many_visible(conn, ids, naive(now))?;
+    rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
+    for_learners(conn, rows, viewer)
+}
+
 pub fn visible_one(
     conn: &mut DbConn,
     id: i64,

@@ -283,4 +283,22 @@ async fn the_demo_data_set_loads_into_an_empty_database_only() {
     assert_eq!((status, daily["questions"].as_array().map(Vec::len)), (StatusCode::OK, Some(5)));
     let (_, translated) = json_body(app.get("/contents?q=tea%20horse&locale=en", None).await).await;
     assert_eq!(translated["items"][0]["locale"], "en", "English translations are searchable and served");
+
+    // A running publicity month with its contest, and weeks of engagement behind it.
+    let (_, campaigns) = json_body(app.get("/campaigns?status=active", None).await).await;
+    let month = campaigns["items"].as_array().unwrap().iter().find(|c| c["kind"] == "publicity_month").unwrap();
+    assert_eq!(month["title"], "民族团结进步宣传月");
+    let (_, detail) = json_body(app.get(&format!("/campaigns/{}", month["id"]), None).await).await;
+    assert_eq!(detail["quizzes"][0]["mode"], "contest", "{detail}");
+    assert!(detail["contents"].as_array().unwrap().len() >= 8);
+    let (_, upcoming) = json_body(app.get("/campaigns?status=upcoming", Some(&pupil.access)).await).await;
+    assert_eq!(upcoming["items"], serde_json::json!([]), "the township's week is not for this school");
+    let board = format!("/leaderboards/users?scope=campaign:{}&limit=100", month["id"]);
+    let (_, board) = json_body(app.get(&board, Some(&pupil.access)).await).await;
+    assert!(board["items"].as_array().unwrap().len() >= 10, "the contest has a living board: {board}");
+    let (_, month_board) =
+        json_body(app.get("/leaderboards/users?period=all&limit=100", Some(&pupil.access)).await).await;
+    assert!(month_board["items"].as_array().unwrap().len() >= 30, "{month_board}");
+    let (_, stats) = json_body(app.get("/me/stats", Some(&pupil.access)).await).await;
+    assert!(stats["study_seconds_total"].as_i64().unwrap() > 0, "the named learners studied too: {stats}");
 }

@@ -454,7 +454,7 @@ async fn leaderboard_ties_go_to_whoever_reached_the_score_first() {
     assert_eq!(limited["items"].as_array().unwrap().len(), 1);
     assert_eq!(limited["me"], json!({"rank": 3, "points": 1}), "the caller's own rank even outside the top");
     let res = app.get("/leaderboards/users?scope=campaign:1", Some(&third.access)).await;
-    assert_problem(res, StatusCode::BAD_REQUEST, "unsupported_scope").await;
+    assert_problem(res, StatusCode::NOT_FOUND, "not_found").await;
     assert_problem(
         app.get("/leaderboards/users?scope=planet:1", Some(&third.access)).await,
         StatusCode::BAD_REQUEST,

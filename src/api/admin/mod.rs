@@ -1,6 +1,7 @@
 //! Staff endpoints under `/admin`, each checking the caller's role and scope.
 
 pub mod audit_log;
+pub mod campaigns;
 pub mod contents;
 pub mod media;
 pub mod organizations;

@@ -41,6 +41,8 @@ pub struct FeedParams {
     /// Topic slug or id.
     pub topic: Option<String>,
     pub audience: Option<Audience>,
+    /// Only this campaign's contents.
+    pub campaign: Option<i64>,
     /// Search words; two-character Chinese words such as 团结 match anywhere.
     pub q: Option<String>,
     #[param(inline)]
@@ -118,6 +120,7 @@ pub async fn list(
         }),
         topic: params.topic.filter(|t| !t.is_empty()),
         audience: params.audience,
+        campaign: params.campaign,
         q,
         order: match sort {
             Sort::Latest => FeedOrder::Latest,
@@ -128,6 +131,7 @@ pub async fn list(
         limit,
         prefs: preferences(&req, params.locale.as_deref()),
         viewer: caller.id(),
+        viewer_path: caller.0.as_ref().and_then(|u| u.org_path().map(str::to_owned)),
     };
     let now = state.clock.now();
     let page = state.db.run(move |conn| feed::feed(conn, &query, now)).await?;

@@ -15,7 +15,8 @@ use crate::startup::AppState;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct UserBoardParams {
-    /// `global`, `org:{id}` (that organization and below) or `campaign:{id}`.
+    /// `global`, `org:{id}` (that organization and below) or `campaign:{id}` (points from the
+    /// campaign's contents and quizzes inside its window; `period` does not apply).
     #[param(example = "org:3")]
     pub scope: Option<String>,
     #[param(inline)]
@@ -62,8 +63,8 @@ pub struct UserBoard {
     params(UserBoardParams),
     responses(
         (status = 200, description = "The board", body = UserBoard),
-        (status = 400, description = "Unknown scope (`invalid_scope`), or a scope not available yet (`unsupported_scope`)"),
-        (status = 404, description = "No such organization"),
+        (status = 400, description = "Unknown scope (`invalid_scope`)"),
+        (status = 404, description = "No such organization, or no campaign the caller can see"),
     )
 )]
 #[get("/leaderboards/users")]

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Integer;
 
 use crate::db::DbConn;
-use crate::db::schema::{content_audiences, content_tags, content_translations, contents};
+use crate::db::schema::{campaign_contents, content_audiences, content_tags, content_translations, contents};
 use crate::db::search::{self, Prepared};
 
 pub const PUBLISHED: &str = "published";
@@ -254,6 +254,8 @@ pub struct FeedFilter<'a> {
     pub kind: Option<&'a str>,
     pub topic_id: Option<i64>,
     pub audience: Option<&'a str>,
+    /// Only contents attached to this campaign.
+    pub campaign_id: Option<i64>,
     pub search: Option<&'a Prepared>,
     pub order: FeedOrder,
     pub after: Option<FeedKey>,
@@ -282,6 +284,13 @@ pub fn feed(conn: &mut DbConn, f: &FeedFilter<'_>) -> QueryResult<Vec<(ContentRo
             content_audiences::table
                 .filter(content_audiences::content_id.eq(contents::id))
                 .filter(content_audiences::audience.eq(audience)),
+        ));
+    }
+    if let Some(campaign) = f.campaign_id {
+        query = query.filter(diesel::dsl::exists(
+            campaign_contents::table
+                .filter(campaign_contents::campaign_id.eq(campaign))
+                .filter(campaign_contents::content_id.eq(contents::id)),
         ));
     }
     if let Some(prepared) = f.search {

@@ -2,6 +2,7 @@
 
 pub mod attempts;
 pub mod audit;
+pub mod campaigns;
 pub mod contents;
 pub mod leaderboards;
 pub mod media;

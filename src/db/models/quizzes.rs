@@ -105,6 +105,16 @@ pub fn find_visible(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> QueryResu
     quizzes::table.find(id).filter(visible(now)).select(QuizRow::as_select()).first(conn).optional()
 }
 
+/// Visible quizzes among `ids` (any order).
+pub fn find_many_visible(conn: &mut DbConn, ids: &[i64], now: NaiveDateTime) -> QueryResult<Vec<QuizRow>> {
+    quizzes::table.filter(quizzes::id.eq_any(ids)).filter(visible(now)).select(QuizRow::as_select()).load(conn)
+}
+
+/// How many of `ids` exist (any state).
+pub fn count_existing(conn: &mut DbConn, ids: &[i64]) -> QueryResult<i64> {
+    quizzes::table.filter(quizzes::id.eq_any(ids)).count().get_result(conn)
+}
+
 pub fn update(conn: &mut DbConn, id: i64, changes: &QuizChanges) -> QueryResult<usize> {
     diesel::update(quizzes::table.find(id)).set(changes).execute(conn)
 }

@@ -1,0 +1,3 @@
+DROP TABLE campaign_quizzes;
+DROP TABLE campaign_contents;
+DROP TABLE campaigns;

@@ -1,0 +1,581 @@
+//! Campaigns (主题活动): publicity weeks and months, contests and themed activities. They
+//! go through the shared review workflow, run in a time window, may be limited to an
+//! organization subtree, group contents and quizzes, keep their own leaderboard and may
+//! multiply the points earned from what they group while they run.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::clock::{naive, utc};
+use crate::db::models::Page;
+use crate::db::models::campaigns::{
+    self as campaign_db, Attached, CampaignChanges, CampaignRow, ListFilter, NewCampaign, ScopedCampaign, Window,
+};
+use crate::db::models::contents as content_db;
+use crate::db::models::organizations as org_db;
+use crate::db::models::quizzes as quiz_db;
+use crate::db::{DbConn, write_tx};
+use crate::domain::audit::{self, Target};
+use crate::domain::organizations::Scope;
+use crate::domain::points::{self, Day, Earner};
+use crate::domain::workflow::{self, Actor, Status, Transition, require_editor};
+use crate::domain::{feed, quizzes};
+use crate::error::{AppError, FieldError};
+
+pub const TITLE_CHARS: std::ops::RangeInclusive<usize> = 1..=200;
+pub const DESCRIPTION_CHARS: usize = 5000;
+/// A campaign's detail lists all its contents in one page of the feed.
+pub const MAX_CONTENTS: usize = 100;
+pub const MAX_QUIZZES: usize = 50;
+/// A campaign runs for at most a year (a publicity month is the usual length).
+pub const MAX_DAYS: i64 = 366;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// 宣传周
+    PublicityWeek,
+    /// 宣传月
+    PublicityMonth,
+    /// 知识竞赛
+    Contest,
+    /// 主题活动
+    Themed,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [Self::PublicityWeek, Self::PublicityMonth, Self::Contest, Self::Themed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PublicityWeek => "publicity_week",
+            Self::PublicityMonth => "publicity_month",
+            Self::Contest => "contest",
+            Self::Themed => "themed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+/// Where a campaign stands in its calendar at a given moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Upcoming,
+    Active,
+    Past,
+}
+
+impl Phase {
+    pub fn of(row: &CampaignRow, now: DateTime<Utc>) -> Self {
+        let now = naive(now);
+        if now < row.starts_at {
+            Self::Upcoming
+        } else if now < row.ends_at {
+            Self::Active
+        } else {
+            Self::Past
+        }
+    }
+}
+
+/// A campaign as editors send it. On update, absent fields stay as they are.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignInput {
+    #[schema(example = "民族团结进步宣传月")]
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub kind: Option<Kind>,
+    pub starts_at: Option<DateTime<Utc>>,
+    /// After `starts_at`, at most 366 days later.
+    pub ends_at: Option<DateTime<Utc>>,
+    /// Only learners in this organization's subtree see the campaign; `null`: everyone.
+    #[serde(default, deserialize_with = "crate::serde_ext::nullable")]
+    #[schema(value_type = Option<i64>)]
+    pub org_id: Option<Option<i64>>,
+    /// 1.0 to 5.0 in steps of 0.01: points from the campaign's contents and quizzes earned
+    /// while it runs are multiplied by this (the extra points are a `campaign_bonus`
+    /// ledger entry, outside the daily caps). Default 1.0.
+    #[schema(example = 1.5)]
+    pub points_multiplier: Option<f64>,
+    /// Attached contents, in order (any state; learners see only published ones).
+    pub content_ids: Option<Vec<i64>>,
+    /// Attached quizzes, in order (any state; learners see only published ones).
+    pub quiz_ids: Option<Vec<i64>>,
+}
+
+/// A campaign's settings after merging changes into what is stored.
+struct Settings {
+    title: String,
+    description: String,
+    kind: Kind,
+    starts_at: Option<DateTime<Utc>>,
+    ends_at: Option<DateTime<Utc>>,
+    org_id: Option<i64>,
+    multiplier: i32,
+}
+
+impl Settings {
+    fn blank() -> Self {
+        Self {
+            title: String::new(),
+            description: String::new(),
+            kind: Kind::Themed,
+            starts_at: None,
+            ends_at: None,
+            org_id: None,
+            multiplier: 100,
+        }
+    }
+
+    fn from_row(row: &CampaignRow) -> Self {
+        Self {
+            title: row.title.clone(),
+            description: row.description.clone(),
+            kind: Kind::parse(&row.kind).unwrap_or(Kind::Themed),
+            starts_at: Some(utc(row.starts_at)),
+            ends_at: Some(utc(row.ends_at)),
+            org_id: row.org_id,
+            multiplier: row.points_multiplier,
+        }
+    }
+
+    fn merge(mut self, conn: &mut DbConn, input: &CampaignInput, creating: bool) -> Result<Self, AppError> {
+        let mut errors = Vec::new();
+        if let Some(title) = &input.title {
+            title.trim().clone_into(&mut self.title);
+        }
+        if !TITLE_CHARS.contains(&self.title.chars().count()) || self.title.chars().any(char::is_control) {
+            errors.push(FieldError::new("title", "must be 1 to 200 characters without control characters"));
+        }
+        if let Some(description) = &input.description {
+            description.trim().clone_into(&mut self.description);
+        }
+        if self.description.chars().count() > DESCRIPTION_CHARS {
+            errors.push(FieldError::new("description", "must be at most 5000 characters"));
+        }
+        match (input.kind, creating) {
+            (Some(kind), _) => self.kind = kind,
+            (None, true) => errors.push(FieldError::new("kind", "is required")),
+            (None, false) => {}
+        }
+        self.starts_at = input.starts_at.or(self.starts_at);
+        self.ends_at = input.ends_at.or(self.ends_at);
+        match (self.starts_at, self.ends_at) {
+            (Some(starts), Some(ends)) if ends <= starts => {
+                errors.push(FieldError::new("ends_at", "must be after starts_at"));
+            }
+            (Some(starts), Some(ends)) if (ends - starts).num_days() > MAX_DAYS => {
+                errors.push(FieldError::new("ends_at", "a campaign runs for at most 366 days"));
+            }
+            (Some(_), Some(_)) => {}
+            (starts, ends) => {
+                if starts.is_none() {
+                    errors.push(FieldError::new("starts_at", "is required"));
+                }
+                if ends.is_none() {
+                    errors.push(FieldError::new("ends_at", "is required"));
+                }
+            }
+        }
+        if let Some(org) = input.org_id {
+            self.org_id = org;
+        }
+        if let Some(org) = input.org_id.flatten()
+            && org_db::find(conn, org)?.is_none()
+        {
+            errors.push(FieldError::new("org_id", "no such organization"));
+        }
+        if let Some(m) = input.points_multiplier {
+            let percent = (m * 100.0).round();
+            if !m.is_finite() || !(100.0..=500.0).contains(&percent) || (m * 100.0 - percent).abs() > 1e-6 {
+                errors.push(FieldError::new("points_multiplier", "must be 1.0 to 5.0 with at most two decimals"));
+            } else {
+                // In range and whole after the check above: the cast is exact.
+                #[allow(clippy::cast_possible_truncation)]
+                let percent = percent as i32;
+                self.multiplier = percent;
+            }
+        }
+        check_ids(conn, "content_ids", input.content_ids.as_deref(), MAX_CONTENTS, &mut errors, |conn, ids| {
+            Ok(content_db::find_many(conn, ids)?.len() as i64)
+        })?;
+        check_ids(conn, "quiz_ids", input.quiz_ids.as_deref(), MAX_QUIZZES, &mut errors, |conn, ids| {
+            Ok(quiz_db::count_existing(conn, ids)?)
+        })?;
+        if errors.is_empty() { Ok(self) } else { Err(AppError::Validation(errors)) }
+    }
+}
+
+/// Attached ids must be distinct, existing and not too many.
+fn check_ids(
+    conn: &mut DbConn,
+    field: &str,
+    ids: Option<&[i64]>,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+    existing: impl Fn(&mut DbConn, &[i64]) -> Result<i64, AppError>,
+) -> Result<(), AppError> {
+    let Some(ids) = ids else { return Ok(()) };
+    if ids.len() > max {
+        errors.push(FieldError::new(field, format!("at most {max} items")));
+        return Ok(());
+    }
+    if ids.iter().collect::<HashSet<_>>().len() != ids.len() {
+        errors.push(FieldError::new(field, "must not repeat an id"));
+        return Ok(());
+    }
+    if !ids.is_empty() && existing(conn, ids)? != ids.len() as i64 {
+        errors.push(FieldError::new(field, "names an item that does not exist"));
+    }
+    Ok(())
+}
+
+fn item(row: &CampaignRow) -> workflow::Item {
+    workflow::Item { status: Status::parse(&row.status).unwrap_or(Status::Draft), author_id: row.author_id }
+}
+
+/// Creates a draft campaign with its attachments.
+pub fn create(conn: &mut DbConn, actor: Actor, input: &CampaignInput, now: DateTime<Utc>) -> Result<i64, AppError> {
+    require_editor(actor.role)?;
+    write_tx(conn, |conn| {
+        let s = Settings::blank().merge(conn, input, true)?;
+        let (Some(starts_at), Some(ends_at)) = (s.starts_at, s.ends_at) else {
+            return Err(AppError::validation("starts_at", "is required"));
+        };
+        let id = campaign_db::insert(
+            conn,
+            &NewCampaign {
+                title: &s.title,
+                description: &s.description,
+                kind: s.kind.as_str(),
+                starts_at: naive(starts_at),
+                ends_at: naive(ends_at),
+                org_id: s.org_id,
+                points_multiplier: s.multiplier,
+                status: Status::Draft.as_str(),
+                author_id: actor.id,
+                created_at: naive(now),
+                updated_at: naive(now),
+            },
+        )?;
+        campaign_db::set_contents(conn, id, input.content_ids.as_deref().unwrap_or_default())?;
+        campaign_db::set_quizzes(conn, id, input.quiz_ids.as_deref().unwrap_or_default())?;
+        let detail = json!({"title": s.title, "kind": s.kind.as_str(), "org_id": s.org_id});
+        audit::record(conn, Some(actor.id), "campaign.create", Target::Campaign(id), &detail, now)?;
+        Ok(id)
+    })
+}
+
+/// Changes a campaign under the same edit rules as contents and quizzes.
+pub fn update(
+    conn: &mut DbConn,
+    actor: Actor,
+    id: i64,
+    input: &CampaignInput,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    write_tx(conn, |conn| {
+        let row = campaign_db::find(conn, id)?.ok_or_else(|| AppError::not_found("campaign"))?;
+        workflow::check_editable(actor, item(&row))?;
+        let s = Settings::from_row(&row).merge(conn, input, false)?;
+        let changes = CampaignChanges {
+            title: Some(s.title),
+            description: Some(s.description),
+            kind: Some(s.kind.as_str().to_owned()),
+            starts_at: s.starts_at.map(naive),
+            ends_at: s.ends_at.map(naive),
+            org_id: Some(s.org_id),
+            points_multiplier: Some(s.multiplier),
+            updated_at: Some(naive(now)),
+            ..CampaignChanges::default()
+        };
+        campaign_db::update(conn, id, &changes)?;
+        if let Some(ids) = &input.content_ids {
+            campaign_db::set_contents(conn, id, ids)?;
+        }
+        if let Some(ids) = &input.quiz_ids {
+            campaign_db::set_quizzes(conn, id, ids)?;
+        }
+        let fields: Vec<&str> = [
+            input.title.as_ref().map(|_| "title"),
+            input.description.as_ref().map(|_| "description"),
+            input.kind.map(|_| "kind"),
+            input.starts_at.map(|_| "starts_at"),
+            input.ends_at.map(|_| "ends_at"),
+            input.org_id.map(|_| "org_id"),
+            input.points_multiplier.map(|_| "points_multiplier"),
+            input.content_ids.as_ref().map(|_| "content_ids"),
+            input.quiz_ids.as_ref().map(|_| "quiz_ids"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let detail = json!({ "fields": fields });
+        audit::record(conn, Some(actor.id), "campaign.update", Target::Campaign(id), &detail, now)
+    })
+}
+
+/// Applies a workflow transition (the rules shared with contents and quizzes).
+pub fn transition(
+    conn: &mut DbConn,
+    actor: Actor,
+    id: i64,
+    step: Transition,
+    publish_at: Option<DateTime<Utc>>,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let reason = reason.map(str::trim).map(str::to_owned);
+    if step == Transition::Reject && !reason.as_deref().is_some_and(|r| (1..=500).contains(&r.chars().count())) {
+        workflow::require_reviewer(actor.role)?;
+        return Err(AppError::validation("reason", "must be 1 to 500 characters"));
+    }
+    write_tx(conn, |conn| {
+        let row = campaign_db::find(conn, id)?.ok_or_else(|| AppError::not_found("campaign"))?;
+        let Some(next) = workflow::decide(step, actor, item(&row))? else { return Ok(()) };
+        let mut changes = CampaignChanges {
+            status: Some(next.as_str().to_owned()),
+            updated_at: Some(naive(now)),
+            ..CampaignChanges::default()
+        };
+        let mut detail = json!({"from": row.status});
+        match step {
+            Transition::Approve => {
+                let at = publish_at.filter(|at| *at > now).unwrap_or(now);
+                changes.publish_at = Some(Some(naive(at)));
+                changes.reviewer_id = Some(Some(actor.id));
+                changes.reject_reason = Some(None);
+                detail["publish_at"] = json!(at);
+            }
+            Transition::Reject => {
+                changes.reviewer_id = Some(Some(actor.id));
+                changes.reject_reason = Some(reason.clone());
+                detail["reason"] = json!(reason);
+            }
+            Transition::Submit | Transition::Archive => {}
+        }
+        campaign_db::update(conn, id, &changes)?;
+        let action = match step {
+            Transition::Submit => "campaign.submit",
+            Transition::Approve => "campaign.approve",
+            Transition::Reject => "campaign.reject",
+            Transition::Archive => "campaign.archive",
+        };
+        audit::record(conn, Some(actor.id), action, Target::Campaign(id), &detail, now)
+    })
+}
+
+/// A campaign with its attachments, as staff see it.
+pub struct Full {
+    pub row: CampaignRow,
+    pub content_ids: Vec<i64>,
+    pub quiz_ids: Vec<i64>,
+}
+
+fn with_attachments(conn: &mut DbConn, rows: Vec<CampaignRow>) -> Result<Vec<Full>, AppError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut contents: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (campaign, content) in campaign_db::contents_of(conn, &ids)? {
+        contents.entry(campaign).or_default().push(content);
+    }
+    let mut quizzes: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (campaign, quiz) in campaign_db::quizzes_of(conn, &ids)? {
+        quizzes.entry(campaign).or_default().push(quiz);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| Full {
+            content_ids: contents.remove(&row.id).unwrap_or_default(),
+            quiz_ids: quizzes.remove(&row.id).unwrap_or_default(),
+            row,
+        })
+        .collect())
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> Result<Full, AppError> {
+    let row = campaign_db::find(conn, id)?.ok_or_else(|| AppError::not_found("campaign"))?;
+    with_attachments(conn, vec![row])?.pop().ok_or_else(|| AppError::not_found("campaign"))
+}
+
+/// Staff listing: every state, newest first.
+pub fn staff_list(
+    conn: &mut DbConn,
+    status: Option<Status>,
+    before_id: Option<i64>,
+    limit: i64,
+) -> Result<Page<Full>, AppError> {
+    let page = Page::from_probe(campaign_db::admin_list(conn, status.map(Status::as_str), before_id, limit)?, limit);
+    Ok(Page { items: with_attachments(conn, page.items)?, has_more: page.has_more })
+}
+
+/// Whether a learner at `viewer_path` (their organization's path, if any) is inside a
+/// campaign scoped to `campaign_path` (`None`: everyone is).
+pub fn in_scope(campaign_path: Option<&str>, viewer_path: Option<&str>) -> bool {
+    match (campaign_path, viewer_path) {
+        (None, _) => true,
+        (Some(root), Some(path)) => Scope::Subtree(root.to_owned()).contains(path),
+        (Some(_), None) => false,
+    }
+}
+
+/// A campaign the viewer may see, or 404 (whether it exists or not).
+pub fn visible_to(
+    conn: &mut DbConn,
+    id: i64,
+    viewer_path: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<ScopedCampaign, AppError> {
+    campaign_db::find_visible(conn, id, naive(now))?
+        .filter(|(_, path)| in_scope(path.as_deref(), viewer_path))
+        .ok_or_else(|| AppError::not_found("campaign"))
+}
+
+/// One page of the campaigns the viewer may see in a window; `next` is the cursor key
+/// of the last row read (scope filtering may make a page shorter than `limit`).
+pub struct Listing {
+    pub items: Vec<Full>,
+    pub next: Option<(chrono::NaiveDateTime, i64)>,
+}
+
+pub fn list(
+    conn: &mut DbConn,
+    window: Window,
+    viewer_path: Option<&str>,
+    after: Option<(chrono::NaiveDateTime, i64)>,
+    limit: i64,
+    now: DateTime<Utc>,
+) -> Result<Listing, AppError> {
+    let page = Page::from_probe(
+        campaign_db::list_visible(conn, &ListFilter { now: naive(now), window, after, limit })?,
+        limit,
+    );
+    let next = if page.has_more {
+        page.items.last().map(|(row, _)| (if window == Window::Upcoming { row.starts_at } else { row.ends_at }, row.id))
+    } else {
+        None
+    };
+    let rows = page.items.into_iter().filter(|(_, path)| in_scope(path.as_deref(), viewer_path)).map(|(r, _)| r);
+    Ok(Listing { items: with_attachments(conn, rows.collect())?, next })
+}
+
+/// Drops the attachments learners cannot see (drafts, scheduled, archived): two queries
+/// for any number of campaigns.
+pub fn for_learners(conn: &mut DbConn, mut items: Vec<Full>, now: DateTime<Utc>) -> Result<Vec<Full>, AppError> {
+    let content_ids: Vec<i64> = items.iter().flat_map(|c| c.content_ids.iter().copied()).collect();
+    let quiz_ids: Vec<i64> = items.iter().flat_map(|c| c.quiz_ids.iter().copied()).collect();
+    let contents: HashSet<i64> =
+        content_db::find_many_visible(conn, &content_ids, naive(now))?.into_iter().map(|r| r.id).collect();
+    let quizzes: HashSet<i64> =
+        quiz_db::find_many_visible(conn, &quiz_ids, naive(now))?.into_iter().map(|r| r.id).collect();
+    for campaign in &mut items {
+        campaign.content_ids.retain(|id| contents.contains(id));
+        campaign.quiz_ids.retain(|id| quizzes.contains(id));
+    }
+    Ok(items)
+}
+
+/// A campaign as a learner opens it: its visible contents (as feed items, newest first)
+/// and quizzes (in the campaign's order).
+pub struct Detail {
+    pub campaign: Full,
+    pub contents: Vec<feed::Item>,
+    pub quizzes: Vec<quizzes::ForLearner>,
+}
+
+pub fn detail(
+    conn: &mut DbConn,
+    id: i64,
+    viewer: Option<i64>,
+    viewer_path: Option<&str>,
+    prefs: Vec<String>,
+    now: DateTime<Utc>,
+) -> Result<Detail, AppError> {
+    let (row, _) = visible_to(conn, id, viewer_path, now)?;
+    let full = with_attachments(conn, vec![row])?;
+    let campaign = for_learners(conn, full, now)?.pop().ok_or_else(|| AppError::not_found("campaign"))?;
+    let page = feed::feed(
+        conn,
+        &feed::FeedQuery {
+            kind: None,
+            topic: None,
+            audience: None,
+            campaign: Some(id),
+            q: None,
+            order: crate::db::models::contents::FeedOrder::Latest,
+            after: None,
+            limit: MAX_CONTENTS as i64,
+            prefs,
+            viewer,
+            viewer_path: viewer_path.map(str::to_owned),
+        },
+        now,
+    )?;
+    let quizzes = quizzes::visible_many(conn, &campaign.quiz_ids, viewer, now)?;
+    Ok(Detail { campaign, contents: page.items, quizzes })
+}
+
+/// The key of a campaign's leaderboard in the per-period totals.
+pub fn board_key(id: i64) -> String {
+    format!("c:{id}")
+}
+
+/// Credits `base` points, just granted to a learner for `source` (an attached content or
+/// quiz), to every campaign running now that holds it and that the learner is in: each
+/// campaign's board gains them, and the highest multiplier among those campaigns adds a
+/// bonus ledger entry (one bonus per fact, however many campaigns overlap). Runs in the
+/// transaction that granted the points, after the learner's lock.
+pub fn credit(
+    conn: &mut DbConn,
+    who: Earner,
+    attached: Attached,
+    base: i32,
+    source: &str,
+    day: &Day,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if base <= 0 {
+        return Ok(());
+    }
+    let running = campaign_db::running_with(conn, attached, naive(now))?;
+    if running.is_empty() {
+        return Ok(());
+    }
+    let viewer_path = match who.org_id {
+        Some(org) => org_db::find(conn, org)?.map(|o| o.path),
+        None => None,
+    };
+    let running: Vec<CampaignRow> = running
+        .into_iter()
+        .filter(|(_, path)| in_scope(path.as_deref(), viewer_path.as_deref()))
+        .map(|(r, _)| r)
+        .collect();
+    // Highest multiplier; the oldest campaign among equals, so the choice is stable.
+    let Some(best) = running.iter().max_by_key(|c| (c.points_multiplier, std::cmp::Reverse(c.id))) else {
+        return Ok(());
+    };
+    let bonus = base.saturating_mul(best.points_multiplier - 100) / 100;
+    let granted = if bonus > 0 {
+        points::award_bonus(conn, who, &format!("campaign:{}:{source}", best.id), bonus, day, now)?
+    } else {
+        0
+    };
+    for campaign in &running {
+        let earned = base + if campaign.id == best.id { granted } else { 0 };
+        crate::db::models::points::add_user_period(conn, who.user_id, &board_key(campaign.id), earned, naive(now))?;
+    }
+    Ok(())
+}
+
+/// Archives are the only delete: attachments and boards stay for the record.
+pub fn archive(conn: &mut DbConn, actor: Actor, id: i64, now: DateTime<Utc>) -> Result<(), AppError> {
+    transition(conn, actor, id, Transition::Archive, None, None, now)
+}

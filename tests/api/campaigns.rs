@@ -1,0 +1,261 @@
+//! Campaigns: the review workflow, visibility by window and organization scope, attached
+//! contents and quizzes, the feed filter, the campaign leaderboard and its multiplier.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tongxin::clock::Clock as _;
+use tongxin::db::schema::points_ledger;
+
+use crate::helpers::*;
+
+fn at(app: &TestApp, offset: Duration) -> String {
+    (app.clock.now() + offset).to_rfc3339()
+}
+
+fn share(content: i64, when: DateTime<Utc>) -> Value {
+    json!({"id": uuid::Uuid::new_v4().to_string(), "kind": "share", "content_id": content, "occurred_at": when.to_rfc3339()})
+}
+
+async fn send(app: &TestApp, who: &Session, events: &[Value]) {
+    let (status, body) = json_body(app.post_json("/events", Some(&who.access), &json!({"events": events})).await).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+/// Creates a campaign as the editor and has the reviewer publish it; returns its id.
+async fn published_campaign(app: &TestApp, room: &Newsroom, body: Value) -> i64 {
+    let (status, created) = json_body(app.post_json("/admin/campaigns", Some(&room.editor.access), &body).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    let res = app.post_json(&format!("/admin/campaigns/{id}/submit"), Some(&room.editor.access), &json!({})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app.post_json(&format!("/admin/campaigns/{id}/approve"), Some(&room.reviewer.access), &json!({})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    id
+}
+
+async fn listed(app: &TestApp, status: &str, token: Option<&str>) -> Vec<i64> {
+    let (code, page) = json_body(app.get(&format!("/campaigns?status={status}"), token).await).await;
+    assert_eq!(code, StatusCode::OK, "{page}");
+    page["items"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect()
+}
+
+/// A county with two schools and a learner who joined each with its code.
+struct County {
+    school_a: Value,
+    in_a: Session,
+    in_b: Session,
+}
+
+async fn county(app: &TestApp, room: &Newsroom) -> County {
+    let county = app.create_org(&room.admin, "示范县", "county", None).await;
+    let school_a = app.create_org(&room.admin, "第一中学", "school", county["id"].as_i64()).await;
+    let school_b = app.create_org(&room.admin, "第二中学", "school", county["id"].as_i64()).await;
+    let in_a = app.register_with("student_a", json!({"org_code": school_a["join_code"]})).await;
+    let in_b = app.register_with("student_b", json!({"org_code": school_b["join_code"]})).await;
+    County { school_a, in_a, in_b }
+}
+
+#[tokio::test]
+async fn a_campaign_goes_through_review_and_nobody_approves_their_own() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let body = json!({"title": "民族团结进步宣传月", "kind": "publicity_month", "starts_at": at(&app, -Duration::hours(1)), "ends_at": at(&app, Duration::days(30))});
+    let (status, draft) = json_body(app.post_json("/admin/campaigns", Some(&room.editor.access), &body).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    assert_eq!((draft["status"].as_str(), draft["phase"].as_str()), (Some("draft"), Some("active")));
+    assert_eq!(draft["points_multiplier"], 1.0);
+    let id = draft["id"].as_i64().unwrap();
+    let learner = app.register("early_bird").await;
+    assert!(listed(&app, "active", Some(&learner.access)).await.is_empty(), "drafts are not shown");
+    assert_problem(app.get(&format!("/campaigns/{id}"), None).await, StatusCode::NOT_FOUND, "not_found").await;
+
+    let res = app.post_json(&format!("/admin/campaigns/{id}/submit"), Some(&room.editor.access), &json!({})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let own = app.post_json(&format!("/admin/campaigns/{id}/approve"), Some(&room.editor.access), &json!({})).await;
+    assert_problem(own, StatusCode::FORBIDDEN, "forbidden").await;
+    let res = app.post_json(&format!("/admin/campaigns/{id}/reject"), Some(&room.reviewer.access), &json!({})).await;
+    assert_invalid(res, &["reason"]).await;
+    let (status, approved) = json_body(
+        app.post_json(&format!("/admin/campaigns/{id}/approve"), Some(&room.reviewer.access), &json!({})).await,
+    )
+    .await;
+    assert_eq!((status, approved["status"].as_str()), (StatusCode::OK, Some("published")), "{approved}");
+    assert_eq!(listed(&app, "active", None).await, vec![id]);
+
+    let res = app.request(Method::DELETE, &format!("/admin/campaigns/{id}"), Some(&room.reviewer.access)).send().await;
+    assert_eq!(res.unwrap().status(), StatusCode::NO_CONTENT);
+    assert!(listed(&app, "active", None).await.is_empty(), "archived campaigns are gone for learners");
+    let (_, log) = json_body(app.get("/admin/audit-log?target_type=campaign", Some(&room.admin.access)).await).await;
+    let actions: Vec<&str> = log["items"].as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
+    for action in ["campaign.create", "campaign.submit", "campaign.approve", "campaign.archive"] {
+        assert!(actions.contains(&action), "{action} audited: {actions:?}");
+    }
+}
+
+#[tokio::test]
+async fn learners_see_a_campaign_by_its_window_and_only_inside_its_organization_scope() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let c = county(&app, &room).await;
+    let scoped = published_campaign(
+        &app,
+        &room,
+        json!({"title": "一中民族团结周", "kind": "publicity_week", "org_id": c.school_a["id"], "starts_at": at(&app, -Duration::hours(1)), "ends_at": at(&app, Duration::days(7))}),
+    )
+    .await;
+    let later = published_campaign(
+        &app,
+        &room,
+        json!({"title": "全县知识竞赛", "kind": "contest", "starts_at": at(&app, Duration::days(2)), "ends_at": at(&app, Duration::days(9))}),
+    )
+    .await;
+
+    assert_eq!(listed(&app, "active", Some(&c.in_a.access)).await, vec![scoped]);
+    assert!(listed(&app, "active", Some(&c.in_b.access)).await.is_empty(), "another school does not see it");
+    assert!(listed(&app, "active", None).await.is_empty(), "nor does an anonymous reader");
+    let res = app.get(&format!("/campaigns/{scoped}"), Some(&c.in_b.access)).await;
+    assert_problem(res, StatusCode::NOT_FOUND, "not_found").await;
+    let (status, detail) = json_body(app.get(&format!("/campaigns/{scoped}"), Some(&c.in_a.access)).await).await;
+    assert_eq!((status, detail["status"].as_str()), (StatusCode::OK, Some("active")), "{detail}");
+    assert_eq!(listed(&app, "upcoming", Some(&c.in_b.access)).await, vec![later]);
+    assert_eq!(listed(&app, "active", None).await.len(), 0);
+
+    app.clock.advance(Duration::days(3));
+    let _ = app.login_ok("student_a").await;
+    let in_a = app.login_ok("student_a").await;
+    assert_eq!(listed(&app, "active", Some(&in_a.access)).await, vec![scoped, later], "ending soonest first");
+    app.clock.advance(Duration::days(5));
+    let in_a = app.login_ok("student_a").await;
+    assert_eq!(listed(&app, "active", Some(&in_a.access)).await, vec![later]);
+    assert_eq!(listed(&app, "past", Some(&in_a.access)).await, vec![scoped]);
+    assert_problem(
+        app.get("/campaigns?status=soon", None).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn only_published_contents_and_quizzes_of_a_campaign_show_to_learners() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let published = app.published_article(&room, "民族团结一家亲", "各民族像石榴籽一样紧紧抱在一起。").await;
+    let draft = app.draft_article(&room, "尚未发布的文章", "草稿").await;
+    let other = app.published_article(&room, "不在活动中的文章", "其他").await;
+    let id = published_campaign(
+        &app,
+        &room,
+        json!({"title": "宣传周", "kind": "publicity_week", "starts_at": at(&app, -Duration::hours(1)), "ends_at": at(&app, Duration::days(7)), "content_ids": [draft, published]}),
+    )
+    .await;
+    let (_, staff) = json_body(app.get(&format!("/admin/campaigns/{id}"), Some(&room.editor.access)).await).await;
+    assert_eq!(staff["content_ids"], json!([draft, published]), "staff see every attachment in order");
+
+    let (status, detail) = json_body(app.get(&format!("/campaigns/{id}"), None).await).await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    assert_eq!(detail["content_ids"], json!([published]));
+    let titles: Vec<&str> = detail["contents"].as_array().unwrap().iter().filter_map(|c| c["title"].as_str()).collect();
+    assert_eq!(titles, vec!["民族团结一家亲"]);
+    assert_eq!(detail["quizzes"], json!([]));
+
+    let (_, feed) = json_body(app.get(&format!("/contents?campaign={id}"), None).await).await;
+    let ids: Vec<i64> = feed["items"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, vec![published], "the feed filter keeps the campaign's published contents only");
+    assert!(!ids.contains(&other));
+    let (_, none) = json_body(app.get("/contents?campaign=999999", None).await).await;
+    assert_eq!(none["items"], json!([]), "an unknown campaign has no contents");
+}
+
+#[tokio::test]
+async fn the_campaign_board_counts_its_contents_points_inside_the_window_with_the_multiplier() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let c = county(&app, &room).await;
+    let inside = app.published_article(&room, "石榴籽", "正文").await;
+    let outside = app.published_article(&room, "其他文章", "正文").await;
+    let id = published_campaign(
+        &app,
+        &room,
+        json!({"title": "双倍积分周", "kind": "themed", "starts_at": at(&app, -Duration::hours(1)), "ends_at": at(&app, Duration::days(1)), "content_ids": [inside], "points_multiplier": 2.0}),
+    )
+    .await;
+
+    send(&app, &c.in_a, &[share(inside, app.clock.now())]).await;
+    send(&app, &c.in_b, &[share(outside, app.clock.now())]).await;
+    let board_path = format!("/leaderboards/users?scope=campaign:{id}");
+    let (status, board) = json_body(app.get(&board_path, Some(&c.in_b.access)).await).await;
+    assert_eq!(status, StatusCode::OK, "{board}");
+    assert_eq!(board["items"].as_array().unwrap().len(), 1, "{board}");
+    assert_eq!(
+        (board["items"][0]["user"]["id"].as_i64(), board["items"][0]["points"].as_i64()),
+        (Some(c.in_a.id), Some(2))
+    );
+    assert_eq!(board["me"], json!({"rank": null, "points": 0}));
+
+    let ledger: Vec<(String, String, i32)> = points_ledger::table
+        .filter(points_ledger::user_id.eq(c.in_a.id))
+        .filter(points_ledger::action.ne("login"))
+        .select((points_ledger::action, points_ledger::source, points_ledger::points))
+        .order(points_ledger::id)
+        .load(&mut app.db())
+        .unwrap();
+    let bonus_source = format!("campaign:{id}:content:{inside}");
+    assert_eq!(
+        ledger,
+        vec![("share".to_owned(), format!("content:{inside}"), 1), ("campaign_bonus".to_owned(), bonus_source, 1)]
+    );
+    let (_, points) = json_body(app.get("/me/points", Some(&c.in_a.access)).await).await;
+    assert_eq!(points["total"], 3, "login + share + bonus: {points}");
+
+    // After the window the same kind of fact earns ordinary points only.
+    app.clock.advance(Duration::days(2));
+    let in_b = app.login_ok("student_b").await;
+    send(&app, &in_b, &[share(inside, app.clock.now())]).await;
+    let (_, board) = json_body(app.get(&board_path, Some(&in_b.access)).await).await;
+    assert_eq!(board["items"].as_array().unwrap().len(), 1, "nothing counted after the end: {board}");
+}
+
+#[tokio::test]
+async fn campaign_settings_are_checked() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let learner = app.register("curious").await;
+    let good = json!({"title": "活动", "kind": "themed", "starts_at": at(&app, Duration::zero()), "ends_at": at(&app, Duration::days(1))});
+    let res = app.post_json("/admin/campaigns", Some(&learner.access), &good).await;
+    assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+    let cases = [
+        (json!({"ends_at": at(&app, -Duration::days(1))}), "ends_at"),
+        (json!({"ends_at": at(&app, Duration::days(400))}), "ends_at"),
+        (json!({"points_multiplier": 0.5}), "points_multiplier"),
+        (json!({"points_multiplier": 1.234}), "points_multiplier"),
+        (json!({"content_ids": [999_999]}), "content_ids"),
+        (json!({"quiz_ids": [1, 1]}), "quiz_ids"),
+        (json!({"org_id": 999_999}), "org_id"),
+        (json!({"title": "  "}), "title"),
+    ];
+    for (change, field) in cases {
+        let mut body = good.clone();
+        body.as_object_mut().unwrap().extend(change.as_object().unwrap().clone());
+        assert_invalid(app.post_json("/admin/campaigns", Some(&room.editor.access), &body).await, &[field]).await;
+    }
+    let res = app.post_json("/admin/campaigns", Some(&room.editor.access), &json!({"title": "缺字段"})).await;
+    assert_invalid(res, &["kind", "starts_at", "ends_at"]).await;
+    let res = app
+        .send_json(
+            Method::PUT,
+            "/admin/point-rules",
+            Some(&room.admin.access),
+            &json!({"rules": [{"action": "campaign_bonus", "points": 1, "daily_cap": null, "enabled": true}]}),
+        )
+        .await;
+    assert_invalid(res, &["rules[0].action"]).await;
+    assert_problem(
+        app.get("/admin/campaigns/999999", Some(&room.editor.access)).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+}
