@@ -1,7 +1,7 @@
-//! The organization tree: creating nodes, renaming and moving them, join codes, and the
-//! subtree scope that limits what an org admin sees.
+//! The organization tree: creating nodes, renaming and moving them, join codes,
+//! demonstration sites, and the subtree scope that limits what an org admin sees.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rand::Rng as _;
 
 use crate::clock::naive;
@@ -87,6 +87,7 @@ pub fn find_in_scope(conn: &mut DbConn, scope: &Scope, id: i64) -> Result<Organi
 
 pub struct NodeFilter<'a> {
     pub parent_id: Option<i64>,
+    pub demonstration_site: Option<bool>,
     pub query: Option<&'a str>,
     pub after_id: Option<i64>,
     pub limit: i64,
@@ -102,6 +103,7 @@ pub fn list(conn: &mut DbConn, scope: &Scope, filter: &NodeFilter<'_>) -> Result
         &org_db::ListFilter {
             within_path,
             parent_id: filter.parent_id,
+            demonstration_site: filter.demonstration_site,
             name_like: query.as_deref(),
             after_id: filter.after_id,
             limit: filter.limit,
@@ -115,16 +117,39 @@ pub struct NewNode<'a> {
     pub name: &'a str,
     pub kind: OrgKind,
     pub demonstration_site: bool,
+    /// The local day the site was granted; `None`: today. Only with `demonstration_site`.
+    pub demonstration_since: Option<NaiveDate>,
 }
 
-/// Creates a node; `actor` is recorded in the audit log (`None`: the system).
+/// The local day a demonstration site was granted, as stored: the given day (not in the
+/// future) or today; nothing when the node is not a site, and a given day then is an error.
+fn site_since(
+    site: bool,
+    given: Option<NaiveDate>,
+    kept: Option<&str>,
+    today: NaiveDate,
+) -> Result<Option<String>, AppError> {
+    const FIELD: &str = "demonstration_since";
+    match (site, given) {
+        (false, None) => Ok(None),
+        (false, Some(_)) => Err(AppError::validation(FIELD, "only a demonstration site has a date it was granted")),
+        (true, Some(day)) if day > today => Err(AppError::validation(FIELD, "cannot be in the future")),
+        (true, Some(day)) => Ok(Some(day.format("%Y-%m-%d").to_string())),
+        (true, None) => Ok(Some(kept.map_or_else(|| today.format("%Y-%m-%d").to_string(), str::to_owned))),
+    }
+}
+
+/// Creates a node; `actor` is recorded in the audit log (`None`: the system). `tz` gives
+/// the local day a demonstration site is granted on.
 pub fn create(
     conn: &mut DbConn,
     actor: Option<i64>,
     node: &NewNode<'_>,
     now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
 ) -> Result<OrganizationRow, AppError> {
     let name = check_name(node.name).map_err(|e| AppError::Validation(vec![e]))?;
+    let since = site_since(node.demonstration_site, node.demonstration_since, None, local_day(now, tz))?;
     write_tx(conn, |conn| {
         let parent_path = match node.parent_id {
             Some(parent) => {
@@ -141,12 +166,16 @@ pub fn create(
             kind: node.kind.as_str(),
             join_code: &code,
             demonstration_site: node.demonstration_site,
+            demonstration_since: since.as_deref(),
             path: "",
             created_at: naive(now),
             updated_at: naive(now),
         };
         let row = org_db::insert(conn, &new, &parent_path)?;
-        let detail = json!({"name": row.name, "kind": row.kind, "parent_id": row.parent_id});
+        let detail = json!({
+            "name": row.name, "kind": row.kind, "parent_id": row.parent_id,
+            "demonstration_site": row.demonstration_site, "demonstration_since": row.demonstration_since,
+        });
         audit::record(conn, actor, "organization.create", Target::Organization(row.id), &detail, now)?;
         Ok(row)
     })
@@ -169,26 +198,36 @@ pub struct NodeChanges<'a> {
     pub name: Option<&'a str>,
     pub kind: Option<OrgKind>,
     pub demonstration_site: Option<bool>,
+    /// Sets (or corrects) the day a site was granted; only for a node that is, or is made,
+    /// a demonstration site.
+    pub demonstration_since: Option<NaiveDate>,
     /// `Some(None)` makes the node a root.
     pub parent_id: Option<Option<i64>>,
     pub rotate_join_code: bool,
 }
 
 /// Applies changes; moving a node moves its whole subtree and may not create a cycle.
+/// Turning the demonstration flag on dates it today (or the given day), keeping it on keeps
+/// the date, turning it off clears it.
 pub fn update(
     conn: &mut DbConn,
     actor: i64,
     id: i64,
     input: &NodeChanges<'_>,
     now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
 ) -> Result<OrganizationRow, AppError> {
     let name = input.name.map(check_name).transpose().map_err(|e| AppError::Validation(vec![e]))?;
     write_tx(conn, |conn| {
         let current = org_db::find(conn, id)?.ok_or_else(|| AppError::not_found("organization"))?;
+        let site = input.demonstration_site.unwrap_or(current.demonstration_site);
+        let kept = current.demonstration_site.then_some(current.demonstration_since.as_deref()).flatten();
+        let since = site_since(site, input.demonstration_since, kept, local_day(now, tz))?;
         let mut changes = OrganizationChanges {
             name,
             kind: input.kind.map(|k| k.as_str().to_owned()),
             demonstration_site: input.demonstration_site,
+            demonstration_since: (since != current.demonstration_since).then(|| since.clone()),
             updated_at: Some(naive(now)),
             ..OrganizationChanges::default()
         };
@@ -220,8 +259,13 @@ pub fn update(
         let detail = json!({
             "name": input.name, "kind": input.kind.map(OrgKind::as_str), "parent_id": input.parent_id,
             "demonstration_site": input.demonstration_site, "rotate_join_code": input.rotate_join_code,
+            "demonstration_since": changes.demonstration_since,
         });
         audit::record(conn, Some(actor), "organization.update", Target::Organization(id), &detail, now)?;
         Ok(row)
     })
+}
+
+fn local_day(now: DateTime<Utc>, tz: chrono_tz::Tz) -> NaiveDate {
+    now.with_timezone(&tz).date_naive()
 }

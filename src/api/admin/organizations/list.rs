@@ -16,6 +16,8 @@ use crate::startup::AppState;
 pub struct ListOrganizations {
     /// Only the direct children of this node.
     pub parent_id: Option<i64>,
+    /// Only demonstration sites (`true`) or only the other nodes (`false`).
+    pub demonstration_site: Option<bool>,
     /// Part of the name.
     pub q: Option<String>,
     /// Page size, 1–100 (default 20).
@@ -49,8 +51,13 @@ pub async fn list(
     let page = state
         .db
         .run(move |conn| {
-            let filter =
-                NodeFilter { parent_id: params.parent_id, query: params.q.as_deref(), after_id, limit: filter_limit };
+            let filter = NodeFilter {
+                parent_id: params.parent_id,
+                demonstration_site: params.demonstration_site,
+                query: params.q.as_deref(),
+                after_id,
+                limit: filter_limit,
+            };
             organizations::list(conn, &scope, &filter)
         })
         .await?;
