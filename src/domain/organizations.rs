@@ -1,5 +1,20 @@
 //! The organization tree: creating nodes, renaming and moving them, join codes,
 //! demonstration sites, and the subtree scope that limits what an org admin sees.
+//!
+//! The tree is a materialized path: every node stores the ids from its root down
+//! ("/1/4/9/"), and `path` is indexed (byte-ordered: `COLLATE "C"` on PostgreSQL, SQLite's
+//! default). Why this rather than a closure table:
+//! - a subtree is one index range scan, `path >= '/1/4/' AND path < '/1/40'`, the same SQL
+//!   on both backends, and it composes with any other filter (users join their node and
+//!   get the same range), with no second table to join or keep in step;
+//! - moving a node rewrites its subtree's paths in one `UPDATE` (a closure table deletes
+//!   and reinserts the cross product of the subtree and its old/new ancestors);
+//! - the tree is shallow (county → township → school → grade → class: at most 5 levels),
+//!   so paths stay short and "is X inside Y" is a string prefix test in memory too.
+//!
+//! Scope: every staff read or write that an org admin may make goes through [`Scope::of`]
+//! and then [`find_in_scope`] (a node) or [`user_in_scope`] (a member); lists use
+//! [`Scope::list_root`]. Anything outside answers 404 `not_found`, as if it did not exist.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rand::Rng as _;
@@ -11,6 +26,7 @@ use crate::db::models::Page;
 use crate::db::models::organizations::{
     self as org_db, NewOrganization, OrganizationChanges, OrganizationRow, subtree_range,
 };
+use crate::db::models::users::{self as user_db, UserWithOrg};
 use crate::db::{DbConn, write_tx};
 use crate::domain::audit::{self, Target};
 use crate::domain::vocab::{OrgKind, Role};
@@ -58,6 +74,7 @@ impl Scope {
         }
     }
 
+    /// Whether a node with this path is inside the scope.
     pub fn contains(&self, path: &str) -> bool {
         match self {
             Self::All => true,
@@ -66,6 +83,16 @@ impl Scope {
                 path >= from.as_str() && path < to.as_str()
             }
             Self::Nothing => false,
+        }
+    }
+
+    /// Whether a member of this node (`None`: of no node) is inside the scope. Members of
+    /// no organization are only in scope for admins.
+    pub fn contains_member_of(&self, org: Option<&OrganizationRow>) -> bool {
+        match (self, org) {
+            (Self::All, _) => true,
+            (_, Some(org)) => self.contains(&org.path),
+            (_, None) => false,
         }
     }
 
@@ -85,6 +112,14 @@ pub fn find_in_scope(conn: &mut DbConn, scope: &Scope, id: i64) -> Result<Organi
     org_db::find(conn, id)?.filter(|org| scope.contains(&org.path)).ok_or_else(|| AppError::not_found("organization"))
 }
 
+/// A (not deleted) member the caller may see, with their node, or 404 whether they exist
+/// or not.
+pub fn user_in_scope(conn: &mut DbConn, scope: &Scope, id: i64) -> Result<UserWithOrg, AppError> {
+    user_db::find_active(conn, id)?
+        .filter(|(_, org)| scope.contains_member_of(org.as_ref()))
+        .ok_or_else(|| AppError::not_found("user"))
+}
+
 pub struct NodeFilter<'a> {
     pub parent_id: Option<i64>,
     pub demonstration_site: Option<bool>,
@@ -95,6 +130,10 @@ pub struct NodeFilter<'a> {
 
 pub fn list(conn: &mut DbConn, scope: &Scope, filter: &NodeFilter<'_>) -> Result<Page<OrganizationRow>, AppError> {
     let query = crate::domain::search::check_query("q", filter.query)?;
+    // Asking for the children of a node outside the scope is asking about that node: 404.
+    if let Some(parent) = filter.parent_id {
+        find_in_scope(conn, scope, parent)?;
+    }
     let Some(within_path) = scope.list_root() else {
         return Ok(Page { items: Vec::new(), has_more: false });
     };
