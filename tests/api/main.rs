@@ -8,6 +8,7 @@ mod admin_organizations;
 mod admin_users;
 mod auth_login;
 mod auth_register;
+mod authorization;
 mod cli;
 mod content_extras;
 mod content_feed;
