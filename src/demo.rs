@@ -199,7 +199,7 @@ pub async fn load(config: &Config, db: &Db, store: &MediaStore, now: DateTime<Ut
     db.run(move |conn| {
         // Everything happened over the last seven weeks, oldest first.
         let start = now - Duration::days(50);
-        let orgs = organizations_tree(conn, start)?;
+        let orgs = organizations_tree(conn, start, tz)?;
         let users = people(conn, &orgs, &hash, start, tz)?;
         for (i, (slug, zh, en)) in TOPICS.iter().enumerate() {
             let names = [(String::from("zh-Hans"), (*zh).to_owned()), (String::from("en"), (*en).to_owned())].into();
@@ -391,12 +391,14 @@ fn node(
     name: &str,
     kind: OrgKind,
     site: bool,
-    at: DateTime<Utc>,
+    (at, tz): (DateTime<Utc>, chrono_tz::Tz),
 ) -> Result<i64, AppError> {
-    Ok(organizations::create(conn, None, &NewNode { parent_id: parent, name, kind, demonstration_site: site }, at)?.id)
+    let new = NewNode { parent_id: parent, name, kind, demonstration_site: site, demonstration_since: None };
+    Ok(organizations::create(conn, None, &new, at, tz)?.id)
 }
 
-fn organizations_tree(conn: &mut DbConn, at: DateTime<Utc>) -> Result<Orgs, AppError> {
+fn organizations_tree(conn: &mut DbConn, at: DateTime<Utc>, tz: chrono_tz::Tz) -> Result<Orgs, AppError> {
+    let at = (at, tz);
     let county = node(conn, None, "同心县", OrgKind::County, false, at)?;
     let bureau = node(conn, Some(county), "县教育局", OrgKind::Bureau, false, at)?;
     let town = node(conn, Some(county), "石榴镇", OrgKind::Township, false, at)?;

@@ -14,6 +14,7 @@ diesel::table! {
         path -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        demonstration_since -> Nullable<Text>,
     }
 }
 

@@ -4,13 +4,12 @@ use chrono::{DateTime, Utc};
 
 use crate::clock::naive;
 use crate::db::models::Page;
-use crate::db::models::organizations as org_db;
 use crate::db::models::users::{self as user_db, UserChanges, UserWithOrg};
 use crate::db::{DbConn, write_tx};
 use serde_json::json;
 
 use crate::domain::audit::{self, Target};
-use crate::domain::organizations::{Scope, find_in_scope};
+use crate::domain::organizations::{Scope, find_in_scope, user_in_scope};
 use crate::domain::sessions;
 use crate::domain::vocab::Role;
 use crate::error::AppError;
@@ -34,12 +33,12 @@ pub struct MemberFilter<'a> {
 
 pub fn list(conn: &mut DbConn, scope: &Scope, filter: &MemberFilter<'_>) -> Result<Page<UserWithOrg>, AppError> {
     let query = crate::domain::search::check_query("q", filter.query)?;
-    let Some(scope_root) = scope.list_root() else {
-        return Ok(Page { items: Vec::new(), has_more: false });
-    };
     let requested_root = match filter.org_id {
         Some(id) => Some(find_in_scope(conn, scope, id)?.path),
         None => None,
+    };
+    let Some(scope_root) = scope.list_root() else {
+        return Ok(Page { items: Vec::new(), has_more: false });
     };
     let rows = user_db::list(
         conn,
@@ -73,12 +72,7 @@ pub fn update(
     now: DateTime<Utc>,
 ) -> Result<UserWithOrg, AppError> {
     write_tx(conn, |conn| {
-        let (target, _) = user_db::find_active(conn, target_id)?
-            .filter(|(_, org)| match &actor.scope {
-                Scope::All => true,
-                scope => org.as_ref().is_some_and(|o| scope.contains(&o.path)),
-            })
-            .ok_or_else(|| AppError::not_found("user"))?;
+        let (target, _) = user_in_scope(conn, &actor.scope, target_id)?;
         if input.role.is_some() && actor.role != Role::Admin {
             return Err(AppError::forbidden("Only admins can change roles."));
         }
@@ -89,13 +83,14 @@ pub fn update(
             return Err(AppError::forbidden("You cannot change your own role or disable yourself."));
         }
         let organization_id = match input.organization_id {
-            Some(Some(org_id)) => {
-                let org = org_db::find(conn, org_id)?;
-                match org {
-                    Some(org) if actor.scope.contains(&org.path) => Some(Some(org.id)),
-                    _ => return Err(AppError::validation("organization_id", "no such organization in your scope")),
+            // The same scope check as everywhere; here a field of the request is wrong, so 422.
+            Some(Some(org_id)) => match find_in_scope(conn, &actor.scope, org_id) {
+                Ok(org) => Some(Some(org.id)),
+                Err(AppError::NotFound(_)) => {
+                    return Err(AppError::validation("organization_id", "no such organization in your scope"));
                 }
-            }
+                Err(other) => return Err(other),
+            },
             Some(None) if actor.scope != Scope::All => {
                 return Err(AppError::validation("organization_id", "org admins cannot remove a member from the tree"));
             }

@@ -1,7 +1,22 @@
-//! The organization tree: creating nodes, renaming and moving them, join codes, and the
-//! subtree scope that limits what an org admin sees.
+//! The organization tree: creating nodes, renaming and moving them, join codes,
+//! demonstration sites, and the subtree scope that limits what an org admin sees.
+//!
+//! The tree is a materialized path: every node stores the ids from its root down
+//! ("/1/4/9/"), and `path` is indexed (byte-ordered: `COLLATE "C"` on PostgreSQL, SQLite's
+//! default). Why this rather than a closure table:
+//! - a subtree is one index range scan, `path >= '/1/4/' AND path < '/1/40'`, the same SQL
+//!   on both backends, and it composes with any other filter (users join their node and
+//!   get the same range), with no second table to join or keep in step;
+//! - moving a node rewrites its subtree's paths in one `UPDATE` (a closure table deletes
+//!   and reinserts the cross product of the subtree and its old/new ancestors);
+//! - the tree is shallow (county → township → school → grade → class: at most 5 levels),
+//!   so paths stay short and "is X inside Y" is a string prefix test in memory too.
+//!
+//! Scope: every staff read or write that an org admin may make goes through [`Scope::of`]
+//! and then [`find_in_scope`] (a node) or [`user_in_scope`] (a member); lists use
+//! [`Scope::list_root`]. Anything outside answers 404 `not_found`, as if it did not exist.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rand::Rng as _;
 
 use crate::clock::naive;
@@ -11,6 +26,7 @@ use crate::db::models::Page;
 use crate::db::models::organizations::{
     self as org_db, NewOrganization, OrganizationChanges, OrganizationRow, subtree_range,
 };
+use crate::db::models::users::{self as user_db, UserWithOrg};
 use crate::db::{DbConn, write_tx};
 use crate::domain::audit::{self, Target};
 use crate::domain::vocab::{OrgKind, Role};
@@ -58,6 +74,7 @@ impl Scope {
         }
     }
 
+    /// Whether a node with this path is inside the scope.
     pub fn contains(&self, path: &str) -> bool {
         match self {
             Self::All => true,
@@ -66,6 +83,16 @@ impl Scope {
                 path >= from.as_str() && path < to.as_str()
             }
             Self::Nothing => false,
+        }
+    }
+
+    /// Whether a member of this node (`None`: of no node) is inside the scope. Members of
+    /// no organization are only in scope for admins.
+    pub fn contains_member_of(&self, org: Option<&OrganizationRow>) -> bool {
+        match (self, org) {
+            (Self::All, _) => true,
+            (_, Some(org)) => self.contains(&org.path),
+            (_, None) => false,
         }
     }
 
@@ -85,8 +112,17 @@ pub fn find_in_scope(conn: &mut DbConn, scope: &Scope, id: i64) -> Result<Organi
     org_db::find(conn, id)?.filter(|org| scope.contains(&org.path)).ok_or_else(|| AppError::not_found("organization"))
 }
 
+/// A (not deleted) member the caller may see, with their node, or 404 whether they exist
+/// or not.
+pub fn user_in_scope(conn: &mut DbConn, scope: &Scope, id: i64) -> Result<UserWithOrg, AppError> {
+    user_db::find_active(conn, id)?
+        .filter(|(_, org)| scope.contains_member_of(org.as_ref()))
+        .ok_or_else(|| AppError::not_found("user"))
+}
+
 pub struct NodeFilter<'a> {
     pub parent_id: Option<i64>,
+    pub demonstration_site: Option<bool>,
     pub query: Option<&'a str>,
     pub after_id: Option<i64>,
     pub limit: i64,
@@ -94,6 +130,10 @@ pub struct NodeFilter<'a> {
 
 pub fn list(conn: &mut DbConn, scope: &Scope, filter: &NodeFilter<'_>) -> Result<Page<OrganizationRow>, AppError> {
     let query = crate::domain::search::check_query("q", filter.query)?;
+    // Asking for the children of a node outside the scope is asking about that node: 404.
+    if let Some(parent) = filter.parent_id {
+        find_in_scope(conn, scope, parent)?;
+    }
     let Some(within_path) = scope.list_root() else {
         return Ok(Page { items: Vec::new(), has_more: false });
     };
@@ -102,6 +142,7 @@ pub fn list(conn: &mut DbConn, scope: &Scope, filter: &NodeFilter<'_>) -> Result
         &org_db::ListFilter {
             within_path,
             parent_id: filter.parent_id,
+            demonstration_site: filter.demonstration_site,
             name_like: query.as_deref(),
             after_id: filter.after_id,
             limit: filter.limit,
@@ -115,16 +156,39 @@ pub struct NewNode<'a> {
     pub name: &'a str,
     pub kind: OrgKind,
     pub demonstration_site: bool,
+    /// The local day the site was granted; `None`: today. Only with `demonstration_site`.
+    pub demonstration_since: Option<NaiveDate>,
 }
 
-/// Creates a node; `actor` is recorded in the audit log (`None`: the system).
+/// The local day a demonstration site was granted, as stored: the given day (not in the
+/// future) or today; nothing when the node is not a site, and a given day then is an error.
+fn site_since(
+    site: bool,
+    given: Option<NaiveDate>,
+    kept: Option<&str>,
+    today: NaiveDate,
+) -> Result<Option<String>, AppError> {
+    const FIELD: &str = "demonstration_since";
+    match (site, given) {
+        (false, None) => Ok(None),
+        (false, Some(_)) => Err(AppError::validation(FIELD, "only a demonstration site has a date it was granted")),
+        (true, Some(day)) if day > today => Err(AppError::validation(FIELD, "cannot be in the future")),
+        (true, Some(day)) => Ok(Some(day.format("%Y-%m-%d").to_string())),
+        (true, None) => Ok(Some(kept.map_or_else(|| today.format("%Y-%m-%d").to_string(), str::to_owned))),
+    }
+}
+
+/// Creates a node; `actor` is recorded in the audit log (`None`: the system). `tz` gives
+/// the local day a demonstration site is granted on.
 pub fn create(
     conn: &mut DbConn,
     actor: Option<i64>,
     node: &NewNode<'_>,
     now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
 ) -> Result<OrganizationRow, AppError> {
     let name = check_name(node.name).map_err(|e| AppError::Validation(vec![e]))?;
+    let since = site_since(node.demonstration_site, node.demonstration_since, None, local_day(now, tz))?;
     write_tx(conn, |conn| {
         let parent_path = match node.parent_id {
             Some(parent) => {
@@ -141,12 +205,16 @@ pub fn create(
             kind: node.kind.as_str(),
             join_code: &code,
             demonstration_site: node.demonstration_site,
+            demonstration_since: since.as_deref(),
             path: "",
             created_at: naive(now),
             updated_at: naive(now),
         };
         let row = org_db::insert(conn, &new, &parent_path)?;
-        let detail = json!({"name": row.name, "kind": row.kind, "parent_id": row.parent_id});
+        let detail = json!({
+            "name": row.name, "kind": row.kind, "parent_id": row.parent_id,
+            "demonstration_site": row.demonstration_site, "demonstration_since": row.demonstration_since,
+        });
         audit::record(conn, actor, "organization.create", Target::Organization(row.id), &detail, now)?;
         Ok(row)
     })
@@ -169,26 +237,36 @@ pub struct NodeChanges<'a> {
     pub name: Option<&'a str>,
     pub kind: Option<OrgKind>,
     pub demonstration_site: Option<bool>,
+    /// Sets (or corrects) the day a site was granted; only for a node that is, or is made,
+    /// a demonstration site.
+    pub demonstration_since: Option<NaiveDate>,
     /// `Some(None)` makes the node a root.
     pub parent_id: Option<Option<i64>>,
     pub rotate_join_code: bool,
 }
 
 /// Applies changes; moving a node moves its whole subtree and may not create a cycle.
+/// Turning the demonstration flag on dates it today (or the given day), keeping it on keeps
+/// the date, turning it off clears it.
 pub fn update(
     conn: &mut DbConn,
     actor: i64,
     id: i64,
     input: &NodeChanges<'_>,
     now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
 ) -> Result<OrganizationRow, AppError> {
     let name = input.name.map(check_name).transpose().map_err(|e| AppError::Validation(vec![e]))?;
     write_tx(conn, |conn| {
         let current = org_db::find(conn, id)?.ok_or_else(|| AppError::not_found("organization"))?;
+        let site = input.demonstration_site.unwrap_or(current.demonstration_site);
+        let kept = current.demonstration_site.then_some(current.demonstration_since.as_deref()).flatten();
+        let since = site_since(site, input.demonstration_since, kept, local_day(now, tz))?;
         let mut changes = OrganizationChanges {
             name,
             kind: input.kind.map(|k| k.as_str().to_owned()),
             demonstration_site: input.demonstration_site,
+            demonstration_since: (since != current.demonstration_since).then(|| since.clone()),
             updated_at: Some(naive(now)),
             ..OrganizationChanges::default()
         };
@@ -220,8 +298,13 @@ pub fn update(
         let detail = json!({
             "name": input.name, "kind": input.kind.map(OrgKind::as_str), "parent_id": input.parent_id,
             "demonstration_site": input.demonstration_site, "rotate_join_code": input.rotate_join_code,
+            "demonstration_since": changes.demonstration_since,
         });
         audit::record(conn, Some(actor), "organization.update", Target::Organization(id), &detail, now)?;
         Ok(row)
     })
+}
+
+fn local_day(now: DateTime<Utc>, tz: chrono_tz::Tz) -> NaiveDate {
+    now.with_timezone(&tz).date_naive()
 }

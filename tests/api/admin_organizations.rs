@@ -235,3 +235,180 @@ async fn a_node_cannot_move_under_itself_or_its_descendants() {
 fn urlencode(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
+
+#[tokio::test]
+async fn a_rotated_join_code_admits_new_members_and_keeps_the_old_ones() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin("root_admin").await;
+    let t = tree(&app, &admin).await;
+    let (_, before) = json_body(app.get(&format!("/admin/organizations/{}", t.class), Some(&admin.access)).await).await;
+    let early = app.register_with("early_pupil", json!({"org_code": before["join_code"]})).await;
+    let res = app
+        .patch_json(
+            &format!("/admin/organizations/{}", t.class),
+            Some(&admin.access),
+            &json!({"rotate_join_code": true}),
+        )
+        .await;
+    let (status, after) = json_body(res).await;
+    assert_eq!(status, StatusCode::OK, "{after}");
+    assert_ne!(after["join_code"], before["join_code"]);
+
+    let refused = json!({"username": "late_pupil", "password": PASSWORD, "display_name": "迟到", "audience": "junior", "org_code": before["join_code"]});
+    assert_invalid(app.post_json("/auth/register", None, &refused).await, &["org_code"]).await;
+    // Typed in lower case, as on a phone keyboard.
+    let code = after["join_code"].as_str().unwrap().to_lowercase();
+    let late = app.register_with("late_pupil", json!({"org_code": code})).await;
+    for pupil in [&early, &late] {
+        let (_, me) = json_body(app.get("/me", Some(&pupil.access)).await).await;
+        assert_eq!(me["organization"]["id"], t.class, "{}", pupil.username);
+    }
+    let (_, entries) = json_body(
+        app.get(&format!("/admin/audit-log?target_type=organization&target_id={}", t.class), Some(&admin.access)).await,
+    )
+    .await;
+    let rotation = &entries["items"][0];
+    assert_eq!(rotation["action"], "organization.update");
+    assert_eq!(rotation["detail"]["rotate_join_code"], true);
+    assert!(!rotation.to_string().contains(after["join_code"].as_str().unwrap()), "the code is not in the audit log");
+}
+
+/// 17:30 UTC is already the next day in Asia/Shanghai (the default TONGXIN_TIMEZONE).
+fn evening_utc(day: u32) -> chrono::DateTime<chrono::Utc> {
+    chrono::NaiveDate::from_ymd_opt(2030, 3, day).unwrap().and_hms_opt(17, 30, 0).unwrap().and_utc()
+}
+
+async fn patch_org(app: &TestApp, admin: &Session, id: i64, body: Value) -> Value {
+    let (status, org) =
+        json_body(app.patch_json(&format!("/admin/organizations/{id}"), Some(&admin.access), &body).await).await;
+    assert_eq!(status, StatusCode::OK, "{body}: {org}");
+    org
+}
+
+#[tokio::test]
+async fn a_demonstration_site_is_dated_the_local_day_it_was_granted_until_it_is_withdrawn() {
+    let app = TestApp::spawn().await;
+    app.clock.set(evening_utc(1));
+    let admin = app.admin("root_admin").await;
+    let t = tree(&app, &admin).await;
+    let (_, school) =
+        json_body(app.get(&format!("/admin/organizations/{}", t.school), Some(&admin.access)).await).await;
+    assert_eq!(school["demonstration_site"], false);
+    assert_eq!(school["demonstration_since"], Value::Null);
+
+    let granted = patch_org(&app, &admin, t.school, json!({"demonstration_site": true})).await;
+    assert_eq!(granted["demonstration_site"], true);
+    assert_eq!(granted["demonstration_since"], "2030-03-02", "the local day, not the UTC one");
+
+    // Ten days on: other changes, and flagging it again, keep the date.
+    app.clock.set(evening_utc(11));
+    let admin = app.login_ok("root_admin").await;
+    let renamed = patch_org(&app, &admin, t.school, json!({"name": "东乡民族团结中学"})).await;
+    assert_eq!(renamed["demonstration_since"], "2030-03-02");
+    let again = patch_org(&app, &admin, t.school, json!({"demonstration_site": true, "kind": "school"})).await;
+    assert_eq!(again["demonstration_since"], "2030-03-02");
+
+    let withdrawn = patch_org(&app, &admin, t.school, json!({"demonstration_site": false})).await;
+    assert_eq!(withdrawn["demonstration_site"], false);
+    assert_eq!(withdrawn["demonstration_since"], Value::Null);
+
+    app.clock.set(evening_utc(20));
+    let admin = app.login_ok("root_admin").await;
+    let regranted = patch_org(&app, &admin, t.school, json!({"demonstration_site": true})).await;
+    assert_eq!(regranted["demonstration_since"], "2030-03-21", "a new grant, a new date");
+
+    let (_, entries) = json_body(
+        app.get(
+            &format!("/admin/audit-log?target_type=organization&target_id={}&action=organization.update", t.school),
+            Some(&admin.access),
+        )
+        .await,
+    )
+    .await;
+    let details: Vec<&Value> = entries["items"].as_array().unwrap().iter().map(|e| &e["detail"]).collect();
+    assert_eq!(details.len(), 5, "{details:?}");
+    assert_eq!(details[0]["demonstration_site"], true);
+    assert_eq!(details[0]["demonstration_since"], "2030-03-21");
+    assert_eq!(details[1]["demonstration_site"], false);
+    assert_eq!(details[4]["demonstration_since"], "2030-03-02");
+}
+
+#[tokio::test]
+async fn a_demonstration_date_can_be_given_but_not_in_the_future_nor_without_the_flag() {
+    let app = TestApp::spawn().await;
+    app.clock.set(evening_utc(1));
+    let admin = app.admin("root_admin").await;
+    let body =
+        json!({"name": "示范小学", "kind": "school", "demonstration_site": true, "demonstration_since": "2029-09-01"});
+    let (status, site) = json_body(app.post_json("/admin/organizations", Some(&admin.access), &body).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{site}");
+    assert_eq!(site["demonstration_since"], "2029-09-01");
+    let id = site["id"].as_i64().unwrap();
+
+    let corrected = patch_org(&app, &admin, id, json!({"demonstration_since": "2029-10-08"})).await;
+    assert_eq!(corrected["demonstration_since"], "2029-10-08");
+    // Today (local) is the latest allowed day.
+    let today = patch_org(&app, &admin, id, json!({"demonstration_since": "2030-03-02"})).await;
+    assert_eq!(today["demonstration_since"], "2030-03-02");
+
+    let plain = app.create_org(&admin, "普通小学", "school", None).await;
+    let plain_id = plain["id"].as_i64().unwrap();
+    let refused = [
+        (
+            "POST",
+            None,
+            json!({"name": "x", "kind": "school", "demonstration_site": true, "demonstration_since": "2030-03-03"}),
+        ),
+        ("POST", None, json!({"name": "x", "kind": "school", "demonstration_since": "2029-09-01"})),
+        (
+            "POST",
+            None,
+            json!({"name": "x", "kind": "school", "demonstration_site": true, "demonstration_since": "2029-13-01"}),
+        ),
+        ("PATCH", Some(id), json!({"demonstration_since": "2030-03-03"})),
+        ("PATCH", Some(id), json!({"demonstration_site": false, "demonstration_since": "2029-09-01"})),
+        ("PATCH", Some(id), json!({"demonstration_since": "yesterday"})),
+        ("PATCH", Some(plain_id), json!({"demonstration_since": "2029-09-01"})),
+    ];
+    for (method, target, body) in refused {
+        let res = match target {
+            None => app.post_json("/admin/organizations", Some(&admin.access), &body).await,
+            Some(target) => app.patch_json(&format!("/admin/organizations/{target}"), Some(&admin.access), &body).await,
+        };
+        let problem = assert_invalid(res, &["demonstration_since"]).await;
+        assert!(problem["errors"][0]["message"].is_string(), "{method} {body}: {problem}");
+    }
+    let (_, site) = json_body(app.get(&format!("/admin/organizations/{id}"), Some(&admin.access)).await).await;
+    assert_eq!(site["demonstration_since"], "2030-03-02", "refused changes change nothing");
+    let (_, plain) = json_body(app.get(&format!("/admin/organizations/{plain_id}"), Some(&admin.access)).await).await;
+    assert_eq!(plain["demonstration_site"], false);
+    assert_eq!(plain["demonstration_since"], Value::Null);
+}
+
+#[tokio::test]
+async fn organizations_can_be_filtered_to_demonstration_sites_within_the_callers_scope() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin("root_admin").await;
+    let t = tree(&app, &admin).await;
+    for site in [t.school, t.west] {
+        patch_org(&app, &admin, site, json!({"demonstration_site": true})).await;
+    }
+    assert_eq!(
+        ids(&app, "/admin/organizations?demonstration_site=true", &admin.access).await,
+        HashSet::from([t.school, t.west])
+    );
+    assert_eq!(
+        ids(&app, "/admin/organizations?demonstration_site=false", &admin.access).await,
+        HashSet::from([t.county, t.east, t.class])
+    );
+    let east_admin = app.staff(&admin, "east_admin", "org_admin", Some(t.east)).await;
+    assert_eq!(
+        ids(&app, "/admin/organizations?demonstration_site=true", &east_admin.access).await,
+        HashSet::from([t.school])
+    );
+    assert_invalid(
+        app.get("/admin/organizations?demonstration_site=maybe", Some(&admin.access)).await,
+        &["demonstration_site"],
+    )
+    .await;
+}

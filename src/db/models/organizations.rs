@@ -16,6 +16,8 @@ pub struct OrganizationRow {
     pub path: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The local day (YYYY-MM-DD) the node became a demonstration site; `None` when not one.
+    pub demonstration_since: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -26,6 +28,7 @@ pub struct NewOrganization<'a> {
     pub kind: &'a str,
     pub join_code: &'a str,
     pub demonstration_site: bool,
+    pub demonstration_since: Option<&'a str>,
     pub path: &'a str,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -37,6 +40,7 @@ pub struct OrganizationChanges {
     pub name: Option<String>,
     pub kind: Option<String>,
     pub demonstration_site: Option<bool>,
+    pub demonstration_since: Option<Option<String>>,
     pub parent_id: Option<Option<i64>>,
     pub updated_at: Option<NaiveDateTime>,
 }
@@ -97,6 +101,7 @@ pub struct ListFilter<'a> {
     /// Only nodes inside this subtree (the caller's scope, or a requested root).
     pub within_path: Option<&'a str>,
     pub parent_id: Option<i64>,
+    pub demonstration_site: Option<bool>,
     /// Case-insensitive substring of the name.
     pub name_like: Option<&'a str>,
     pub after_id: Option<i64>,
@@ -111,6 +116,9 @@ pub fn list(conn: &mut DbConn, filter: &ListFilter<'_>) -> QueryResult<Vec<Organ
     }
     if let Some(parent) = filter.parent_id {
         query = query.filter(organizations::parent_id.eq(parent));
+    }
+    if let Some(flag) = filter.demonstration_site {
+        query = query.filter(organizations::demonstration_site.eq(flag));
     }
     if let Some(needle) = filter.name_like {
         query = query.filter(organizations::name.like(super::like_pattern(needle)).escape('\\'));

@@ -1,5 +1,6 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, post, web};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -21,6 +22,10 @@ pub struct CreateOrganization {
     pub kind: OrgKind,
     #[serde(default)]
     pub demonstration_site: bool,
+    /// The local day the site was granted (not in the future); omitted: today. Only with
+    /// `demonstration_site: true`.
+    #[schema(example = "2026-09-01")]
+    pub demonstration_since: Option<NaiveDate>,
 }
 
 /// Create an organization; a join code is generated for it.
@@ -42,7 +47,7 @@ pub async fn create(
     state: web::Data<AppState>,
     Require { user: caller, body: Json(body), .. }: Require<Admins, Json<CreateOrganization>>,
 ) -> Result<HttpResponse, AppError> {
-    let (actor, now) = (caller.id, state.clock.now());
+    let (actor, now, tz) = (caller.id, state.clock.now(), state.config.timezone);
     let row = state
         .db
         .run(move |conn| {
@@ -51,8 +56,9 @@ pub async fn create(
                 name: &body.name,
                 kind: body.kind,
                 demonstration_site: body.demonstration_site,
+                demonstration_since: body.demonstration_since,
             };
-            organizations::create(conn, Some(actor), &node, now)
+            organizations::create(conn, Some(actor), &node, now, tz)
         })
         .await?;
     Ok(HttpResponse::Created()

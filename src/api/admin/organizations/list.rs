@@ -14,8 +14,10 @@ use crate::startup::AppState;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListOrganizations {
-    /// Only the direct children of this node.
+    /// Only the direct children of this node (which must be in the caller's scope).
     pub parent_id: Option<i64>,
+    /// Only demonstration sites (`true`) or only the other nodes (`false`).
+    pub demonstration_site: Option<bool>,
     /// Part of the name.
     pub q: Option<String>,
     /// Page size, 1–100 (default 20).
@@ -35,6 +37,7 @@ pub struct ListOrganizations {
         (status = 400, description = "Bad cursor (`invalid_cursor`)"),
         (status = 401, description = "Missing, invalid or expired access token"),
         (status = 403, description = "Needs org_admin or admin"),
+        (status = 404, description = "`parent_id` is not in the caller's scope"),
         (status = 422, description = "A parameter is invalid"),
     )
 )]
@@ -49,8 +52,13 @@ pub async fn list(
     let page = state
         .db
         .run(move |conn| {
-            let filter =
-                NodeFilter { parent_id: params.parent_id, query: params.q.as_deref(), after_id, limit: filter_limit };
+            let filter = NodeFilter {
+                parent_id: params.parent_id,
+                demonstration_site: params.demonstration_site,
+                query: params.q.as_deref(),
+                after_id,
+                limit: filter_limit,
+            };
             organizations::list(conn, &scope, &filter)
         })
         .await?;

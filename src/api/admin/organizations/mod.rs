@@ -5,7 +5,7 @@ pub mod list;
 pub mod show;
 pub mod update;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -31,6 +31,10 @@ pub struct Organization {
     pub join_code: String,
     /// A demonstration site (示范点) of ethnic unity and progress.
     pub demonstration_site: bool,
+    /// The local day (in `TONGXIN_TIMEZONE`) the node became a demonstration site; kept
+    /// while it stays one, `null` when it is not one.
+    #[schema(example = "2026-09-01")]
+    pub demonstration_since: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -44,6 +48,7 @@ impl From<OrganizationRow> for Organization {
             name: row.name,
             join_code: row.join_code,
             demonstration_site: row.demonstration_site,
+            demonstration_since: row.demonstration_since.as_deref().and_then(|d| d.parse().ok()),
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
         }

@@ -1,4 +1,5 @@
 use actix_web::{HttpResponse, patch, web};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -19,7 +20,13 @@ pub struct UpdateOrganization {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<i64>)]
     pub parent_id: Option<Option<i64>>,
+    /// `true` makes the node a demonstration site dated today (unless `demonstration_since`
+    /// is given), `false` ends it and clears the date; a site stays dated when flagged again.
     pub demonstration_site: Option<bool>,
+    /// Sets or corrects the local day the site was granted (not in the future); only for a
+    /// node that is, or is made, a demonstration site.
+    #[schema(example = "2026-09-01")]
+    pub demonstration_since: Option<NaiveDate>,
     /// `true` replaces the join code (the old one stops working).
     #[serde(default)]
     pub rotate_join_code: bool,
@@ -46,7 +53,7 @@ pub async fn update(
     Require { user: caller, body: Json(body), .. }: Require<Admins, Json<UpdateOrganization>>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let (actor, now) = (caller.id, state.clock.now());
+    let (actor, now, tz) = (caller.id, state.clock.now(), state.config.timezone);
     let id = id.into_inner();
     let row = state
         .db
@@ -55,10 +62,11 @@ pub async fn update(
                 name: body.name.as_deref(),
                 kind: body.kind,
                 demonstration_site: body.demonstration_site,
+                demonstration_since: body.demonstration_since,
                 parent_id: body.parent_id,
                 rotate_join_code: body.rotate_join_code,
             };
-            organizations::update(conn, actor, id, &changes, now)
+            organizations::update(conn, actor, id, &changes, now, tz)
         })
         .await?;
     Ok(HttpResponse::Ok().json(Organization::from(row)))
