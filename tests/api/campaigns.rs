@@ -259,3 +259,39 @@ async fn campaign_settings_are_checked() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_contest_quiz_in_a_campaign_counts_for_its_board() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let question = json!({"kind": "true_false", "stem": "中华民族是一个大家庭", "answer": true, "explanation": "是", "topic": room.topic["slug"]});
+    let (status, q) = json_body(app.post_json("/admin/questions", Some(&room.editor.access), &question).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{q}");
+    let settings = json!({"title": "知识竞赛", "mode": "contest", "question_ids": [q["id"]], "points_per_correct": 4, "review": "after_submit"});
+    let (status, quiz) = json_body(app.post_json("/admin/quizzes", Some(&room.editor.access), &settings).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{quiz}");
+    let quiz_id = quiz["id"].as_i64().unwrap();
+    app.post_json(&format!("/admin/quizzes/{quiz_id}/submit"), Some(&room.editor.access), &json!({})).await;
+    app.post_json(&format!("/admin/quizzes/{quiz_id}/approve"), Some(&room.reviewer.access), &json!({})).await;
+    let id = published_campaign(
+        &app,
+        &room,
+        json!({"title": "竞赛", "kind": "contest", "starts_at": at(&app, -Duration::hours(1)), "ends_at": at(&app, Duration::days(3)), "quiz_ids": [quiz_id], "points_multiplier": 1.5}),
+    )
+    .await;
+    let learner = app.register("contestant").await;
+    let (status, attempt) =
+        json_body(app.post_json(&format!("/quizzes/{quiz_id}/attempts"), Some(&learner.access), &json!({})).await)
+            .await;
+    assert_eq!(status, StatusCode::CREATED, "{attempt}");
+    let attempt_id = attempt["id"].as_i64().unwrap();
+    let body = json!({"answers": [{"question_id": q["id"], "response": true}]});
+    let (status, done) =
+        json_body(app.post_json(&format!("/attempts/{attempt_id}/submit"), Some(&learner.access), &body).await).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    let (_, board) =
+        json_body(app.get(&format!("/leaderboards/users?scope=campaign:{id}"), Some(&learner.access)).await).await;
+    assert_eq!(board["me"], json!({"rank": 1, "points": 6}), "4 for the right answer, 2 more from the ×1.5: {board}");
+    let (_, detail) = json_body(app.get(&format!("/campaigns/{id}"), Some(&learner.access)).await).await;
+    assert_eq!(detail["quizzes"][0]["id"], quiz_id);
+}
