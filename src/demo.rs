@@ -401,7 +401,9 @@ fn people(
             consent_recorded: birth_year.is_some_and(|y| accounts::may_be_under_consent_age(y, year)),
             locale: accounts::DEFAULT_LOCALE.to_owned(),
         };
-        let (user, _) = accounts::create_user(conn, &learner, account.role, hash, at)?;
+        // The demo set loads only into an empty database: no username can be held there.
+        let no_holds = crate::domain::privacy::HoldKeys::new(Vec::new());
+        let (user, _) = accounts::create_user(conn, &learner, account.role, hash, &no_holds, at)?;
         ids.insert(account.username, user.id);
     }
     Ok(ids)

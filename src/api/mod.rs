@@ -41,6 +41,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(me::show::show)
             .service(me::update::update)
             .service(me::change_password::change_password)
+            .service(me::export::export)
+            .service(me::delete::delete)
             .service(me::favorites::favorites)
             .service(topics::list::list)
             .service(contents::feed::list)
@@ -104,6 +106,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(admin::organizations::show::show)
             .service(admin::organizations::update::update)
             .service(admin::users::list::list)
+            .service(admin::users::show::show)
             .service(admin::users::update::update),
     );
 }
