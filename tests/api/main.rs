@@ -19,5 +19,6 @@ mod media;
 mod migrations;
 mod openapi;
 mod operations;
+mod privacy;
 mod quizzes;
 mod tokens;
