@@ -3,20 +3,29 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::Member;
+use crate::api::me::OrgRef;
 use crate::auth::{MemberManagers, Require};
 use crate::clock::utc;
 use crate::domain::members::Actor;
 use crate::domain::organizations::Scope;
 use crate::domain::privacy;
+use crate::domain::vocab::{Audience, Role};
 use crate::error::AppError;
 use crate::startup::AppState;
 
-/// A member's account with its personal details. Reading it is recorded in the audit log.
+/// A member's account with its personal details (the fields of `Member`, and more).
+/// Reading it is recorded in the audit log.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MemberDetail {
-    #[serde(flatten)]
-    pub member: Member,
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub audience: Audience,
+    pub organization: Option<OrgRef>,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
     pub birth_year: Option<i32>,
     /// When a guardian's consent was recorded.
     pub guardian_consent_at: Option<DateTime<Utc>>,
@@ -48,11 +57,19 @@ pub async fn show(
     let (now, id) = (state.clock.now(), id.into_inner());
     let (user, org) = state.db.run(move |conn| privacy::read_member(conn, &actor, id, now)).await?;
     let detail = MemberDetail {
+        id: user.id,
+        role: Role::parse(&user.role).unwrap_or(Role::Learner),
+        audience: Audience::parse(&user.audience).unwrap_or(Audience::Public),
+        organization: org.as_ref().map(OrgRef::from_row),
+        disabled: user.disabled,
+        created_at: utc(user.created_at),
+        updated_at: utc(user.updated_at),
         birth_year: user.birth_year,
         guardian_consent_at: user.guardian_consent_at.map(utc),
-        locale: user.locale.clone(),
         deleted_at: user.deleted_at.map(utc),
-        member: Member::from((user, org)),
+        username: user.username,
+        display_name: user.display_name,
+        locale: user.locale,
     };
     Ok(HttpResponse::Ok().json(detail))
 }
