@@ -11,7 +11,7 @@ use crate::clock::{Clock as _, SystemClock};
 use crate::config::Config;
 use crate::db::Db;
 use crate::demo;
-use crate::domain::accounts;
+use crate::domain::{accounts, privacy};
 use crate::media::MediaStore;
 use crate::startup::Application;
 use crate::telemetry;
@@ -48,6 +48,10 @@ pub enum Command {
     },
     /// Print the OpenAPI document the server serves.
     Openapi,
+    /// Delete raw engagement events older than TONGXIN_EVENT_RETENTION_DAYS (and username
+    /// holds that have ended) once, now, and print how many were removed. `serve` does the
+    /// same every hour.
+    PruneEvents,
 }
 
 /// Errors that stop the process: printed as one line, exit code 2 for configuration.
@@ -93,7 +97,42 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let password = Password::new(password.trim_end_matches(['\r', '\n']));
             create_admin(config, &username, &password).await
         }
+        Command::PruneEvents => {
+            let pruned = prune_events(config).await?;
+            println!("{}", pruned_message(pruned));
+            Ok(())
+        }
         Command::Openapi => Ok(()),
+    }
+}
+
+/// Applies the retention limits once (what `serve` does every hour).
+pub async fn prune_events(config: Config) -> Result<(Option<std::time::Duration>, privacy::Pruned), CliError> {
+    config.prepare_data_dir()?;
+    let retention = config.event_retention;
+    let db = tokio::task::spawn_blocking(move || -> Result<Db, CliError> {
+        let db = Db::connect(&config)?;
+        db.migrate()?;
+        Ok(db)
+    })
+    .await
+    .map_err(anyhow::Error::from)??;
+    let pruned = privacy::prune(&db, SystemClock.now(), retention).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok((retention, pruned))
+}
+
+fn pruned_message((retention, pruned): (Option<std::time::Duration>, privacy::Pruned)) -> String {
+    match retention {
+        None => format!(
+            "event retention is off (TONGXIN_EVENT_RETENTION_DAYS=0): 0 events removed; {} ended username holds removed",
+            pruned.holds
+        ),
+        Some(keep) => format!(
+            "removed {} events older than {} days; {} ended username holds removed",
+            pruned.events,
+            keep.as_secs() / 86_400,
+            pruned.holds
+        ),
     }
 }
 
@@ -160,10 +199,12 @@ pub async fn create_admin(config: Config, username: &str, password: &Password) -
     let now = SystemClock.now();
     let outcome = tokio::task::spawn_blocking(move || -> Result<accounts::AdminOutcome, CliError> {
         config.prepare_data_dir()?;
+        let holds = privacy::HoldKeys::new(crate::auth::jwt::KeySet::from_config(&config)?.username_hold_keys());
         let db = Db::connect(&config)?;
         db.migrate()?;
         let mut conn = db.pool().get().map_err(anyhow::Error::from)?;
-        accounts::ensure_admin(&mut conn, &name, &hash, now).map_err(|e| CliError::Other(anyhow::anyhow!("{e}")))
+        accounts::ensure_admin(&mut conn, &name, &hash, &holds, now)
+            .map_err(|e| CliError::Other(anyhow::anyhow!("{e}")))
     })
     .await
     .map_err(anyhow::Error::from)??;

@@ -12,6 +12,12 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use ipnet::IpNet;
 use serde::{Deserialize, Deserializer, Serialize};
 
+const DAY_S: u64 = 24 * 3600;
+/// Day counts above a century are typos, and would overflow date arithmetic.
+const MAX_DAYS: u64 = 36_500;
+/// The shortest retention for raw events that may be configured (0 aside).
+pub const MIN_EVENT_RETENTION_DAYS: u64 = 30;
+
 /// A configuration problem, worded for the operator.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -149,6 +155,12 @@ pub struct Config {
     pub attempt_sweep: Duration,
     /// An article's `complete` event counts only this long after its first `view` arrived.
     pub min_read: Duration,
+    /// How long an erased account's username stays unavailable to others.
+    pub username_hold: Duration,
+    /// Raw engagement events older than this are deleted; `None` keeps them forever.
+    pub event_retention: Option<Duration>,
+    /// How often the retention job runs in `serve`.
+    pub event_prune_interval: Duration,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
     pub cors_origins: Vec<String>,
@@ -189,6 +201,9 @@ struct RawSettings {
     attempt_grace_s: u64,
     attempt_sweep_ms: u64,
     min_read_s: u64,
+    username_hold_days: u64,
+    event_retention_days: u64,
+    event_prune_interval_ms: u64,
     access_token_ttl_s: u64,
     refresh_token_ttl_days: u64,
     #[serde(deserialize_with = "scalar_string")]
@@ -227,6 +242,9 @@ impl Default for RawSettings {
             attempt_grace_s: 5,
             attempt_sweep_ms: 60_000,
             min_read_s: 30,
+            username_hold_days: 30,
+            event_retention_days: 180,
+            event_prune_interval_ms: 3_600_000,
             access_token_ttl_s: 15 * 60,
             refresh_token_ttl_days: 30,
             cors_origins: String::new(),
@@ -387,6 +405,17 @@ impl Config {
         if raw.access_token_ttl_s == 0 || raw.refresh_token_ttl_days == 0 {
             return Err(ConfigError("token lifetimes must be greater than zero".into()));
         }
+        if raw.username_hold_days > MAX_DAYS {
+            return Err(ConfigError(format!("TONGXIN_USERNAME_HOLD_DAYS must be at most {MAX_DAYS}")));
+        }
+        // Below 30 days a learner offline for a few weeks would find their queued events
+        // refused as expired (the ingest refuses events older than the window).
+        if raw.event_retention_days != 0 && !(MIN_EVENT_RETENTION_DAYS..=MAX_DAYS).contains(&raw.event_retention_days) {
+            return Err(ConfigError(format!(
+                "TONGXIN_EVENT_RETENTION_DAYS must be 0 (keep events forever) or between \
+                 {MIN_EVENT_RETENTION_DAYS} and {MAX_DAYS}"
+            )));
+        }
         if raw.db_pool_size == 0 || raw.hash_concurrency == 0 || raw.workers == 0 {
             return Err(ConfigError(
                 "TONGXIN_DB_POOL_SIZE, TONGXIN_HASH_CONCURRENCY and TONGXIN_WORKERS must be at least 1".into(),
@@ -409,6 +438,10 @@ impl Config {
             attempt_grace: Duration::from_secs(raw.attempt_grace_s),
             attempt_sweep: Duration::from_millis(raw.attempt_sweep_ms.max(100)),
             min_read: Duration::from_secs(raw.min_read_s),
+            username_hold: Duration::from_secs(raw.username_hold_days * DAY_S),
+            event_retention: (raw.event_retention_days > 0)
+                .then(|| Duration::from_secs(raw.event_retention_days * DAY_S)),
+            event_prune_interval: Duration::from_millis(raw.event_prune_interval_ms.max(100)),
             access_token_ttl: Duration::from_secs(raw.access_token_ttl_s),
             refresh_token_ttl: Duration::from_secs(raw.refresh_token_ttl_days * 24 * 3600),
             cors_origins,

@@ -194,7 +194,8 @@ pub async fn load(config: &Config, db: &Db, store: &MediaStore, now: DateTime<Ut
         files.push((video, image));
     }
     let tz = config.timezone;
-    let engagement = crate::domain::engagement::Settings { tz, min_read: config.min_read };
+    let engagement =
+        crate::domain::engagement::Settings { tz, min_read: config.min_read, retention: config.event_retention };
     let timing = crate::domain::attempts::Timing { grace: config.attempt_grace, tz };
     db.run(move |conn| {
         // Everything happened over the last seven weeks, oldest first.
@@ -460,7 +461,9 @@ fn people(
             consent_recorded: birth_year.is_some_and(|y| accounts::may_be_under_consent_age(y, year)),
             locale: accounts::DEFAULT_LOCALE.to_owned(),
         };
-        let (user, _) = accounts::create_user(conn, &learner, account.role, hash, at)?;
+        // The demo set loads only into an empty database: no username can be held there.
+        let no_holds = crate::domain::privacy::HoldKeys::new(Vec::new());
+        let (user, _) = accounts::create_user(conn, &learner, account.role, hash, &no_holds, at)?;
         ids.insert(account.username, user.id);
     }
     Ok(ids)

@@ -71,7 +71,16 @@ impl AppState {
 impl AppState {
     /// The engagement rules that depend on settings.
     pub fn engagement(&self) -> crate::domain::engagement::Settings {
-        crate::domain::engagement::Settings { tz: self.config.timezone, min_read: self.config.min_read }
+        crate::domain::engagement::Settings {
+            tz: self.config.timezone,
+            min_read: self.config.min_read,
+            retention: self.config.event_retention,
+        }
+    }
+
+    /// The keys held usernames are hashed with.
+    pub fn username_holds(&self) -> crate::domain::privacy::HoldKeys {
+        crate::domain::privacy::HoldKeys::new(self.keys.username_hold_keys())
     }
 }
 
@@ -88,6 +97,26 @@ fn spawn_attempt_sweep(state: web::Data<AppState>) {
                 Ok(0) => {}
                 Ok(done) => tracing::info!(done, "finalized attempts past their deadline"),
                 Err(err) => tracing::warn!(error = %err, "attempt sweep failed"),
+            }
+        }
+    });
+}
+
+/// Applies the retention limits (raw events, ended username holds) every
+/// `event_prune_interval`, starting at once. Each batch is its own short transaction.
+fn spawn_event_pruning(state: web::Data<AppState>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(state.config.event_prune_interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let (now, retention) = (state.clock.now(), state.config.event_retention);
+            match crate::domain::privacy::prune(&state.db, now, retention).await {
+                Ok(pruned) if pruned == crate::domain::privacy::Pruned::default() => {}
+                Ok(pruned) => {
+                    tracing::info!(events = pruned.events, holds = pruned.holds, "retention: removed expired data");
+                }
+                Err(err) => tracing::warn!(error = %err, "retention job failed"),
             }
         }
     });
@@ -163,6 +192,7 @@ impl Application {
         // Compute the dummy hash (used for unknown usernames) before the first login.
         crate::auth::password::warm_up();
         spawn_attempt_sweep(state.clone());
+        spawn_event_pruning(state.clone());
         let app_state = state.clone();
         let server = HttpServer::new(move || build_app(app_state.clone()))
             .workers(workers)

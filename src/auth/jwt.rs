@@ -37,6 +37,8 @@ struct Key {
     decoding: DecodingKey,
     /// Derived from the secret; keys the refresh-token successor derivation.
     refresh_key: [u8; 32],
+    /// Derived from the secret; keys the hashes of held usernames.
+    hold_key: [u8; 32],
 }
 
 /// The signing key and the earlier keys still accepted for verification.
@@ -102,6 +104,12 @@ impl KeySet {
         &self.signing().refresh_key
     }
 
+    /// The keys for hashing held usernames: the signing key's first, then the earlier
+    /// ones, so holds made before a key rotation are still recognized.
+    pub fn username_hold_keys(&self) -> Vec<[u8; 32]> {
+        self.keys.iter().map(|k| k.hold_key).collect()
+    }
+
     pub fn access_claims(user_id: i64, role: Role, session: &str, now: DateTime<Utc>, ttl: Duration) -> Claims {
         let iat = now.timestamp();
         Claims { sub: user_id.to_string(), role, iat, exp: iat + ttl.as_secs() as i64, sid: session.to_owned() }
@@ -117,7 +125,15 @@ impl Key {
         let kid = hex::encode(&digest[..8]);
         let refresh_key: [u8; 32] =
             Sha256::new().chain_update(b"tongxin refresh successor v1\0").chain_update(bytes).finalize().into();
-        Self { kid, encoding: EncodingKey::from_secret(bytes), decoding: DecodingKey::from_secret(bytes), refresh_key }
+        let hold_key: [u8; 32] =
+            Sha256::new().chain_update(b"tongxin username hold v1\0").chain_update(bytes).finalize().into();
+        Self {
+            kid,
+            encoding: EncodingKey::from_secret(bytes),
+            decoding: DecodingKey::from_secret(bytes),
+            refresh_key,
+            hold_key,
+        }
     }
 }
 

@@ -417,6 +417,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    username_holds (name_hash) {
+        name_hash -> Text,
+        release_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
@@ -472,4 +480,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     campaigns,
     campaign_contents,
     campaign_quizzes,
+    username_holds,
 );

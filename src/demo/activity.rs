@@ -165,7 +165,8 @@ fn synthetic_learners(conn: &mut DbConn, ctx: &Context<'_>) -> Result<Vec<(i64, 
             consent_recorded: false,
             locale: accounts::DEFAULT_LOCALE.to_owned(),
         };
-        let (user, _) = accounts::create_user(conn, &learner, Role::Learner, ctx.hash, joined)?;
+        let no_holds = crate::domain::privacy::HoldKeys::new(Vec::new());
+        let (user, _) = accounts::create_user(conn, &learner, Role::Learner, ctx.hash, &no_holds, joined)?;
         made.push((user.id, Some(*unit), *audience));
     }
     Ok(made)

@@ -7,6 +7,7 @@ use crate::clock::naive;
 use crate::db::models::organizations as org_db;
 use crate::db::models::users::{self as user_db, NewUser, UserChanges, UserWithOrg};
 use crate::db::{DbConn, is_unique_violation, write_tx};
+use crate::domain::privacy::HoldKeys;
 use crate::domain::vocab::{Audience, Role};
 use crate::error::{AppError, FieldError};
 
@@ -188,12 +189,14 @@ fn resolve_join_code(conn: &mut DbConn, field: &str, typed: &str) -> Result<i64,
     org_db::find_by_join_code(conn, &code)?.map(|org| org.id).ok_or_else(unknown)
 }
 
-/// Stores a new account with the given role. The username must be free.
+/// Stores a new account with the given role. The username must be free: neither taken nor
+/// held after an erasure (`holds`).
 pub fn create_user(
     conn: &mut DbConn,
     learner: &NewLearner,
     role: Role,
     password_hash: &str,
+    holds: &HoldKeys,
     now: DateTime<Utc>,
 ) -> Result<UserWithOrg, AppError> {
     write_tx(conn, |conn| {
@@ -223,6 +226,9 @@ pub fn create_user(
                 e.into()
             }
         })?;
+        // After the insert: had an erasure of this name been committing meanwhile, the
+        // insert waited for it on the unique key, and its hold is visible now.
+        crate::domain::privacy::check_not_held(conn, holds, &learner.username.key, now)?;
         user_db::find_active(conn, id)?.ok_or_else(|| AppError::internal(anyhow::anyhow!("inserted user vanished")))
     })
 }
@@ -289,11 +295,13 @@ pub enum AdminOutcome {
 }
 
 /// The operator's `create-admin`: makes the account an admin with this password,
-/// creating it if needed. Promotion ends the account's existing sessions.
+/// creating it if needed (a name held after an erasure is refused like a taken one).
+/// Promotion ends the account's existing sessions.
 pub fn ensure_admin(
     conn: &mut DbConn,
     name: &Username,
     password_hash: &str,
+    holds: &HoldKeys,
     now: DateTime<Utc>,
 ) -> Result<AdminOutcome, AppError> {
     write_tx(conn, |conn| {
@@ -324,6 +332,8 @@ pub fn ensure_admin(
             created_at: at,
             updated_at: at,
         };
-        Ok(AdminOutcome::Created(user_db::insert(conn, &new)?))
+        let id = user_db::insert(conn, &new)?;
+        crate::domain::privacy::check_not_held(conn, holds, &name.key, now)?;
+        Ok(AdminOutcome::Created(id))
     })
 }

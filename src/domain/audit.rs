@@ -16,6 +16,8 @@ pub enum Target {
     Media(i64),
     Organization(i64),
     User(i64),
+    /// Several users at once (a search).
+    Users,
     Question(i64),
     Quiz(i64),
     Campaign(i64),
@@ -31,6 +33,7 @@ impl Target {
             Self::Media(id) => ("media", Some(id)),
             Self::Organization(id) => ("organization", Some(id)),
             Self::User(id) => ("user", Some(id)),
+            Self::Users => ("user", None),
             Self::Question(id) => ("question", Some(id)),
             Self::Quiz(id) => ("quiz", Some(id)),
             Self::Campaign(id) => ("campaign", Some(id)),

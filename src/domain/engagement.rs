@@ -38,6 +38,10 @@ pub struct Settings {
     pub tz: chrono_tz::Tz,
     /// An article's `complete` counts only this long after its first `view` arrived.
     pub min_read: Duration,
+    /// How long raw events are kept (`None`: forever). Events older than that, by the
+    /// client's clock, are refused as `expired`: their id may already have been pruned,
+    /// and accepting them again would credit them twice.
+    pub retention: Option<Duration>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,7 +92,12 @@ pub struct Outcome {
     pub rejected: Vec<(String, &'static str)>,
 }
 
-fn parse_event(value: &Value, order: usize, now: DateTime<Utc>) -> Result<Event, (String, &'static str)> {
+fn parse_event(
+    value: &Value,
+    order: usize,
+    now: DateTime<Utc>,
+    oldest: Option<DateTime<Utc>>,
+) -> Result<Event, (String, &'static str)> {
     let raw_id = value.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
     let id = uuid::Uuid::parse_str(&raw_id).map_err(|_| (raw_id.clone(), "invalid_id"))?.hyphenated().to_string();
     let kind = value
@@ -112,6 +121,9 @@ fn parse_event(value: &Value, order: usize, now: DateTime<Utc>) -> Result<Event,
         .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
         .ok_or_else(|| (raw_id.clone(), "invalid_time"))?
         .with_timezone(&Utc);
+    if oldest.is_some_and(|oldest| occurred_at < oldest) {
+        return Err((raw_id, "expired"));
+    }
     // The client's clock is advisory: clamp it, and use it only to order events.
     let occurred_at = occurred_at.clamp(now - chrono::Duration::days(7), now + chrono::Duration::minutes(5));
     Ok(Event { id, kind, content_id, position_s, occurred_at, order })
@@ -129,8 +141,9 @@ pub fn ingest(
     let mut outcome = Outcome::default();
     let mut parsed = Vec::new();
     let mut seen = HashSet::new();
+    let oldest = crate::domain::privacy::oldest_accepted(now, settings.retention);
     for (order, value) in batch.iter().enumerate() {
-        match parse_event(value, order, now) {
+        match parse_event(value, order, now, oldest) {
             Ok(event) if !seen.insert(event.id.clone()) => outcome.duplicates += 1,
             Ok(event) => parsed.push(event),
             Err(rejection) => outcome.rejected.push(rejection),
@@ -141,6 +154,10 @@ pub fn ingest(
         // One clock for all of the learner's contents: what is credited across them is
         // bounded by the time since the learner's previous accepted event.
         let last_receipt = crate::db::models::points::lock_learner(conn, who.user_id)?;
+        // The caller was authenticated before this lock: an erasure may have committed since.
+        if !crate::domain::privacy::is_live(conn, who.user_id)? {
+            return Err(AppError::unauthorized("unauthorized", "This account no longer exists or is disabled."));
+        }
         let mut wall_left = seconds_since(last_receipt, now);
         let ids: Vec<i64> = parsed.iter().map(|e| e.content_id).collect();
         let visible: HashMap<i64, ContentRow> =

@@ -17,6 +17,7 @@ pub mod media;
 pub mod members;
 pub mod organizations;
 pub mod points;
+pub mod privacy;
 pub mod questions;
 pub mod quizzes;
 pub mod roles;

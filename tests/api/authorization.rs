@@ -68,6 +68,8 @@ const RULES: &[(&str, &str, Who)] = &[
     ("GET", "/api/v1/me", AnyUser),
     ("PATCH", "/api/v1/me", AnyUser),
     ("POST", "/api/v1/me/password", AnyUser),
+    ("GET", "/api/v1/me/export", AnyUser),
+    ("DELETE", "/api/v1/me", AnyUser),
     ("GET", "/api/v1/me/favorites", AnyUser),
     ("GET", "/api/v1/me/progress", AnyUser),
     ("GET", "/api/v1/me/history", AnyUser),
@@ -136,6 +138,7 @@ const RULES: &[(&str, &str, Who)] = &[
     ("GET", "/api/v1/admin/organizations/{id}", MemberManagers),
     ("PATCH", "/api/v1/admin/organizations/{id}", Admins),
     ("GET", "/api/v1/admin/users", MemberManagers),
+    ("GET", "/api/v1/admin/users/{id}", MemberManagers),
     ("PATCH", "/api/v1/admin/users/{id}", MemberManagers),
     // Campaigns.
     ("GET", "/api/v1/campaigns", Public),
@@ -156,8 +159,8 @@ const RULES: &[(&str, &str, Who)] = &[
 /// account: each role calls them as a freshly created user, so the shared sessions of
 /// the other calls stay intact whatever they do.
 /// (A password change with `{}` cannot succeed today; it is here so that a looser body
-/// later cannot end the shared sessions. `DELETE /me` belongs here too.)
-const FRESH_USER: &[(&str, &str)] = &[("POST", "/api/v1/me/password")];
+/// later cannot end the shared sessions. `DELETE /me` needs a password, but is here for the same reason.)
+const FRESH_USER: &[(&str, &str)] = &[("POST", "/api/v1/me/password"), ("DELETE", "/api/v1/me")];
 
 const ROLES: [&str; 5] = ["learner", "editor", "reviewer", "org_admin", "admin"];
 

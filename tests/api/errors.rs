@@ -34,7 +34,8 @@ async fn an_unknown_route_is_a_problem_404() {
 #[tokio::test]
 async fn a_known_route_with_the_wrong_method_is_a_problem_405() {
     let app = TestApp::spawn().await;
-    let res = app.request(reqwest::Method::DELETE, "/me", None).send().await.unwrap();
+    // (`DELETE /me` erases the account: PUT is the method `/me` does not have.)
+    let res = app.request(reqwest::Method::PUT, "/me", None).send().await.unwrap();
     assert_problem(res, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
     let res = app.get("/auth/login", None).await;
     assert_problem(res, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;

@@ -21,6 +21,7 @@ mod media;
 mod migrations;
 mod openapi;
 mod operations;
+mod privacy;
 mod quizzes;
 mod subtree_scope;
 mod tokens;

@@ -69,11 +69,11 @@ pub async fn register(
     };
     let learner = accounts::check_registration(&input, accounts::local_year(now, state.config.timezone))?;
     let hash = state.hasher.hash(&body.password).await?;
-    let (ttl, tz) = (state.config.refresh_token_ttl, state.config.timezone);
+    let (ttl, tz, holds) = (state.config.refresh_token_ttl, state.config.timezone, state.username_holds());
     let (user, issued) = state
         .db
         .run(move |conn| {
-            let user = accounts::create_user(conn, &learner, Role::Learner, &hash, now)?;
+            let user = accounts::create_user(conn, &learner, Role::Learner, &hash, &holds, now)?;
             let issued = sessions::start(conn, user.0.id, now, ttl)?;
             points::touch_day(conn, points::Earner { user_id: user.0.id, org_id: user.0.organization_id }, now, tz)?;
             Ok((user, issued))

@@ -39,7 +39,9 @@ pub struct EventBatch {
 pub struct RejectedEvent {
     pub id: String,
     /// `invalid_id`, `invalid_kind`, `invalid_content`, `invalid_position`, `invalid_time`,
-    /// `unknown_content` (no such published content) or `id_in_use` (another learner's id).
+    /// `unknown_content` (no such published content), `id_in_use` (another learner's id) or
+    /// `expired` (its `occurred_at` is older than the server keeps raw events, less a day:
+    /// drop it, it cannot be counted once only any more).
     pub code: String,
 }
 

@@ -1,6 +1,8 @@
 //! The caller's own account.
 
 pub mod change_password;
+pub mod delete;
+pub mod export;
 pub mod favorites;
 pub mod mistakes;
 pub mod points;

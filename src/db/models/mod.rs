@@ -8,6 +8,7 @@ pub mod leaderboards;
 pub mod media;
 pub mod organizations;
 pub mod points;
+pub mod privacy;
 pub mod progress;
 pub mod questions;
 pub mod quizzes;

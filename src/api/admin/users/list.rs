@@ -8,6 +8,7 @@ use crate::api::pagination;
 use crate::auth::{MemberManagers, Require};
 use crate::domain::members::{self, MemberFilter};
 use crate::domain::organizations::Scope;
+use crate::domain::privacy;
 use crate::domain::vocab::Role;
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -28,7 +29,8 @@ pub struct ListUsers {
     pub cursor: Option<String>,
 }
 
-/// Search members: everyone for admins, their own subtree for org admins.
+/// Search members: everyone for admins, their own subtree for org admins. Each search is
+/// recorded in the audit log (`user.search`) with its filter and the ids it returned.
 #[utoipa::path(
     operation_id = "list_users",
     tag = "admin: users",
@@ -51,6 +53,7 @@ pub async fn list(
     let limit = pagination::limit(params.limit)?;
     let after_id = pagination::decode_cursor(params.cursor.as_deref())?;
     let scope = Scope::of(caller.role, caller.org_path());
+    let (actor, now) = (caller.id, state.clock.now());
     let page = state
         .db
         .run(move |conn| {
@@ -62,7 +65,18 @@ pub async fn list(
                 after_id,
                 limit,
             };
-            members::list(conn, &scope, &filter)
+            let page = members::list(conn, &scope, &filter)?;
+            // Search results are personal data read by staff: recorded before they are sent.
+            let returned: Vec<i64> = page.items.iter().map(|(user, _)| user.id).collect();
+            let record = privacy::SearchRecord {
+                query: params.q.as_deref(),
+                org_id: params.org_id,
+                role: params.role.map(Role::as_str),
+                disabled: params.disabled,
+                after_id,
+            };
+            privacy::audit_search(conn, actor, &record, &returned, now)?;
+            Ok(page)
         })
         .await?;
     let page: MemberPage = pagination::paged(page, |(user, _)| user.id, Member::from);

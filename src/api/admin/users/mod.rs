@@ -1,6 +1,7 @@
 //! Member management.
 
 pub mod list;
+pub mod show;
 pub mod update;
 
 use chrono::{DateTime, Utc};

@@ -1,0 +1,2 @@
+DROP INDEX events_received;
+DROP TABLE username_holds;
