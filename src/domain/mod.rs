@@ -18,6 +18,7 @@ pub mod organizations;
 pub mod points;
 pub mod questions;
 pub mod quizzes;
+pub mod reports;
 pub mod roles;
 pub mod search;
 pub mod sessions;

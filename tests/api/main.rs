@@ -20,4 +20,5 @@ mod migrations;
 mod openapi;
 mod operations;
 mod quizzes;
+mod reports;
 mod tokens;
