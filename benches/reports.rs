@@ -364,7 +364,7 @@ async fn start(backend: &str, options: &Options) -> Server {
     seed(&mut seeder, options.learners);
     drop(seeder);
     let mut admin = tongxin(&database_url, &dir)
-        .args(["create-admin", "bench_admin", "--password-stdin"])
+        .args(["create-admin", "--username", "bench_admin", "--password-stdin"])
         .stdin(Stdio::piped())
         .spawn()
         .unwrap();

@@ -8,6 +8,8 @@
 //! learner who moves leaves their past activity with the unit where it happened. Members
 //! are counted by their current organization.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone as _, Utc};
 
 use crate::db::DbConn;
@@ -244,35 +246,37 @@ fn requested_node(
     }
 }
 
-fn by_group(counts: Vec<GroupCount>) -> std::collections::HashMap<i64, i64> {
+fn by_group(counts: Vec<GroupCount>) -> HashMap<i64, i64> {
     counts.into_iter().map(|c| (c.group_id, c.n)).collect()
 }
 
-fn figures_for(
-    conn: &mut DbConn,
-    groups: &Groups<'_>,
-    range: Range,
-    tz: chrono_tz::Tz,
-) -> Result<std::collections::HashMap<i64, Figures>, AppError> {
-    let (from, to) = (range.from.to_string(), range.to.to_string());
-    let (start, end) = range.instants(tz);
-    let sums: std::collections::HashMap<i64, GroupSums> =
-        report_db::sums(conn, groups, &from, &to)?.into_iter().map(|s| (s.group_id, s)).collect();
-    let active = by_group(report_db::active(conn, groups, &range.year_spans())?);
-    let members = by_group(report_db::members(conn, groups, start, end)?);
-    let keys: Vec<i64> = match groups {
-        Groups::Nodes(ids) => ids.to_vec(),
-        Groups::Everything => vec![0],
-    };
-    Ok(keys
-        .into_iter()
-        .map(|k| {
-            let sums = sums.get(&k).cloned().unwrap_or_default();
-            let figures =
-                Figures::from_parts(members.get(&k).copied().unwrap_or(0), active.get(&k).copied().unwrap_or(0), &sums);
-            (k, figures)
+/// The three parts of the figures, each by group key.
+struct Parts {
+    sums: HashMap<i64, GroupSums>,
+    members: HashMap<i64, i64>,
+    active: HashMap<i64, i64>,
+}
+
+impl Parts {
+    fn load(conn: &mut DbConn, groups: &Groups<'_>, range: Range, tz: chrono_tz::Tz) -> Result<Self, AppError> {
+        let (start, end) = range.instants(tz);
+        Ok(Self {
+            sums: report_db::sums(conn, groups, &range.from.to_string(), &range.to.to_string())?
+                .into_iter()
+                .map(|s| (s.group_id, s))
+                .collect(),
+            members: by_group(report_db::members(conn, groups, start, end)?),
+            active: by_group(report_db::active(conn, groups, &range.year_spans())?),
         })
-        .collect())
+    }
+
+    fn figures(&self, key: i64) -> Figures {
+        Figures::from_parts(
+            self.members.get(&key).copied().unwrap_or(0),
+            self.active.get(&key).copied().unwrap_or(0),
+            &self.sums.get(&key).cloned().unwrap_or_default(),
+        )
+    }
 }
 
 /// One row per child of the node (or per demonstration site in its subtree, or per root
@@ -292,16 +296,36 @@ pub fn participation(
         report_db::children(conn, node.as_ref().map(|n| n.id))?
     };
     let ids: Vec<i64> = row_nodes.iter().map(|n| n.id).collect();
-    let mut figures = figures_for(conn, &Groups::Nodes(&ids), query.range, tz)?;
-    let total = match &node {
-        Some(n) => figures_for(conn, &Groups::Nodes(&[n.id]), query.range, tz)?.remove(&n.id),
-        None => figures_for(conn, &Groups::Everything, query.range, tz)?.remove(&0),
-    }
-    .unwrap_or_default();
+    let parts = Parts::load(conn, &Groups::Nodes(&ids), query.range, tz)?;
+    let whole = node.as_ref().map_or(Groups::Everything, |n| Groups::Nodes(std::slice::from_ref(&n.id)));
+    let key = node.as_ref().map_or(0, |n| n.id);
+    let total = if query.demonstration_only {
+        Parts::load(conn, &whole, query.range, tz)?.figures(key)
+    } else {
+        // Children partition the subtree below the node, and sums and current-member
+        // counts add up: the total is the rows plus what sits on the node itself, so the
+        // year's daily rows are read once. Distinct active learners do not add up (one
+        // may have been active in two children): counted over the whole subtree.
+        let mut sums = GroupSums::default();
+        let mut members = 0;
+        for id in &ids {
+            if let Some(s) = parts.sums.get(id) {
+                sums.add(s);
+            }
+            members += parts.members.get(id).copied().unwrap_or(0);
+        }
+        if let Some(n) = &node {
+            let own = Parts::load_sums_and_members(conn, n.id, query.range, tz)?;
+            sums.add(&own.0);
+            members += own.1;
+        }
+        let active = by_group(report_db::active(conn, &whole, &query.range.year_spans())?);
+        Figures::from_parts(members, active.get(&key).copied().unwrap_or(0), &sums)
+    };
     let mut rows: Vec<(OrganizationRow, Figures)> = row_nodes
         .into_iter()
         .map(|n| {
-            let f = figures.remove(&n.id).unwrap_or_default();
+            let f = parts.figures(n.id);
             (n, f)
         })
         .collect();
@@ -310,6 +334,25 @@ pub fn participation(
         (if query.descending { primary.reverse() } else { primary }).then(a.0.id.cmp(&b.0.id))
     });
     Ok(Participation { org: node, range: query.range, rows, total })
+}
+
+impl Parts {
+    /// The sums and member count of one node alone, without its descendants.
+    fn load_sums_and_members(
+        conn: &mut DbConn,
+        id: i64,
+        range: Range,
+        tz: chrono_tz::Tz,
+    ) -> Result<(GroupSums, i64), AppError> {
+        let (start, end) = range.instants(tz);
+        let group = Groups::NodeOnly(id);
+        let sums = report_db::sums(conn, &group, &range.from.to_string(), &range.to.to_string())?
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        let members = report_db::members(conn, &group, start, end)?.first().map_or(0, |c| c.n);
+        Ok((sums, members))
+    }
 }
 
 /// One day of the series.
@@ -334,7 +377,7 @@ pub fn timeseries(
 ) -> Result<(Option<OrganizationRow>, Vec<DayFigures>), AppError> {
     let node = requested_node(conn, scope, own_org, org_id)?;
     let (path_from, path_to) = subtree_range(node.as_ref().map_or("/", |n| n.path.as_str()));
-    let sums: std::collections::HashMap<String, report_db::DaySums> =
+    let sums: HashMap<String, report_db::DaySums> =
         report_db::days(conn, &path_from, &path_to, &range.from.to_string(), &range.to.to_string())?
             .into_iter()
             .map(|d| (d.local_date.clone(), d))

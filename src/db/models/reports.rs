@@ -38,11 +38,12 @@ pub fn demonstration_sites(conn: &mut DbConn, within: Option<&str>) -> QueryResu
     query.load(conn)
 }
 
-/// Which subtrees to total: the listed nodes (each with everything below it), or the
-/// whole tree as one group (key 0).
+/// Which subtrees to total: the listed nodes (each with everything below it), one node
+/// alone (without its descendants), or the whole tree as one group (key 0).
 #[derive(Debug, Clone)]
 pub enum Groups<'a> {
     Nodes(&'a [i64]),
+    NodeOnly(i64),
     Everything,
 }
 
@@ -67,6 +68,12 @@ fn shape(groups: &Groups<'_>) -> Option<Shape> {
                 group_by: "GROUP BY g.id",
             })
         }
+        Groups::NodeOnly(id) => Some(Shape {
+            key: "o.id".into(),
+            from: "organizations o".into(),
+            filter: format!("o.id = {id}"),
+            group_by: "GROUP BY o.id",
+        }),
         Groups::Everything => Some(Shape {
             key: "CAST(0 AS BIGINT)".into(),
             from: "organizations o".into(),
@@ -94,6 +101,19 @@ pub struct GroupSums {
     pub quiz_score_sum: i64,
     #[diesel(sql_type = BigInt)]
     pub quiz_max_sum: i64,
+}
+
+impl GroupSums {
+    /// Adds another group's sums (sums over disjoint sets of organizations add up).
+    pub fn add(&mut self, other: &GroupSums) {
+        self.points += other.points;
+        self.study_seconds += other.study_seconds;
+        self.articles_completed += other.articles_completed;
+        self.videos_completed += other.videos_completed;
+        self.quizzes_taken += other.quizzes_taken;
+        self.quiz_score_sum += other.quiz_score_sum;
+        self.quiz_max_sum += other.quiz_max_sum;
+    }
 }
 
 /// Per group, the sums of its subtree's `org_daily` rows over `[from, to]` (local dates).
