@@ -363,6 +363,32 @@ diesel::table! {
         study_seconds -> Integer,
         completions -> Integer,
         active_learners -> Integer,
+        articles_completed -> Integer,
+        videos_completed -> Integer,
+        quizzes_taken -> Integer,
+        quiz_score_sum -> Integer,
+        quiz_max_sum -> Integer,
+    }
+}
+
+diesel::table! {
+    org_active (org_id, year, user_id) {
+        org_id -> BigInt,
+        year -> Integer,
+        user_id -> BigInt,
+        days -> Text,
+    }
+}
+
+diesel::table! {
+    content_daily (content_id, local_date) {
+        content_id -> BigInt,
+        local_date -> Text,
+        views -> Integer,
+        completions -> Integer,
+        shares -> Integer,
+        learner_days -> Integer,
+        percent_sum -> Integer,
     }
 }
 
@@ -481,4 +507,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     campaign_contents,
     campaign_quizzes,
     username_holds,
+    org_active,
+    content_daily,
 );

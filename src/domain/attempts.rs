@@ -352,7 +352,7 @@ fn finalize(
         }
     }
     if let Some(quiz) = &quiz {
-        credit(conn, attempt, quiz, score, at, tz)?;
+        credit(conn, attempt, quiz, (score, max), at, tz)?;
     }
     Ok(())
 }
@@ -363,7 +363,7 @@ fn credit(
     conn: &mut DbConn,
     attempt: &AttemptRow,
     quiz: &QuizRow,
-    score: i32,
+    (score, max): (i32, i32),
     at: DateTime<Utc>,
     tz: chrono_tz::Tz,
 ) -> Result<(), AppError> {
@@ -371,7 +371,12 @@ fn credit(
     let who = points::Earner { user_id: attempt.user_id, org_id };
     crate::db::models::points::lock_learner(conn, who.user_id)?;
     let day = points::Day::of(at, tz);
-    let taken = crate::db::models::points::DayDelta { quizzes_taken: 1, ..Default::default() };
+    let taken = crate::db::models::points::DayDelta {
+        quizzes_taken: 1,
+        quiz_score: score,
+        quiz_max: max,
+        ..Default::default()
+    };
     points::record_day(conn, who, &day, taken, at)?;
     let source = format!("attempt:{}", attempt.id);
     let granted = match Mode::parse(&quiz.mode) {

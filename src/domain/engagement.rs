@@ -22,6 +22,7 @@ use crate::db::models::campaigns::Attached;
 use crate::db::models::contents::{self as content_db, ContentRow, Counter};
 use crate::db::models::points::DayDelta;
 use crate::db::models::progress::{self as progress_db, NewEvent, ProgressRow};
+use crate::db::models::reports::{self as report_db, ContentDay};
 use crate::db::{DbConn, write_tx};
 use crate::domain::campaigns;
 use crate::domain::points::{self, Action, Day, Earner};
@@ -198,6 +199,8 @@ pub fn ingest(
         let mut completed: Vec<(i64, Action)> = Vec::new();
         // (content, views, shares) to add to the content's counters.
         let mut counted: Vec<(i64, i64, i64)> = Vec::new();
+        // What each content's day adds to the content report's aggregate.
+        let mut content_days: Vec<(i64, ContentDay)> = Vec::new();
         for (content_id, mut events) in fresh {
             let content = &visible[&content_id];
             events.sort_by_key(|e| (e.occurred_at, e.order));
@@ -208,8 +211,25 @@ pub fn ingest(
             }
             let mut row = progress_db::lock(conn, who.user_id, content_id)?;
             let before = (row.effective_s, row.completed_at.is_some());
+            let percent_before = percent(&row, content);
+            // The learner's first event on this content today: `last_receipt_at` is set by
+            // every batch, moved back by at most a second of carry.
+            let first_today = row
+                .last_receipt_at
+                .is_none_or(|at| Day::of(utc(at) + chrono::Duration::seconds(1), settings.tz).date < day.date);
             wall_left -= apply(&mut row, content, &events, now, settings, wall_left);
             progress_db::save(conn, &row)?;
+            let percent_after = percent(&row, content);
+            content_days.push((
+                content_id,
+                ContentDay {
+                    views: viewed as i32,
+                    shares: shared as i32,
+                    completions: i32::from(!before.1 && row.completed_at.is_some()),
+                    learner_days: i32::from(first_today),
+                    percent_sum: if first_today { percent_after } else { percent_after - percent_before },
+                },
+            ));
             let gained = row.effective_s - before.0;
             let is_video = content.kind == "video";
             if is_video {
@@ -266,6 +286,9 @@ pub fn ingest(
             if shared > 0 {
                 content_db::bump(conn, content_id, Counter::Shares, shared)?;
             }
+        }
+        for (content_id, add) in content_days {
+            report_db::add_content_day(conn, content_id, &date, add)?;
         }
         Ok::<_, AppError>(())
     })?;

@@ -20,6 +20,7 @@ pub mod points;
 pub mod privacy;
 pub mod questions;
 pub mod quizzes;
+pub mod reports;
 pub mod roles;
 pub mod search;
 pub mod sessions;

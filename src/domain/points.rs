@@ -133,8 +133,18 @@ pub fn record_day(
             study_seconds: delta.reading_seconds + delta.watching_seconds,
             completions: delta.articles_completed + delta.videos_completed,
             active_learners: i32::from(first_today),
+            articles_completed: delta.articles_completed,
+            videos_completed: delta.videos_completed,
+            quizzes_taken: delta.quizzes_taken,
+            quiz_score_sum: delta.quiz_score,
+            quiz_max_sum: delta.quiz_max,
         };
         points_db::add_org_day(conn, org, &date, org_delta)?;
+        // The same first activity of the day that counts in `active_learners` marks the
+        // learner in the organization's activity map: the two always agree.
+        if first_today {
+            points_db::mark_org_active(conn, org, day.date.year(), who.user_id, day.date.ordinal())?;
+        }
     }
     Ok(())
 }

@@ -21,7 +21,8 @@ use crate::db::models::audit::AuditRow;
 use crate::db::models::organizations::OrganizationRow;
 use crate::db::models::points::LedgerRow;
 use crate::db::models::privacy::{
-    self as privacy_db, EventRow, FavoriteRow, LikeRow, RuleDayRow, SessionRow, StatsRow, UserDayRow, UserPointsRow,
+    self as privacy_db, ActiveDaysRow, EventRow, FavoriteRow, LikeRow, RuleDayRow, SessionRow, StatsRow, UserDayRow,
+    UserPointsRow,
 };
 use crate::db::models::progress::ProgressRow;
 use crate::db::models::users::UserWithOrg;
@@ -165,6 +166,7 @@ pub enum Section {
     PointsLedger,
     RuleDaily,
     UserDaily,
+    ActiveDays,
     UserPoints,
     UserStats,
     Likes,
@@ -173,7 +175,7 @@ pub enum Section {
 }
 
 impl Section {
-    pub const ALL: [Section; 13] = [
+    pub const ALL: [Section; 14] = [
         Self::Sessions,
         Self::Events,
         Self::Progress,
@@ -182,6 +184,7 @@ impl Section {
         Self::PointsLedger,
         Self::RuleDaily,
         Self::UserDaily,
+        Self::ActiveDays,
         Self::UserPoints,
         Self::UserStats,
         Self::Likes,
@@ -200,6 +203,7 @@ impl Section {
             Self::PointsLedger => "points_ledger",
             Self::RuleDaily => "rule_daily",
             Self::UserDaily => "user_daily",
+            Self::ActiveDays => "active_days",
             Self::UserPoints => "user_points",
             Self::UserStats => "user_stats",
             Self::Likes => "likes",
@@ -237,6 +241,7 @@ pub enum Rows {
     PointsLedger(Vec<LedgerRow>),
     RuleDaily(Vec<RuleDayRow>),
     UserDaily(Vec<UserDayRow>),
+    ActiveDays(Vec<ActiveDaysRow>),
     UserPoints(Vec<UserPointsRow>),
     /// A single object (or none), not a list.
     UserStats(Option<StatsRow>),
@@ -323,6 +328,10 @@ pub fn export_page(
                 next: next(&rows, limit, |r| Cursor::TextText(r.action.clone(), r.local_date.clone())),
                 rows: Rows::RuleDaily(rows),
             }
+        }
+        // A handful of rows per learner: one page.
+        Section::ActiveDays => {
+            ExportPage { rows: Rows::ActiveDays(privacy_db::active_days_of(conn, user)?), next: None }
         }
         Section::UserDaily => {
             let rows = privacy_db::user_days_after(conn, user, text_after(cursor), limit)?;

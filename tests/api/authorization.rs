@@ -123,6 +123,9 @@ const RULES: &[(&str, &str, Who)] = &[
     ("POST", "/api/v1/admin/quizzes/{id}/approve", Reviewers),
     ("POST", "/api/v1/admin/quizzes/{id}/reject", Reviewers),
     ("GET", "/api/v1/admin/reports/quizzes/{id}", ContentStaff),
+    ("GET", "/api/v1/admin/reports/participation", MemberManagers),
+    ("GET", "/api/v1/admin/reports/timeseries", MemberManagers),
+    ("GET", "/api/v1/admin/reports/contents", Only(&["editor", "reviewer", "org_admin", "admin"])),
     // Staff: site administration.
     ("GET", "/api/v1/admin/topics", Admins),
     ("POST", "/api/v1/admin/topics", Admins),

@@ -23,5 +23,6 @@ mod openapi;
 mod operations;
 mod privacy;
 mod quizzes;
+mod reports;
 mod subtree_scope;
 mod tokens;

@@ -146,6 +146,7 @@ const EXPORTED: &[(&str, &str, &str)] = &[
     ("points_ledger", "user_id", "points_ledger"),
     ("rule_daily", "user_id", "rule_daily"),
     ("user_daily", "user_id", "user_daily"),
+    ("org_active", "user_id", "active_days"),
     ("user_points", "user_id", "user_points"),
     ("user_stats", "user_id", "user_stats"),
     ("likes", "user_id", "likes"),

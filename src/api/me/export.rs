@@ -90,6 +90,15 @@ pub struct ExportLedgerEntry {
 }
 
 /// Points under one rule on one local day (what daily caps are checked against).
+/// The local days of a year on which the learner was active while in one organization:
+/// `days` has one character per day of the year (`1` = active), as unit reports count them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExportActiveDays {
+    pub org_id: i64,
+    pub year: i32,
+    pub days: String,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExportRuleDay {
     pub action: String,
@@ -162,6 +171,7 @@ pub struct MyDataExport {
     pub points_ledger: Vec<ExportLedgerEntry>,
     pub rule_daily: Vec<ExportRuleDay>,
     pub user_daily: Vec<ExportUserDay>,
+    pub active_days: Vec<ExportActiveDays>,
     pub user_points: Vec<ExportUserPoints>,
     /// `null` before any activity.
     pub user_stats: Option<ExportStats>,
@@ -365,6 +375,11 @@ fn render(buf: &mut Vec<u8>, rows: Rows, now: DateTime<Utc>, written: &mut bool)
             written,
             rows.into_iter().map(|r| ExportRuleDay { action: r.action, local_date: r.local_date, points: r.points }),
         ),
+        Rows::ActiveDays(rows) => items(
+            buf,
+            written,
+            rows.into_iter().map(|r| ExportActiveDays { org_id: r.org_id, year: r.year, days: r.days }),
+        ),
         Rows::UserDaily(rows) => items(
             buf,
             written,
@@ -450,6 +465,7 @@ mod tests {
             points_ledger: vec![],
             rule_daily: vec![],
             user_daily: vec![],
+            active_days: vec![],
             user_points: vec![],
             user_stats: None,
             likes: vec![],

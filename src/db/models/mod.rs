@@ -14,6 +14,7 @@ pub mod questions;
 pub mod quizzes;
 pub mod reactions;
 pub mod refresh_tokens;
+pub mod reports;
 pub mod topics;
 pub mod users;
 

@@ -4,7 +4,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
-use crate::db::schema::{org_daily, point_rules, points_ledger, rule_daily, user_daily, user_points, user_stats};
+use crate::db::schema::{
+    org_active, org_daily, point_rules, points_ledger, rule_daily, user_daily, user_points, user_stats,
+};
 use crate::db::{DbConn, per_backend};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -135,6 +137,9 @@ pub struct DayDelta {
     pub articles_completed: i32,
     pub videos_completed: i32,
     pub quizzes_taken: i32,
+    /// A scored attempt's score and maximum (organization aggregates only).
+    pub quiz_score: i32,
+    pub quiz_max: i32,
 }
 
 /// Adds to the learner's day; true when this is their first activity that day.
@@ -185,8 +190,14 @@ pub fn add_user_period(conn: &mut DbConn, user: i64, period: &str, points: i32, 
 pub struct OrgDelta {
     pub points: i32,
     pub study_seconds: i32,
+    /// Articles and videos completed (the organization leaderboard reads this).
     pub completions: i32,
     pub active_learners: i32,
+    pub articles_completed: i32,
+    pub videos_completed: i32,
+    pub quizzes_taken: i32,
+    pub quiz_score_sum: i32,
+    pub quiz_max_sum: i32,
 }
 
 pub fn add_org_day(conn: &mut DbConn, org: i64, date: &str, d: OrgDelta) -> QueryResult<()> {
@@ -197,6 +208,11 @@ pub fn add_org_day(conn: &mut DbConn, org: i64, date: &str, d: OrgDelta) -> Quer
         org_daily::study_seconds.eq(d.study_seconds),
         org_daily::completions.eq(d.completions),
         org_daily::active_learners.eq(d.active_learners),
+        org_daily::articles_completed.eq(d.articles_completed),
+        org_daily::videos_completed.eq(d.videos_completed),
+        org_daily::quizzes_taken.eq(d.quizzes_taken),
+        org_daily::quiz_score_sum.eq(d.quiz_score_sum),
+        org_daily::quiz_max_sum.eq(d.quiz_max_sum),
     );
     per_backend!(conn, |c| diesel::insert_into(org_daily::table)
         .values(row)
@@ -207,8 +223,41 @@ pub fn add_org_day(conn: &mut DbConn, org: i64, date: &str, d: OrgDelta) -> Quer
             org_daily::study_seconds.eq(org_daily::study_seconds + d.study_seconds),
             org_daily::completions.eq(org_daily::completions + d.completions),
             org_daily::active_learners.eq(org_daily::active_learners + d.active_learners),
+            org_daily::articles_completed.eq(org_daily::articles_completed + d.articles_completed),
+            org_daily::videos_completed.eq(org_daily::videos_completed + d.videos_completed),
+            org_daily::quizzes_taken.eq(org_daily::quizzes_taken + d.quizzes_taken),
+            org_daily::quiz_score_sum.eq(org_daily::quiz_score_sum + d.quiz_score_sum),
+            org_daily::quiz_max_sum.eq(org_daily::quiz_max_sum + d.quiz_max_sum),
         ))
         .execute(c))?;
+    Ok(())
+}
+
+/// Days of a year in `org_active.days`: one character per day of year, leap years included.
+pub const ACTIVE_DAYS: usize = 366;
+
+/// Marks the learner active in the organization on one day of a year (1-based day of
+/// year): inserts an all-'0' row if missing, then sets that day's character. Portable
+/// string functions only; the row is the learner's own, locked by the same transaction.
+pub fn mark_org_active(conn: &mut DbConn, org: i64, year: i32, user: i64, day_of_year: u32) -> QueryResult<()> {
+    let row = (
+        org_active::org_id.eq(org),
+        org_active::year.eq(year),
+        org_active::user_id.eq(user),
+        org_active::days.eq("0".repeat(ACTIVE_DAYS)),
+    );
+    per_backend!(conn, |c| diesel::insert_into(org_active::table).values(row).on_conflict_do_nothing().execute(c))?;
+    let k = day_of_year as i32;
+    diesel::sql_query(
+        "UPDATE org_active SET days = substr(days, 1, $1) || '1' || substr(days, $2) \
+         WHERE org_id = $3 AND year = $4 AND user_id = $5",
+    )
+    .bind::<diesel::sql_types::Integer, _>(k - 1)
+    .bind::<diesel::sql_types::Integer, _>(k + 1)
+    .bind::<BigInt, _>(org)
+    .bind::<diesel::sql_types::Integer, _>(year)
+    .bind::<BigInt, _>(user)
+    .execute(conn)?;
     Ok(())
 }
 

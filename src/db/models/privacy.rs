@@ -10,8 +10,8 @@ use crate::db::models::audit::AuditRow;
 use crate::db::models::points::LedgerRow;
 use crate::db::models::progress::ProgressRow;
 use crate::db::schema::{
-    attempt_items, attempts, audit_log, events, favorites, likes, mistakes, points_ledger, progress, refresh_tokens,
-    rule_daily, user_daily, user_points, user_stats, username_holds, users,
+    attempt_items, attempts, audit_log, events, favorites, likes, mistakes, org_active, points_ledger, progress,
+    refresh_tokens, rule_daily, user_daily, user_points, user_stats, username_holds, users,
 };
 
 /// A refresh token as the export shows it: times only. The hash is not even selected.
@@ -44,6 +44,15 @@ pub struct RuleDayRow {
     pub action: String,
     pub local_date: String,
     pub points: i32,
+}
+
+/// The days of a year a learner was active while in one organization (for reports).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = org_active)]
+pub struct ActiveDaysRow {
+    pub org_id: i64,
+    pub year: i32,
+    pub days: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -216,6 +225,15 @@ pub fn user_points_after(conn: &mut DbConn, user: i64, after: &str, limit: i64) 
         .select(UserPointsRow::as_select())
         .order(user_points::period)
         .limit(limit)
+        .load(conn)
+}
+
+/// All of them: one row per organization and year, so a handful per learner.
+pub fn active_days_of(conn: &mut DbConn, user: i64) -> QueryResult<Vec<ActiveDaysRow>> {
+    org_active::table
+        .filter(org_active::user_id.eq(user))
+        .select(ActiveDaysRow::as_select())
+        .order((org_active::year, org_active::org_id))
         .load(conn)
 }
 

@@ -1,0 +1,122 @@
+use actix_web::{HttpResponse, get, web};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{ContentReportReaders, SortOrder};
+use crate::api::extract::Query;
+use crate::api::pagination;
+use crate::auth::Require;
+use crate::domain::reports::{self, CONTENT_ORDERS, Range};
+use crate::error::AppError;
+use crate::startup::AppState;
+
+/// Content kinds the report filters by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ReportContentKind {
+    Article,
+    Video,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ContentReportParams {
+    /// First local day (`YYYY-MM-DD`). Default: 29 days before `to`.
+    #[param(example = "2026-11-01")]
+    pub from: Option<String>,
+    /// Last local day, inclusive. Default: today. At most 366 days after `from`.
+    #[param(example = "2026-11-30")]
+    pub to: Option<String>,
+    #[param(inline)]
+    pub kind: Option<ReportContentKind>,
+    /// `views` (default), `completions`, `average_effective_percent` (none sorts lowest),
+    /// `likes`, `favorites`, `shares` or `id`. Ties by content id, ascending.
+    pub sort: Option<String>,
+    /// Default `desc`.
+    #[param(inline)]
+    pub order: Option<SortOrder>,
+    /// How many contents, 1–100 (default 20): the top of the sorted list.
+    pub limit: Option<u32>,
+}
+
+/// One content's figures over the range.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContentFigures {
+    pub id: i64,
+    pub title: String,
+    pub kind: String,
+    /// `view` events received in the range.
+    pub views: i64,
+    /// Learners who completed it for the first time in the range.
+    pub completions: i64,
+    /// Over the learner-days in the range on which a learner sent any event for the
+    /// content, the mean of the percent of the content (0–100) that learner had
+    /// effectively studied (study time the server credited, 100 once completed) by the
+    /// end of that day, rounded to 2 places. A learner who studies it on three days
+    /// counts three times. `null` when there are no such learner-days.
+    pub average_effective_percent: Option<f64>,
+    /// The content's current like count (not limited to the range).
+    pub likes: i64,
+    /// The content's current favourite count (not limited to the range).
+    pub favorites: i64,
+    /// `share` events received in the range.
+    pub shares: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContentReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Contents with any activity in the range, sorted as asked, at most `limit`.
+    pub items: Vec<ContentFigures>,
+}
+
+/// Per content (county-wide, no personal data): views, completions, average effective
+/// percent, likes, favourites and shares over a range of local days, from the daily
+/// content aggregates.
+#[utoipa::path(
+    operation_id = "admin_contents_report", tag = "admin: reports", security(("bearer" = [])),
+    params(ContentReportParams),
+    responses(
+        (status = 200, description = "The report", body = ContentReport),
+        (status = 401, description = "Missing, invalid or expired access token"),
+        (status = 403, description = "Needs editor, reviewer, org_admin or admin"),
+        (status = 422, description = "A bad date, `from` after `to`, a range over 366 days, a bad `limit` or an unknown `sort` (`validation_failed`)"),
+    )
+)]
+#[get("/admin/reports/contents")]
+pub async fn contents(
+    state: web::Data<AppState>,
+    Require { body: Query(params), .. }: Require<ContentReportReaders, Query<ContentReportParams>>,
+) -> Result<HttpResponse, AppError> {
+    let range = Range::parse(params.from.as_deref(), params.to.as_deref(), state.clock.now(), state.config.timezone)?;
+    let limit = pagination::limit(params.limit)?;
+    let order = match params.sort.as_deref() {
+        None => reports::content_order("views"),
+        Some(text) => reports::content_order(text),
+    }
+    .ok_or_else(|| AppError::validation("sort", format!("must be one of {CONTENT_ORDERS}")))?;
+    let descending = params.order != Some(SortOrder::Asc);
+    let kind = params.kind.map(|k| if k == ReportContentKind::Video { "video" } else { "article" });
+    let rows = state.db.run(move |conn| reports::contents(conn, range, kind, order, descending, limit)).await?;
+    Ok(HttpResponse::Ok().json(ContentReport {
+        from: range.from,
+        to: range.to,
+        items: rows
+            .into_iter()
+            .map(|r| ContentFigures {
+                id: r.id,
+                title: r.title,
+                kind: r.kind,
+                views: r.views,
+                completions: r.completions,
+                average_effective_percent: r.average_effective_percent.map(|p| (p * 100.0).round() / 100.0),
+                likes: r.likes,
+                favorites: r.favorites,
+                shares: r.shares,
+            })
+            .collect(),
+    }))
+}

@@ -1,0 +1,248 @@
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{ReportOrg, SortOrder};
+use crate::api::extract::Query;
+use crate::auth::{MemberManagers, Require};
+use crate::domain::organizations::Scope;
+use crate::domain::reports::{self, Figures, ParticipationQuery, Range, Sort};
+use crate::error::AppError;
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ParticipationParams {
+    /// The organization to report on (it and its subtree). Default: the org admin's own
+    /// node; for admins, the whole tree with one row per root.
+    pub org_id: Option<i64>,
+    /// First local day (`YYYY-MM-DD`, in `TONGXIN_TIMEZONE`). Default: 29 days before `to`.
+    #[param(example = "2026-11-01")]
+    pub from: Option<String>,
+    /// Last local day, inclusive. Default: today. At most 366 days after `from`.
+    #[param(example = "2026-11-30")]
+    pub to: Option<String>,
+    /// Rows for every demonstration site in the subtree (each with its own subtree's
+    /// figures, side by side) instead of one per child.
+    pub demonstration_only: Option<bool>,
+    /// Column to sort rows by: `org_id` (default), `name`, `members`, `active_members`,
+    /// `participation_rate`, `study_seconds`, `articles_completed`, `videos_completed`,
+    /// `quizzes_taken`, `average_quiz_score` (no quizzes sorts lowest), `points`,
+    /// `points_per_member`. Ties by organization id, ascending.
+    pub sort: Option<String>,
+    #[param(inline)]
+    pub order: Option<SortOrder>,
+}
+
+/// One organization's subtree over the range.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ParticipationRow {
+    /// The node; `null` only in the total of the whole tree.
+    pub org: Option<ReportOrg>,
+    /// Learner accounts whose current organization is in the subtree and that existed
+    /// during the range (created before its end, not deleted before its start; erased
+    /// accounts keep their organization and still count).
+    pub members: i64,
+    /// Distinct learners with any activity (points, study time, a completion or a quiz)
+    /// in the subtree during the range. Activity counts where the learner belonged on
+    /// the day of their first activity that day, so a learner who moves leaves their
+    /// past activity with the unit where it happened.
+    pub active_members: i64,
+    /// `active_members / members`, rounded to 4 places; 0 without members. It can pass 1
+    /// only when learners active here have since moved elsewhere.
+    pub participation_rate: f64,
+    /// Study time the server credited (reading + watching), in seconds.
+    pub study_seconds: i64,
+    pub articles_completed: i64,
+    pub videos_completed: i64,
+    /// Scored quiz attempts (closed on a day in the range).
+    pub quizzes_taken: i64,
+    /// 100 × (sum of scores) / (sum of maximum scores) over those attempts, i.e. the
+    /// percent of all questions answered right (each attempt weighted by its number of
+    /// questions), rounded to 2 places; `null` without quizzes.
+    pub average_quiz_score: Option<f64>,
+    /// Points earned in the range (equal to the sum of the ledger entries of those days).
+    pub points: i64,
+    /// `points / members`, rounded to 2 places; 0 without members.
+    pub points_per_member: f64,
+}
+
+impl ParticipationRow {
+    fn new(org: Option<ReportOrg>, f: Figures) -> Self {
+        Self {
+            org,
+            members: f.members,
+            active_members: f.active_members,
+            participation_rate: f.participation_rate,
+            study_seconds: f.study_seconds,
+            articles_completed: f.articles_completed,
+            videos_completed: f.videos_completed,
+            quizzes_taken: f.quizzes_taken,
+            average_quiz_score: f.average_quiz_score,
+            points: f.points,
+            points_per_member: f.points_per_member,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ParticipationReport {
+    /// The node reported on; `null` for the whole tree.
+    pub org: Option<ReportOrg>,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// One row per child (or per demonstration site), sorted as asked.
+    pub rows: Vec<ParticipationRow>,
+    /// The node's whole subtree, members attached to the node itself included. Distinct
+    /// learners are counted once, so `active_members` may be less than the rows' sum.
+    pub total: ParticipationRow,
+}
+
+/// Participation per child organization over a range of local days, with a total row:
+/// members, active members, participation rate, study time, completions, quizzes,
+/// average quiz score, points. Every figure comes from daily aggregates maintained with
+/// the facts (never from the ledger or events at read time). Org admins see their own
+/// subtree only. `Accept: text/csv` gives the same rows as CSV (UTF-8 with a byte-order
+/// mark so spreadsheet software reads Chinese names; a header row; the `row` column is
+/// `organization` or `total`; empty cells for null).
+#[utoipa::path(
+    operation_id = "admin_participation_report", tag = "admin: reports", security(("bearer" = [])),
+    params(ParticipationParams),
+    responses(
+        (status = 200, description = "The report", content(
+            (ParticipationReport = "application/json"),
+            (String = "text/csv", example = "\u{feff}row,org_id,org_name,org_kind,demonstration_site,members,active_members,participation_rate,study_seconds,articles_completed,videos_completed,quizzes_taken,average_quiz_score,points,points_per_member\r\n")
+        )),
+        (status = 401, description = "Missing, invalid or expired access token"),
+        (status = 403, description = "Needs org_admin or admin"),
+        (status = 404, description = "`org_id` is not in the caller's scope"),
+        (status = 422, description = "A bad date, `from` after `to`, a range over 366 days, or an unknown `sort` (`validation_failed`, naming the field)"),
+    )
+)]
+#[get("/admin/reports/participation")]
+pub async fn participation(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Require { user: caller, body: Query(params), .. }: Require<MemberManagers, Query<ParticipationParams>>,
+) -> Result<HttpResponse, AppError> {
+    let tz = state.config.timezone;
+    let range = Range::parse(params.from.as_deref(), params.to.as_deref(), state.clock.now(), tz)?;
+    let sort = match params.sort.as_deref() {
+        None => Sort::OrgId,
+        Some(text) => Sort::parse(text)
+            .ok_or_else(|| AppError::validation("sort", format!("must be one of {}", Sort::NAMES.join(", "))))?,
+    };
+    let query = ParticipationQuery {
+        org_id: params.org_id,
+        range,
+        demonstration_only: params.demonstration_only.unwrap_or(false),
+        sort,
+        descending: params.order == Some(SortOrder::Desc),
+    };
+    let scope = Scope::of(caller.role, caller.org_path());
+    let own_org = caller.organization.as_ref().map(|o| o.id);
+    let report = state.db.run(move |conn| reports::participation(conn, &scope, own_org, &query, tz)).await?;
+    let org = report.org.as_ref().map(ReportOrg::from);
+    let total = ParticipationRow::new(report.org.as_ref().map(ReportOrg::from), report.total);
+    let rows: Vec<ParticipationRow> =
+        report.rows.into_iter().map(|(org, f)| ParticipationRow::new(Some(ReportOrg::from(&org)), f)).collect();
+    let body = ParticipationReport { org, from: range.from, to: range.to, rows, total };
+    if wants_csv(&req) {
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"participation-{}-{}.csv\"", range.from, range.to),
+            ))
+            .insert_header((header::VARY, "Accept"))
+            .body(to_csv(&body)));
+    }
+    Ok(HttpResponse::Ok().insert_header((header::VARY, "Accept")).json(body))
+}
+
+/// True when the client ranks CSV above JSON (or asks only for CSV).
+fn wants_csv(req: &HttpRequest) -> bool {
+    let Ok(accept) = <header::Accept as header::Header>::parse(req) else { return false };
+    for mime in accept.ranked() {
+        match (mime.type_().as_str(), mime.subtype().as_str()) {
+            ("text", "csv") => return true,
+            ("application", "json" | "*") | ("*", "*") => return false,
+            _ => {}
+        }
+    }
+    false
+}
+
+const CSV_HEADER: [&str; 15] = [
+    "row",
+    "org_id",
+    "org_name",
+    "org_kind",
+    "demonstration_site",
+    "members",
+    "active_members",
+    "participation_rate",
+    "study_seconds",
+    "articles_completed",
+    "videos_completed",
+    "quizzes_taken",
+    "average_quiz_score",
+    "points",
+    "points_per_member",
+];
+
+/// One CSV field (RFC 4180): quoted when it holds a comma, quote or line break. Text a
+/// spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) is prefixed with `'`.
+fn field(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_owned() };
+    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text }
+}
+
+fn csv_line(out: &mut String, kind: &str, row: &ParticipationRow) {
+    let org = row.org.as_ref();
+    let cells = [
+        kind.to_owned(),
+        org.map(|o| o.id.to_string()).unwrap_or_default(),
+        field(org.map(|o| o.name.as_str()).unwrap_or_default()),
+        org.map(|o| o.kind.as_str().to_owned()).unwrap_or_default(),
+        org.map(|o| o.demonstration_site.to_string()).unwrap_or_default(),
+        row.members.to_string(),
+        row.active_members.to_string(),
+        row.participation_rate.to_string(),
+        row.study_seconds.to_string(),
+        row.articles_completed.to_string(),
+        row.videos_completed.to_string(),
+        row.quizzes_taken.to_string(),
+        row.average_quiz_score.map(|s| s.to_string()).unwrap_or_default(),
+        row.points.to_string(),
+        row.points_per_member.to_string(),
+    ];
+    out.push_str(&cells.join(","));
+    out.push_str("\r\n");
+}
+
+fn to_csv(report: &ParticipationReport) -> String {
+    let mut out = String::from("\u{feff}");
+    out.push_str(&CSV_HEADER.join(","));
+    out.push_str("\r\n");
+    for row in &report.rows {
+        csv_line(&mut out, "organization", row);
+    }
+    csv_line(&mut out, "total", &report.total);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field;
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_defused() {
+        assert_eq!(field("第一小学"), "第一小学");
+        assert_eq!(field("a,\"b\""), "\"a,\"\"b\"\"\"");
+        assert_eq!(field("=1+1"), "'=1+1");
+    }
+}

@@ -1,0 +1,427 @@
+//! Supervision reports (督促检查, 考核评价): participation per organization subtree, a
+//! daily series for charts, and per-content figures. Every figure comes from the daily
+//! aggregates maintained with the facts (`org_daily`, `org_active`, `content_daily`) and
+//! from member counts, never from the ledger or the raw events, so a year's report costs
+//! the same whatever the number of events.
+//!
+//! Activity is attributed to the organization the learner belonged to at the time: a
+//! learner who moves leaves their past activity with the unit where it happened. Members
+//! are counted by their current organization.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone as _, Utc};
+
+use crate::db::DbConn;
+use crate::db::models::organizations::{OrganizationRow, subtree_range};
+use crate::db::models::reports::{self as report_db, ContentOrder, GroupCount, GroupSums, Groups, YearSpan};
+use crate::domain::organizations::{Scope, find_in_scope};
+use crate::error::{AppError, FieldError};
+
+/// Longest range a report covers, in days (a leap year).
+pub const MAX_DAYS: i64 = 366;
+/// Default range: this many days ending today.
+pub const DEFAULT_DAYS: i64 = 30;
+
+/// An inclusive range of local days in the service's time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Range {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl Range {
+    /// `from`/`to` as sent (`YYYY-MM-DD`); missing ones default to the 30 days ending today.
+    pub fn parse(
+        from: Option<&str>,
+        to: Option<&str>,
+        now: DateTime<Utc>,
+        tz: chrono_tz::Tz,
+    ) -> Result<Self, AppError> {
+        let mut errors = Vec::new();
+        let mut date =
+            |field: &str, raw: Option<&str>| match raw.map(|r| NaiveDate::parse_from_str(r.trim(), "%Y-%m-%d")) {
+                None => None,
+                Some(Ok(d)) => Some(d),
+                Some(Err(_)) => {
+                    errors.push(FieldError::new(field, "must be a date as YYYY-MM-DD"));
+                    None
+                }
+            };
+        let (from_d, to_d) = (date("from", from), date("to", to));
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        let today = now.with_timezone(&tz).date_naive();
+        let to_d = to_d.unwrap_or_else(|| {
+            from_d.map_or(today, |f| (f + chrono::Days::new(DEFAULT_DAYS as u64 - 1)).min(today).max(f))
+        });
+        let from_d = from_d.unwrap_or(to_d - chrono::Days::new(DEFAULT_DAYS as u64 - 1));
+        if from_d > to_d {
+            return Err(AppError::validation("from", "must not be after `to`"));
+        }
+        if (to_d - from_d).num_days() + 1 > MAX_DAYS {
+            return Err(AppError::validation("to", format!("a range covers at most {MAX_DAYS} days")));
+        }
+        Ok(Self { from: from_d, to: to_d })
+    }
+
+    pub fn days(&self) -> impl Iterator<Item = NaiveDate> {
+        self.from.iter_days().take_while(move |d| *d <= self.to)
+    }
+
+    /// The instant the first day starts and the instant after the last day ends (UTC).
+    pub fn instants(&self, tz: chrono_tz::Tz) -> (NaiveDateTime, NaiveDateTime) {
+        let start_of = |d: NaiveDate| {
+            let local = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+            tz.from_local_datetime(&local)
+                .earliest()
+                .or_else(|| tz.from_local_datetime(&(local + chrono::Duration::hours(1))).earliest())
+                .map_or(local, |t| t.with_timezone(&Utc).naive_utc())
+        };
+        (start_of(self.from), start_of(self.to + chrono::Days::new(1)))
+    }
+
+    /// The range cut at year ends, as day-of-year stretches of `org_active.days`.
+    pub fn year_spans(&self) -> Vec<YearSpan> {
+        (self.from.year()..=self.to.year())
+            .filter_map(|year| {
+                let first = NaiveDate::from_ymd_opt(year, 1, 1)?.max(self.from);
+                let last = NaiveDate::from_ymd_opt(year, 12, 31)?.min(self.to);
+                Some(YearSpan {
+                    year,
+                    start: first.ordinal() as i32,
+                    len: (last.ordinal() - first.ordinal() + 1) as i32,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The participation figures of one subtree over a range.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Figures {
+    pub members: i64,
+    pub active_members: i64,
+    pub participation_rate: f64,
+    pub study_seconds: i64,
+    pub articles_completed: i64,
+    pub videos_completed: i64,
+    pub quizzes_taken: i64,
+    pub average_quiz_score: Option<f64>,
+    pub points: i64,
+    pub points_per_member: f64,
+}
+
+fn round(value: f64, places: i32) -> f64 {
+    let scale = 10f64.powi(places);
+    (value * scale).round() / scale
+}
+
+impl Figures {
+    fn from_parts(members: i64, active: i64, sums: &GroupSums) -> Self {
+        let per_member = |x: i64| if members > 0 { x as f64 / members as f64 } else { 0.0 };
+        Self {
+            members,
+            active_members: active,
+            participation_rate: round(per_member(active), 4),
+            study_seconds: sums.study_seconds,
+            articles_completed: sums.articles_completed,
+            videos_completed: sums.videos_completed,
+            quizzes_taken: sums.quizzes_taken,
+            average_quiz_score: (sums.quiz_max_sum > 0)
+                .then(|| round(100.0 * sums.quiz_score_sum as f64 / sums.quiz_max_sum as f64, 2)),
+            points: sums.points,
+            points_per_member: round(per_member(sums.points), 2),
+        }
+    }
+}
+
+/// Columns a participation report sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    OrgId,
+    Name,
+    Members,
+    ActiveMembers,
+    ParticipationRate,
+    StudySeconds,
+    ArticlesCompleted,
+    VideosCompleted,
+    QuizzesTaken,
+    AverageQuizScore,
+    Points,
+    PointsPerMember,
+}
+
+impl Sort {
+    pub const NAMES: [&'static str; 12] = [
+        "org_id",
+        "name",
+        "members",
+        "active_members",
+        "participation_rate",
+        "study_seconds",
+        "articles_completed",
+        "videos_completed",
+        "quizzes_taken",
+        "average_quiz_score",
+        "points",
+        "points_per_member",
+    ];
+
+    pub fn parse(text: &str) -> Option<Self> {
+        const ALL: [Sort; 12] = [
+            Sort::OrgId,
+            Sort::Name,
+            Sort::Members,
+            Sort::ActiveMembers,
+            Sort::ParticipationRate,
+            Sort::StudySeconds,
+            Sort::ArticlesCompleted,
+            Sort::VideosCompleted,
+            Sort::QuizzesTaken,
+            Sort::AverageQuizScore,
+            Sort::Points,
+            Sort::PointsPerMember,
+        ];
+        Sort::NAMES.iter().position(|n| *n == text).map(|i| ALL[i])
+    }
+
+    fn compare(self, a: &(OrganizationRow, Figures), b: &(OrganizationRow, Figures)) -> std::cmp::Ordering {
+        let (fa, fb) = (&a.1, &b.1);
+        let float = |x: f64, y: f64| x.total_cmp(&y);
+        match self {
+            Self::OrgId => a.0.id.cmp(&b.0.id),
+            Self::Name => a.0.name.cmp(&b.0.name),
+            Self::Members => fa.members.cmp(&fb.members),
+            Self::ActiveMembers => fa.active_members.cmp(&fb.active_members),
+            Self::ParticipationRate => float(fa.participation_rate, fb.participation_rate),
+            Self::StudySeconds => fa.study_seconds.cmp(&fb.study_seconds),
+            Self::ArticlesCompleted => fa.articles_completed.cmp(&fb.articles_completed),
+            Self::VideosCompleted => fa.videos_completed.cmp(&fb.videos_completed),
+            Self::QuizzesTaken => fa.quizzes_taken.cmp(&fb.quizzes_taken),
+            // No quizzes sorts below any score.
+            Self::AverageQuizScore => {
+                float(fa.average_quiz_score.unwrap_or(-1.0), fb.average_quiz_score.unwrap_or(-1.0))
+            }
+            Self::Points => fa.points.cmp(&fb.points),
+            Self::PointsPerMember => float(fa.points_per_member, fb.points_per_member),
+        }
+    }
+}
+
+pub struct ParticipationQuery {
+    pub org_id: Option<i64>,
+    pub range: Range,
+    pub demonstration_only: bool,
+    pub sort: Sort,
+    pub descending: bool,
+}
+
+pub struct Participation {
+    /// The requested node; `None`: the whole tree (admins without `org_id`).
+    pub org: Option<OrganizationRow>,
+    pub range: Range,
+    pub rows: Vec<(OrganizationRow, Figures)>,
+    pub total: Figures,
+}
+
+/// The node a report is about: the requested one if in scope (404 otherwise), else the
+/// caller's own node for org admins, else the whole tree for admins.
+fn requested_node(
+    conn: &mut DbConn,
+    scope: &Scope,
+    own_org: Option<i64>,
+    requested: Option<i64>,
+) -> Result<Option<OrganizationRow>, AppError> {
+    match (requested, scope) {
+        (Some(id), _) => find_in_scope(conn, scope, id).map(Some),
+        (None, Scope::All) => Ok(None),
+        (None, Scope::Subtree(_)) => {
+            let id = own_org.ok_or_else(|| AppError::not_found("organization"))?;
+            find_in_scope(conn, scope, id).map(Some)
+        }
+        (None, Scope::Nothing) => Err(AppError::forbidden("Reports need the org_admin or admin role.")),
+    }
+}
+
+fn by_group(counts: Vec<GroupCount>) -> HashMap<i64, i64> {
+    counts.into_iter().map(|c| (c.group_id, c.n)).collect()
+}
+
+/// The three parts of the figures, each by group key.
+struct Parts {
+    sums: HashMap<i64, GroupSums>,
+    members: HashMap<i64, i64>,
+    active: HashMap<i64, i64>,
+}
+
+impl Parts {
+    fn load(conn: &mut DbConn, groups: &Groups<'_>, range: Range, tz: chrono_tz::Tz) -> Result<Self, AppError> {
+        let (start, end) = range.instants(tz);
+        Ok(Self {
+            sums: report_db::sums(conn, groups, &range.from.to_string(), &range.to.to_string())?
+                .into_iter()
+                .map(|s| (s.group_id, s))
+                .collect(),
+            members: by_group(report_db::members(conn, groups, start, end)?),
+            active: by_group(report_db::active(conn, groups, &range.year_spans())?),
+        })
+    }
+
+    fn figures(&self, key: i64) -> Figures {
+        Figures::from_parts(
+            self.members.get(&key).copied().unwrap_or(0),
+            self.active.get(&key).copied().unwrap_or(0),
+            &self.sums.get(&key).cloned().unwrap_or_default(),
+        )
+    }
+}
+
+/// One row per child of the node (or per demonstration site in its subtree, or per root
+/// for the whole tree), each with its subtree's figures, and the node's own total.
+pub fn participation(
+    conn: &mut DbConn,
+    scope: &Scope,
+    own_org: Option<i64>,
+    query: &ParticipationQuery,
+    tz: chrono_tz::Tz,
+) -> Result<Participation, AppError> {
+    let node = requested_node(conn, scope, own_org, query.org_id)?;
+    let within = node.as_ref().map(|n| n.path.as_str());
+    let row_nodes = if query.demonstration_only {
+        report_db::demonstration_sites(conn, within)?
+    } else {
+        report_db::children(conn, node.as_ref().map(|n| n.id))?
+    };
+    let ids: Vec<i64> = row_nodes.iter().map(|n| n.id).collect();
+    let parts = Parts::load(conn, &Groups::Nodes(&ids), query.range, tz)?;
+    let whole = node.as_ref().map_or(Groups::Everything, |n| Groups::Nodes(std::slice::from_ref(&n.id)));
+    let key = node.as_ref().map_or(0, |n| n.id);
+    let total = if query.demonstration_only {
+        Parts::load(conn, &whole, query.range, tz)?.figures(key)
+    } else {
+        // Children partition the subtree below the node, and sums and current-member
+        // counts add up: the total is the rows plus what sits on the node itself, so the
+        // year's daily rows are read once. Distinct active learners do not add up (one
+        // may have been active in two children): counted over the whole subtree.
+        let mut sums = GroupSums::default();
+        let mut members = 0;
+        for id in &ids {
+            if let Some(s) = parts.sums.get(id) {
+                sums.add(s);
+            }
+            members += parts.members.get(id).copied().unwrap_or(0);
+        }
+        if let Some(n) = &node {
+            let own = Parts::load_sums_and_members(conn, n.id, query.range, tz)?;
+            sums.add(&own.0);
+            members += own.1;
+        }
+        let active = by_group(report_db::active(conn, &whole, &query.range.year_spans())?);
+        Figures::from_parts(members, active.get(&key).copied().unwrap_or(0), &sums)
+    };
+    let mut rows: Vec<(OrganizationRow, Figures)> = row_nodes
+        .into_iter()
+        .map(|n| {
+            let f = parts.figures(n.id);
+            (n, f)
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        let primary = query.sort.compare(a, b);
+        (if query.descending { primary.reverse() } else { primary }).then(a.0.id.cmp(&b.0.id))
+    });
+    Ok(Participation { org: node, range: query.range, rows, total })
+}
+
+impl Parts {
+    /// The sums and member count of one node alone, without its descendants.
+    fn load_sums_and_members(
+        conn: &mut DbConn,
+        id: i64,
+        range: Range,
+        tz: chrono_tz::Tz,
+    ) -> Result<(GroupSums, i64), AppError> {
+        let (start, end) = range.instants(tz);
+        let group = Groups::NodeOnly(id);
+        let sums = report_db::sums(conn, &group, &range.from.to_string(), &range.to.to_string())?
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        let members = report_db::members(conn, &group, start, end)?.first().map_or(0, |c| c.n);
+        Ok((sums, members))
+    }
+}
+
+/// One day of the series.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DayFigures {
+    pub date: NaiveDate,
+    pub active_learners: i64,
+    pub study_seconds: i64,
+    pub completions: i64,
+    pub quizzes_taken: i64,
+    pub points: i64,
+}
+
+/// Per local day of the range (days without activity as zeros), the node's subtree
+/// figures.
+pub fn timeseries(
+    conn: &mut DbConn,
+    scope: &Scope,
+    own_org: Option<i64>,
+    org_id: Option<i64>,
+    range: Range,
+) -> Result<(Option<OrganizationRow>, Vec<DayFigures>), AppError> {
+    let node = requested_node(conn, scope, own_org, org_id)?;
+    let (path_from, path_to) = subtree_range(node.as_ref().map_or("/", |n| n.path.as_str()));
+    let sums: HashMap<String, report_db::DaySums> =
+        report_db::days(conn, &path_from, &path_to, &range.from.to_string(), &range.to.to_string())?
+            .into_iter()
+            .map(|d| (d.local_date.clone(), d))
+            .collect();
+    let days = range
+        .days()
+        .map(|date| match sums.get(&date.to_string()) {
+            Some(d) => DayFigures {
+                date,
+                active_learners: d.active_learners,
+                study_seconds: d.study_seconds,
+                completions: d.completions,
+                quizzes_taken: d.quizzes_taken,
+                points: d.points,
+            },
+            None => DayFigures { date, ..DayFigures::default() },
+        })
+        .collect();
+    Ok((node, days))
+}
+
+/// Columns the content report sorts by (API names).
+pub fn content_order(text: &str) -> Option<ContentOrder> {
+    Some(match text {
+        "id" => ContentOrder::Id,
+        "views" => ContentOrder::Views,
+        "completions" => ContentOrder::Completions,
+        "average_effective_percent" => ContentOrder::AverageEffectivePercent,
+        "likes" => ContentOrder::Likes,
+        "favorites" => ContentOrder::Favorites,
+        "shares" => ContentOrder::Shares,
+        _ => return None,
+    })
+}
+
+pub const CONTENT_ORDERS: &str = "id, views, completions, average_effective_percent, likes, favorites, shares";
+
+pub fn contents(
+    conn: &mut DbConn,
+    range: Range,
+    kind: Option<&str>,
+    order: ContentOrder,
+    descending: bool,
+    limit: i64,
+) -> Result<Vec<report_db::ContentSums>, AppError> {
+    Ok(report_db::contents(conn, &range.from.to_string(), &range.to.to_string(), kind, order, descending, limit)?)
+}

@@ -1,0 +1,500 @@
+//! Supervision reports: participation per child organization with a total that equals the
+//! learners' own ledgers and progress, CSV that spreadsheet software and Python read with
+//! Chinese names intact, a daily series with zero days, per-content figures, validated
+//! ranges and subtree scope.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tongxin::clock::Clock as _;
+use tongxin::db::schema::points_ledger;
+
+use crate::helpers::*;
+
+fn now(app: &TestApp) -> DateTime<Utc> {
+    app.clock.now()
+}
+
+/// Today in the service's time zone (the test default, Asia/Shanghai).
+fn today(app: &TestApp) -> chrono::NaiveDate {
+    now(app).with_timezone(&chrono_tz::Asia::Shanghai).date_naive()
+}
+
+fn event(kind: &str, content: i64, position: Option<i64>, at: DateTime<Utc>) -> Value {
+    let mut e = json!({"id": uuid::Uuid::new_v4().to_string(), "kind": kind, "content_id": content, "occurred_at": at.to_rfc3339()});
+    if let Some(p) = position {
+        e["position_s"] = json!(p);
+    }
+    e
+}
+
+async fn send(app: &TestApp, who: &Session, events: &[Value]) {
+    let (status, body) = json_body(app.post_json("/events", Some(&who.access), &json!({"events": events})).await).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["rejected"].as_array().unwrap().is_empty(), "{body}");
+}
+
+async fn get_ok(app: &TestApp, path: &str, who: &Session) -> Value {
+    let (status, body) = json_body(app.get(path, Some(&who.access)).await).await;
+    assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
+    body
+}
+
+/// The known data set: a county with two townships (东乡镇, a demonstration site, with a
+/// school under it; 西乡镇), five learners joined by join code, one article read by four
+/// of them, a contest quiz taken by two.
+struct County {
+    admin: Session,
+    county: i64,
+    east: i64,
+    school: i64,
+    west: i64,
+    learners: Vec<Session>,
+    article: i64,
+}
+
+async fn org_code(app: &TestApp, admin: &Session, id: i64) -> String {
+    get_ok(app, &format!("/admin/organizations/{id}"), admin).await["join_code"].as_str().unwrap().to_owned()
+}
+
+async fn patch_org(app: &TestApp, admin: &Session, id: i64, body: Value) {
+    let res = app.patch_json(&format!("/admin/organizations/{id}"), Some(&admin.access), &body).await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+async fn county(app: &TestApp) -> County {
+    let room = app.newsroom().await;
+    let admin = room.admin.clone();
+    let county = app.create_org(&admin, "团结县", "county", None).await["id"].as_i64().unwrap();
+    let east = app.create_org(&admin, "东乡镇", "township", Some(county)).await["id"].as_i64().unwrap();
+    let school = app.create_org(&admin, "东乡民族团结中学", "school", Some(east)).await["id"].as_i64().unwrap();
+    let west = app.create_org(&admin, "西乡镇", "township", Some(county)).await["id"].as_i64().unwrap();
+    patch_org(app, &admin, east, json!({"demonstration_site": true})).await;
+    // (username, organization): one learner sits on the county node itself; 西乡 has one
+    // learner who registered (registering counts as that day's activity) the day before
+    // and did nothing since. Reports below cover the second day.
+    let idle = app.register_with("idle_west", json!({"org_code": org_code(app, &admin, west).await})).await;
+    app.clock.advance(Duration::days(1));
+    let admin = app.login_ok(&admin.username).await;
+    let places = [("li_school", school), ("ma_east", east), ("han_west", west), ("ye_county", county)];
+    let mut learners = Vec::new();
+    for (name, org) in places {
+        let code = org_code(app, &admin, org).await;
+        learners.push(app.register_with(name, json!({"org_code": code})).await);
+    }
+    learners.push(idle);
+    let room = Newsroom {
+        admin: admin.clone(),
+        editor: app.login_ok(&room.editor.username).await,
+        reviewer: app.login_ok(&room.reviewer.username).await,
+        topic: room.topic,
+    };
+    let article = app.published_article(&room, "民族团结一家亲", &"团结".repeat(300)).await;
+
+    // Four learners read the article: view, 100 s later progress and complete.
+    let readers = &learners[..4];
+    for who in readers {
+        send(app, who, &[event("view", article, None, now(app)), event("progress", article, Some(0), now(app))]).await;
+    }
+    app.clock.advance(Duration::seconds(100));
+    for who in readers {
+        send(app, who, &[event("progress", article, Some(100), now(app)), event("complete", article, None, now(app))])
+            .await;
+    }
+    send(app, &learners[0], &[event("share", article, None, now(app))]).await;
+
+    // A contest quiz of two questions: li answers both right, han one of two.
+    let question = |stem: &str, answer: &str| json!({"kind": "single", "stem": stem, "topic": room.topic["slug"], "options": [{"key": "A", "text": "甲"}, {"key": "B", "text": "乙"}], "answer": answer, "explanation": "解析"});
+    let mut ids = Vec::new();
+    for (stem, answer) in [("第一题", "A"), ("第二题", "B")] {
+        let (status, q) =
+            json_body(app.post_json("/admin/questions", Some(&room.editor.access), &question(stem, answer)).await)
+                .await;
+        assert_eq!(status, StatusCode::CREATED, "{q}");
+        ids.push(q["id"].as_i64().unwrap());
+    }
+    let settings = json!({"title": "知识竞赛", "mode": "contest", "question_ids": ids, "points_per_correct": 2});
+    let (status, quiz) = json_body(app.post_json("/admin/quizzes", Some(&room.editor.access), &settings).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{quiz}");
+    let quiz = quiz["id"].as_i64().unwrap();
+    app.post_json(&format!("/admin/quizzes/{quiz}/submit"), Some(&room.editor.access), &json!({})).await;
+    let res = app.post_json(&format!("/admin/quizzes/{quiz}/approve"), Some(&room.reviewer.access), &json!({})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    for (who, answers) in [(&learners[0], ["A", "B"]), (&learners[2], ["A", "A"])] {
+        let (status, attempt) =
+            json_body(app.post_json(&format!("/quizzes/{quiz}/attempts"), Some(&who.access), &json!({})).await).await;
+        assert_eq!(status, StatusCode::CREATED, "{attempt}");
+        let attempt = attempt["id"].as_i64().unwrap();
+        let answers: Vec<Value> =
+            ids.iter().zip(answers).map(|(q, a)| json!({"question_id": q, "response": a})).collect();
+        let (status, result) = json_body(
+            app.post_json(&format!("/attempts/{attempt}/submit"), Some(&who.access), &json!({"answers": answers}))
+                .await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{result}");
+    }
+    County { admin, county, east, school, west, learners, article }
+}
+
+fn row_for(report: &Value, org: i64) -> Value {
+    report["rows"].as_array().unwrap().iter().find(|r| r["org"]["id"] == org).cloned().unwrap_or(Value::Null)
+}
+
+fn row_ids(report: &Value) -> Vec<i64> {
+    report["rows"].as_array().unwrap().iter().map(|r| r["org"]["id"].as_i64().unwrap()).collect()
+}
+
+#[tokio::test]
+async fn the_total_row_equals_the_learners_own_ledgers_and_progress() {
+    let app = TestApp::spawn().await;
+    let c = county(&app).await;
+    let day = today(&app);
+    let report =
+        get_ok(&app, &format!("/admin/reports/participation?org_id={}&from={day}&to={day}", c.county), &c.admin).await;
+
+    // What the learners themselves see: ledger totals and progress statistics.
+    let (mut points, mut study, mut articles, mut videos, mut quizzes) = (0, 0, 0, 0, 0);
+    // The idle learner cannot be asked without logging in, which would be activity: their
+    // ledger for the day is read from the database instead.
+    let idle = c.learners[4].id;
+    let idle_points: Vec<i32> = points_ledger::table
+        .filter(points_ledger::user_id.eq(idle))
+        .filter(points_ledger::local_date.eq(day.to_string()))
+        .select(points_ledger::points)
+        .load(&mut app.db())
+        .unwrap();
+    assert!(idle_points.is_empty(), "{idle_points:?}");
+    for who in &c.learners[..4] {
+        let mine = get_ok(&app, "/me/points?limit=100", who).await;
+        assert_eq!(mine["next_cursor"], Value::Null, "one page holds the whole ledger");
+        let entries = mine["items"].as_array().unwrap();
+        points +=
+            entries.iter().filter(|e| e["date"] == day.to_string()).map(|e| e["points"].as_i64().unwrap()).sum::<i64>();
+        let stats = get_ok(&app, "/me/stats", who).await;
+        study += stats["study_seconds_total"].as_i64().unwrap();
+        articles += stats["articles_completed"].as_i64().unwrap();
+        videos += stats["videos_completed"].as_i64().unwrap();
+        quizzes += stats["quizzes_taken"].as_i64().unwrap();
+    }
+    let total = &report["total"];
+    assert!(points > 0 && study > 0, "the data set has activity: {points} points, {study} s");
+    assert_eq!(total["points"].as_i64(), Some(points), "{report}");
+    assert_eq!(total["study_seconds"].as_i64(), Some(study));
+    assert_eq!(total["articles_completed"].as_i64(), Some(articles));
+    assert_eq!(total["videos_completed"].as_i64(), Some(videos));
+    assert_eq!(total["quizzes_taken"].as_i64(), Some(quizzes));
+    assert_eq!((articles, quizzes), (4, 2));
+    assert_eq!(total["org"]["id"], c.county);
+    assert_eq!((total["members"].as_i64(), total["active_members"].as_i64()), (Some(5), Some(4)));
+    assert_eq!(total["participation_rate"].as_f64(), Some(0.8));
+    assert_eq!(total["average_quiz_score"].as_f64(), Some(75.0), "3 of 4 questions right");
+    assert_eq!(total["points_per_member"].as_f64(), Some(((points as f64 / 5.0) * 100.0).round() / 100.0));
+
+    // One row per child; the learner on the county node counts only in the total.
+    assert_eq!(row_ids(&report), [c.east, c.west]);
+    let east = row_for(&report, c.east);
+    assert_eq!(east["org"], json!({"id": c.east, "name": "东乡镇", "kind": "township", "demonstration_site": true}));
+    assert_eq!((east["members"].as_i64(), east["active_members"].as_i64()), (Some(2), Some(2)));
+    assert_eq!((east["articles_completed"].as_i64(), east["quizzes_taken"].as_i64()), (Some(2), Some(1)));
+    assert_eq!(east["average_quiz_score"].as_f64(), Some(100.0));
+    let west = row_for(&report, c.west);
+    assert_eq!((west["members"].as_i64(), west["active_members"].as_i64()), (Some(2), Some(1)));
+    assert_eq!((west["participation_rate"].as_f64(), west["average_quiz_score"].as_f64()), (Some(0.5), Some(50.0)));
+    let ye_points = get_ok(&app, "/me/stats", &c.learners[3]).await["total_points"].as_i64().unwrap();
+    assert_eq!(
+        east["points"].as_i64().unwrap() + west["points"].as_i64().unwrap() + ye_points,
+        points,
+        "children plus the county's own learner make the total"
+    );
+
+    // Two days before: no member existed yet, nothing happened.
+    let before = day - chrono::Days::new(2);
+    let empty =
+        get_ok(&app, &format!("/admin/reports/participation?org_id={}&from={before}&to={before}", c.county), &c.admin)
+            .await;
+    assert_eq!(empty["total"]["members"], 0);
+    assert_eq!(empty["total"]["points"], 0);
+    assert_eq!(empty["total"]["average_quiz_score"], Value::Null);
+    assert_eq!(empty["total"]["participation_rate"].as_f64(), Some(0.0));
+}
+
+#[tokio::test]
+async fn past_activity_stays_with_the_unit_where_it_happened_when_a_learner_moves() {
+    let app = TestApp::spawn().await;
+    let c = county(&app).await;
+    let day = today(&app);
+    let path = format!("/admin/reports/participation?org_id={}&from={day}&to={day}", c.county);
+    let before = get_ok(&app, &path, &c.admin).await;
+    // ma moves from 东乡镇 to 西乡镇.
+    let res = app
+        .patch_json(
+            &format!("/admin/users/{}", c.learners[1].id),
+            Some(&c.admin.access),
+            &json!({"organization_id": c.west}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let after = get_ok(&app, &path, &c.admin).await;
+    for org in [c.east, c.west] {
+        for column in ["points", "study_seconds", "articles_completed", "active_members"] {
+            assert_eq!(row_for(&after, org)[column], row_for(&before, org)[column], "{column} of {org}");
+        }
+    }
+    assert_eq!(row_for(&after, c.east)["members"], 1, "members are counted where they are now");
+    assert_eq!(row_for(&after, c.west)["members"], 3);
+    assert_eq!(after["total"], before["total"]);
+}
+
+#[tokio::test]
+async fn the_csv_export_reads_in_python_with_bom_header_and_chinese_names() {
+    let app = TestApp::spawn().await;
+    let c = county(&app).await;
+    let day = today(&app);
+    let path = format!("/admin/reports/participation?org_id={}&from={day}&to={day}", c.county);
+    let json_report = get_ok(&app, &path, &c.admin).await;
+    let res = app.request(Method::GET, &path, Some(&c.admin.access)).header("Accept", "text/csv").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(
+        res.headers()["content-disposition"].to_str().unwrap(),
+        format!("attachment; filename=\"participation-{day}-{day}.csv\"")
+    );
+    let bytes = res.bytes().await.unwrap();
+    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "UTF-8 byte-order mark first");
+
+    let script = "import csv, io, json, sys\n\
+                  data = sys.stdin.buffer.read().decode('utf-8-sig')\n\
+                  print(json.dumps(list(csv.DictReader(io.StringIO(data, newline=''))), ensure_ascii=False))";
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 is on the machine");
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), &bytes).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "python could not read the CSV");
+    let rows: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(rows.len(), 3, "two children and the total: {rows:?}");
+    let names: Vec<&str> = rows.iter().map(|r| r["org_name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["东乡镇", "西乡镇", "团结县"]);
+    assert_eq!(rows[2]["row"], "total");
+    // The same figures as the JSON.
+    let json_rows: Vec<&Value> =
+        json_report["rows"].as_array().unwrap().iter().chain([&json_report["total"]]).collect();
+    for (csv_row, json_row) in rows.iter().zip(json_rows) {
+        for column in ["members", "active_members", "study_seconds", "articles_completed", "quizzes_taken", "points"] {
+            assert_eq!(csv_row[column].as_str().unwrap(), json_row[column].to_string(), "{column}");
+        }
+        assert_eq!(
+            csv_row["participation_rate"].as_str().unwrap().parse::<f64>().ok(),
+            json_row["participation_rate"].as_f64()
+        );
+    }
+    assert_eq!(rows[0]["demonstration_site"], "true");
+    assert_eq!(rows[1]["average_quiz_score"], "50");
+}
+
+#[tokio::test]
+async fn rows_sort_by_any_column_with_the_id_as_tiebreak() {
+    let app = TestApp::spawn().await;
+    let c = county(&app).await;
+    let day = today(&app);
+    let base = format!("/admin/reports/participation?org_id={}&from={day}&to={day}", c.county);
+    let by = |sort: &str, order: &str| format!("{base}&sort={sort}&order={order}");
+    let east_first = [c.east, c.west];
+    let west_first = [c.west, c.east];
+    // 东乡: 2 active, more points, best quiz score; 西乡: 2 members too, 1 active.
+    for (sort, desc) in [
+        ("points", east_first),
+        ("active_members", east_first),
+        ("average_quiz_score", east_first),
+        ("name", west_first),
+    ] {
+        let report = get_ok(&app, &by(sort, "desc"), &c.admin).await;
+        assert_eq!(row_ids(&report), desc, "{sort} desc");
+        let report = get_ok(&app, &by(sort, "asc"), &c.admin).await;
+        assert_eq!(row_ids(&report), [desc[1], desc[0]], "{sort} asc");
+    }
+    // Equal members: the id decides, ascending, whatever the order.
+    let report = get_ok(&app, &by("members", "desc"), &c.admin).await;
+    assert_eq!(row_ids(&report), east_first);
+    let res = app.get(&by("shoe_size", "asc"), Some(&c.admin.access)).await;
+    assert_invalid(res, &["sort"]).await;
+}
+
+#[tokio::test]
+async fn demonstration_only_compares_every_demonstration_site_in_the_subtree() {
+    let app = TestApp::spawn().await;
+    let c = county(&app).await;
+    patch_org(&app, &c.admin, c.school, json!({"demonstration_site": true})).await;
+    let day = today(&app);
+    let report = get_ok(
+        &app,
+        &format!("/admin/reports/participation?org_id={}&from={day}&to={day}&demonstration_only=true", c.county),
+        &c.admin,
+    )
+    .await;
+    assert_eq!(row_ids(&report), [c.east, c.school]);
+    assert!(report["rows"].as_array().unwrap().iter().all(|r| r["org"]["demonstration_site"] == true));
+    let (east, school) = (row_for(&report, c.east), row_for(&report, c.school));
+    assert_eq!((east["members"].as_i64(), school["members"].as_i64()), (Some(2), Some(1)));
+    assert_eq!((east["active_members"].as_i64(), school["active_members"].as_i64()), (Some(2), Some(1)));
+    assert_eq!(school["quizzes_taken"], 1);
+    assert_eq!(report["total"]["members"], 5, "the total is still the requested node's");
+}
+
+#[tokio::test]
+async fn ranges_are_validated_and_name_the_field() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin("report_admin").await;
+    for path in ["/admin/reports/participation", "/admin/reports/timeseries", "/admin/reports/contents"] {
+        for (query, field) in [
+            ("from=2026-13-01&to=2026-12-01", "from"),
+            ("from=2026-12-01&to=yesterday", "to"),
+            ("from=2026-12-02&to=2026-12-01", "from"),
+            ("from=2025-01-01&to=2026-01-02", "to"),
+        ] {
+            let res = app.get(&format!("{path}?{query}"), Some(&admin.access)).await;
+            let problem = assert_invalid(res, &[field]).await;
+            assert_eq!(problem["code"], "validation_failed");
+        }
+        // A full leap year is allowed.
+        let res = app.get(&format!("{path}?from=2028-01-01&to=2028-12-31"), Some(&admin.access)).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn an_org_admin_sees_only_their_subtree_and_others_are_refused() {
+    let app = TestApp::spawn().await;
+    let c = county(&app).await;
+    let boss = app.staff(&c.admin, "east_boss", "org_admin", Some(c.east)).await;
+    let day = today(&app);
+    // Without org_id: their own node, one row per child.
+    let own = get_ok(&app, &format!("/admin/reports/participation?from={day}&to={day}"), &boss).await;
+    assert_eq!(own["org"]["id"], c.east);
+    assert_eq!(row_ids(&own), [c.school]);
+    assert_eq!(own["total"]["members"], 2, "the org admin is staff, not a member");
+    let inside = get_ok(&app, &format!("/admin/reports/participation?org_id={}", c.school), &boss).await;
+    assert_eq!(inside["org"]["id"], c.school);
+    for outside in [c.west, c.county, 999_999] {
+        for path in ["participation", "timeseries"] {
+            let res = app.get(&format!("/admin/reports/{path}?org_id={outside}"), Some(&boss.access)).await;
+            assert_problem(res, StatusCode::NOT_FOUND, "not_found").await;
+        }
+    }
+    let series = get_ok(&app, &format!("/admin/reports/timeseries?from={day}&to={day}"), &boss).await;
+    assert_eq!(series["items"][0]["active_learners"], 2, "东乡's two learners, not the county's four");
+    get_ok(&app, "/admin/reports/contents", &boss).await;
+
+    let editor = app.login_ok("editor_li").await;
+    let learner = &c.learners[0];
+    for path in ["participation", "timeseries"] {
+        for who in [&editor, learner] {
+            let res = app.get(&format!("/admin/reports/{path}"), Some(&who.access)).await;
+            assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+        }
+    }
+    get_ok(&app, "/admin/reports/contents", &editor).await;
+    let res = app.get("/admin/reports/contents", Some(&learner.access)).await;
+    assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+    let res = app.get("/admin/reports/participation", None).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn an_admin_without_org_id_gets_one_row_per_root_and_the_whole_tree_total() {
+    let app = TestApp::spawn().await;
+    let c = county(&app).await;
+    let other = app.create_org(&c.admin, "邻县", "county", None).await["id"].as_i64().unwrap();
+    let report = get_ok(&app, "/admin/reports/participation", &c.admin).await;
+    assert_eq!(report["org"], Value::Null);
+    assert_eq!(row_ids(&report), [c.county, other]);
+    assert_eq!(report["total"]["org"], Value::Null);
+    assert_eq!(report["total"]["points"], row_for(&report, c.county)["points"]);
+    assert_eq!(report["total"]["members"], 5);
+    assert_eq!(report["to"], today(&app).to_string(), "the default range ends today");
+    assert_eq!(report["from"], (today(&app) - chrono::Days::new(29)).to_string(), "and covers 30 days");
+}
+
+#[tokio::test]
+async fn the_timeseries_has_every_day_with_zeros_where_nothing_happened() {
+    let app = TestApp::spawn().await;
+    let c = county(&app).await;
+    let day = today(&app);
+    let from = day - chrono::Days::new(2);
+    let series =
+        get_ok(&app, &format!("/admin/reports/timeseries?org_id={}&from={from}&to={day}", c.county), &c.admin).await;
+    let items = series["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    for (i, item) in items.iter().enumerate() {
+        assert_eq!(item["date"], (from + chrono::Days::new(i as u64)).to_string());
+    }
+    assert_eq!(items[1]["active_learners"], 1, "the idle learner registered the day before");
+    for quiet in &items[..1] {
+        for column in ["active_learners", "study_seconds", "completions", "quizzes_taken", "points"] {
+            assert_eq!(quiet[column], 0, "{column}");
+        }
+    }
+    let report =
+        get_ok(&app, &format!("/admin/reports/participation?org_id={}&from={day}&to={day}", c.county), &c.admin).await;
+    let busy = &items[2];
+    assert_eq!(busy["active_learners"], 4);
+    assert_eq!(busy["completions"], 4);
+    assert_eq!(busy["quizzes_taken"], 2);
+    assert_eq!(busy["points"], report["total"]["points"]);
+    assert_eq!(busy["study_seconds"], report["total"]["study_seconds"]);
+}
+
+#[tokio::test]
+async fn the_content_report_counts_views_completions_shares_and_effective_percent() {
+    let app = TestApp::spawn().await;
+    let c = county(&app).await;
+    let day = today(&app);
+    let report = get_ok(&app, &format!("/admin/reports/contents?from={day}&to={day}"), &c.admin).await;
+    let items = report["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{report}");
+    let item = &items[0];
+    assert_eq!(item["id"], c.article);
+    assert_eq!(item["title"], "民族团结一家亲");
+    assert_eq!(
+        (item["views"].as_i64(), item["completions"].as_i64(), item["shares"].as_i64()),
+        (Some(4), Some(4), Some(1))
+    );
+    assert_eq!(item["average_effective_percent"].as_f64(), Some(100.0), "all four completed it");
+    assert_eq!((item["likes"].as_i64(), item["favorites"].as_i64()), (Some(0), Some(0)));
+    let videos = get_ok(&app, &format!("/admin/reports/contents?from={day}&to={day}&kind=video"), &c.admin).await;
+    assert!(videos["items"].as_array().unwrap().is_empty());
+    let before = day - chrono::Days::new(1);
+    let quiet = get_ok(&app, &format!("/admin/reports/contents?from={before}&to={before}"), &c.admin).await;
+    assert!(quiet["items"].as_array().unwrap().is_empty());
+    let res = app.get("/admin/reports/contents?limit=101", Some(&c.admin.access)).await;
+    assert_invalid(res, &["limit"]).await;
+}
+
+#[tokio::test]
+async fn a_partly_read_article_averages_its_learners_effective_percent() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    // 600 characters: 90 s of estimated reading.
+    let article = app.published_article(&room, "半读", &"团结".repeat(300)).await;
+    let (a, b) = (app.register("half_a").await, app.register("half_b").await);
+    for who in [&a, &b] {
+        send(&app, who, &[event("view", article, None, now(&app)), event("progress", article, Some(0), now(&app))])
+            .await;
+    }
+    // a reads 45 s (50 %), b 9 s (10 %).
+    app.clock.advance(Duration::seconds(9));
+    send(&app, &b, &[event("progress", article, Some(9), now(&app))]).await;
+    app.clock.advance(Duration::seconds(36));
+    send(&app, &a, &[event("progress", article, Some(45), now(&app))]).await;
+    let day = today(&app);
+    let report = get_ok(&app, &format!("/admin/reports/contents?from={day}&to={day}"), &room.admin).await;
+    let item = &report["items"][0];
+    assert_eq!(item["views"], 2);
+    assert_eq!(item["completions"], 0);
+    assert_eq!(item["average_effective_percent"].as_f64(), Some(30.0), "{report}");
+}
