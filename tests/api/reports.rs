@@ -498,3 +498,28 @@ async fn a_partly_read_article_averages_its_learners_effective_percent() {
     assert_eq!(item["completions"], 0);
     assert_eq!(item["average_effective_percent"].as_f64(), Some(30.0), "{report}");
 }
+
+#[tokio::test]
+async fn an_erased_account_leaves_every_report_unchanged() {
+    let app = TestApp::spawn().await;
+    let c = county(&app).await;
+    let day = today(&app);
+    let paths = [
+        format!("/admin/reports/participation?org_id={}&from={day}&to={day}", c.county),
+        format!("/admin/reports/timeseries?org_id={}&from={day}&to={day}", c.county),
+        format!("/admin/reports/contents?from={day}&to={day}"),
+    ];
+    let mut before = Vec::new();
+    for path in &paths {
+        before.push(get_ok(&app, path, &c.admin).await);
+    }
+    let leaving = &c.learners[0];
+    let res =
+        app.request(Method::DELETE, "/me", Some(&leaving.access)).json(&json!({"password": PASSWORD})).send().await;
+    assert_eq!(res.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(app.login(&leaving.username, PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    for (path, earlier) in paths.iter().zip(&before) {
+        assert_eq!(&get_ok(&app, path, &c.admin).await, earlier, "{path} changed after the erasure");
+    }
+    assert!(before[0]["total"]["points"].as_i64().unwrap() > 0, "the report had figures to keep: {}", before[0]);
+}
