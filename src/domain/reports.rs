@@ -8,13 +8,13 @@
 //! learner who moves leaves their past activity with the unit where it happened. Members
 //! are counted by their current organization.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone as _, Utc};
 
 use crate::db::DbConn;
 use crate::db::models::organizations::{OrganizationRow, subtree_range};
-use crate::db::models::reports::{self as report_db, ContentOrder, GroupCount, GroupSums, Groups, YearSpan};
+use crate::db::models::reports::{self as report_db, ActivePair, ContentOrder, GroupSums, YearSpan};
 use crate::domain::organizations::{Scope, find_in_scope};
 use crate::error::{AppError, FieldError};
 
@@ -246,36 +246,74 @@ fn requested_node(
     }
 }
 
-fn by_group(counts: Vec<GroupCount>) -> HashMap<i64, i64> {
-    counts.into_iter().map(|c| (c.group_id, c.n)).collect()
-}
-
-/// The three parts of the figures, each by group key.
-struct Parts {
+/// Everything a participation report needs about one subtree, per organization, read
+/// once (one pass over each aggregate); rows and the total are rolled up from it.
+struct Subtree {
+    paths: Vec<(i64, String)>,
     sums: HashMap<i64, GroupSums>,
     members: HashMap<i64, i64>,
-    active: HashMap<i64, i64>,
+    active: Vec<ActivePair>,
 }
 
-impl Parts {
-    fn load(conn: &mut DbConn, groups: &Groups<'_>, range: Range, tz: chrono_tz::Tz) -> Result<Self, AppError> {
+impl Subtree {
+    /// `within`: the node's path (`None`: the whole tree).
+    fn load(conn: &mut DbConn, within: Option<&str>, range: Range, tz: chrono_tz::Tz) -> Result<Self, AppError> {
+        // Every path starts with '/', and '0' follows '/': `["/", "0")` is the whole tree.
+        let (path_from, path_to) = within.map_or_else(|| ("/".to_owned(), "0".to_owned()), subtree_range);
         let (start, end) = range.instants(tz);
+        let (from, to) = (range.from.to_string(), range.to.to_string());
         Ok(Self {
-            sums: report_db::sums(conn, groups, &range.from.to_string(), &range.to.to_string())?
+            paths: report_db::paths_within(conn, &path_from, &path_to)?,
+            sums: report_db::sums_by_org(conn, &path_from, &path_to, &from, &to)?
                 .into_iter()
                 .map(|s| (s.group_id, s))
                 .collect(),
-            members: by_group(report_db::members(conn, groups, start, end)?),
-            active: by_group(report_db::active(conn, groups, &range.year_spans())?),
+            members: report_db::members_by_org(conn, &path_from, &path_to, start, end)?
+                .into_iter()
+                .map(|c| (c.group_id, c.n))
+                .collect(),
+            active: report_db::active_pairs(conn, &path_from, &path_to, &range.year_spans())?,
         })
     }
 
-    fn figures(&self, key: i64) -> Figures {
-        Figures::from_parts(
-            self.members.get(&key).copied().unwrap_or(0),
-            self.active.get(&key).copied().unwrap_or(0),
-            &self.sums.get(&key).cloned().unwrap_or_default(),
-        )
+    /// The figures of each group (a node and everything below it, by path), and of the
+    /// whole subtree. Groups may nest (demonstration sites inside sites). Distinct active
+    /// learners do not add up across organizations (one may have moved), so they are
+    /// counted as sets.
+    fn figures(&self, groups: &[&str]) -> (Vec<Figures>, Figures) {
+        let member_of: HashMap<i64, Vec<usize>> = self
+            .paths
+            .iter()
+            .map(|(id, path)| {
+                (*id, groups.iter().enumerate().filter(|(_, g)| path.starts_with(*g)).map(|(i, _)| i).collect())
+            })
+            .collect();
+        let of = |org: &i64| member_of.get(org).map_or(&[][..], Vec::as_slice);
+        let mut sums = vec![GroupSums::default(); groups.len()];
+        let mut members = vec![0; groups.len()];
+        let mut active: Vec<HashSet<i64>> = vec![HashSet::new(); groups.len()];
+        let (mut all_sums, mut all_members, mut all_active) = (GroupSums::default(), 0, HashSet::new());
+        for (org, s) in &self.sums {
+            for &g in of(org) {
+                sums[g].add(s);
+            }
+            all_sums.add(s);
+        }
+        for (org, n) in &self.members {
+            for &g in of(org) {
+                members[g] += n;
+            }
+            all_members += n;
+        }
+        for pair in &self.active {
+            for &g in of(&pair.org_id) {
+                active[g].insert(pair.user_id);
+            }
+            all_active.insert(pair.user_id);
+        }
+        let rows =
+            (0..groups.len()).map(|g| Figures::from_parts(members[g], active[g].len() as i64, &sums[g])).collect();
+        (rows, Figures::from_parts(all_members, all_active.len() as i64, &all_sums))
     }
 }
 
@@ -295,64 +333,15 @@ pub fn participation(
     } else {
         report_db::children(conn, node.as_ref().map(|n| n.id))?
     };
-    let ids: Vec<i64> = row_nodes.iter().map(|n| n.id).collect();
-    let parts = Parts::load(conn, &Groups::Nodes(&ids), query.range, tz)?;
-    let whole = node.as_ref().map_or(Groups::Everything, |n| Groups::Nodes(std::slice::from_ref(&n.id)));
-    let key = node.as_ref().map_or(0, |n| n.id);
-    let total = if query.demonstration_only {
-        Parts::load(conn, &whole, query.range, tz)?.figures(key)
-    } else {
-        // Children partition the subtree below the node, and sums and current-member
-        // counts add up: the total is the rows plus what sits on the node itself, so the
-        // year's daily rows are read once. Distinct active learners do not add up (one
-        // may have been active in two children): counted over the whole subtree.
-        let mut sums = GroupSums::default();
-        let mut members = 0;
-        for id in &ids {
-            if let Some(s) = parts.sums.get(id) {
-                sums.add(s);
-            }
-            members += parts.members.get(id).copied().unwrap_or(0);
-        }
-        if let Some(n) = &node {
-            let own = Parts::load_sums_and_members(conn, n.id, query.range, tz)?;
-            sums.add(&own.0);
-            members += own.1;
-        }
-        let active = by_group(report_db::active(conn, &whole, &query.range.year_spans())?);
-        Figures::from_parts(members, active.get(&key).copied().unwrap_or(0), &sums)
-    };
-    let mut rows: Vec<(OrganizationRow, Figures)> = row_nodes
-        .into_iter()
-        .map(|n| {
-            let f = parts.figures(n.id);
-            (n, f)
-        })
-        .collect();
+    let subtree = Subtree::load(conn, within, query.range, tz)?;
+    let groups: Vec<&str> = row_nodes.iter().map(|n| n.path.as_str()).collect();
+    let (figures, total) = subtree.figures(&groups);
+    let mut rows: Vec<(OrganizationRow, Figures)> = row_nodes.into_iter().zip(figures).collect();
     rows.sort_by(|a, b| {
         let primary = query.sort.compare(a, b);
         (if query.descending { primary.reverse() } else { primary }).then(a.0.id.cmp(&b.0.id))
     });
     Ok(Participation { org: node, range: query.range, rows, total })
-}
-
-impl Parts {
-    /// The sums and member count of one node alone, without its descendants.
-    fn load_sums_and_members(
-        conn: &mut DbConn,
-        id: i64,
-        range: Range,
-        tz: chrono_tz::Tz,
-    ) -> Result<(GroupSums, i64), AppError> {
-        let (start, end) = range.instants(tz);
-        let group = Groups::NodeOnly(id);
-        let sums = report_db::sums(conn, &group, &range.from.to_string(), &range.to.to_string())?
-            .into_iter()
-            .next()
-            .unwrap_or_default();
-        let members = report_db::members(conn, &group, start, end)?.first().map_or(0, |c| c.n);
-        Ok((sums, members))
-    }
 }
 
 /// One day of the series.

@@ -2,10 +2,10 @@
 //! `content_daily`) and member counts, grouped by organization subtree. Nothing here reads
 //! the ledger or the events.
 //!
-//! A group is a node and everything below it: `o.path` in `[g.path, g.path without its
-//! last '/' + '0')`, the same half-open range as `subtree_range`, written in SQL so one
-//! statement serves every group (an index range scan on `organizations.path` per group).
-//! Group ids are integers formatted into the SQL; every value a caller chose is bound.
+//! Each query reads one subtree (`organizations.path` in a half-open range, as
+//! `subtree_range` gives it: one index range scan) and answers per organization; the
+//! domain rolls organizations up into the report's rows, so the aggregates are read once
+//! per report however many rows it has.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -38,53 +38,9 @@ pub fn demonstration_sites(conn: &mut DbConn, within: Option<&str>) -> QueryResu
     query.load(conn)
 }
 
-/// Which subtrees to total: the listed nodes (each with everything below it), one node
-/// alone (without its descendants), or the whole tree as one group (key 0).
-#[derive(Debug, Clone)]
-pub enum Groups<'a> {
-    Nodes(&'a [i64]),
-    NodeOnly(i64),
-    Everything,
-}
-
-struct Shape {
-    key: String,
-    from: String,
-    filter: String,
-    group_by: &'static str,
-}
-
-fn shape(groups: &Groups<'_>) -> Option<Shape> {
-    match groups {
-        Groups::Nodes([]) => None,
-        Groups::Nodes(ids) => {
-            let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-            Some(Shape {
-                key: "g.id".into(),
-                from: "organizations g JOIN organizations o \
-                       ON o.path >= g.path AND o.path < substr(g.path, 1, length(g.path) - 1) || '0'"
-                    .into(),
-                filter: format!("g.id IN ({list})"),
-                group_by: "GROUP BY g.id",
-            })
-        }
-        Groups::NodeOnly(id) => Some(Shape {
-            key: "o.id".into(),
-            from: "organizations o".into(),
-            filter: format!("o.id = {id}"),
-            group_by: "GROUP BY o.id",
-        }),
-        Groups::Everything => Some(Shape {
-            key: "CAST(0 AS BIGINT)".into(),
-            from: "organizations o".into(),
-            filter: "1 = 1".into(),
-            group_by: "",
-        }),
-    }
-}
-
 #[derive(Debug, Clone, Default, QueryableByName)]
 pub struct GroupSums {
+    /// The organization the sums belong to.
     #[diesel(sql_type = BigInt)]
     pub group_id: i64,
     #[diesel(sql_type = BigInt)]
@@ -104,7 +60,7 @@ pub struct GroupSums {
 }
 
 impl GroupSums {
-    /// Adds another group's sums (sums over disjoint sets of organizations add up).
+    /// Adds another organization's sums (sums over disjoint sets of organizations add up).
     pub fn add(&mut self, other: &GroupSums) {
         self.points += other.points;
         self.study_seconds += other.study_seconds;
@@ -116,12 +72,17 @@ impl GroupSums {
     }
 }
 
-/// Per group, the sums of its subtree's `org_daily` rows over `[from, to]` (local dates).
-/// Groups without any row are absent.
-pub fn sums(conn: &mut DbConn, groups: &Groups<'_>, from: &str, to: &str) -> QueryResult<Vec<GroupSums>> {
-    let Some(s) = shape(groups) else { return Ok(Vec::new()) };
-    let sql = format!(
-        "SELECT {key} AS group_id, \
+/// Per organization of the subtree `[path_from, path_to)`, the sums of its own
+/// `org_daily` rows over `[from, to]` (local dates). Organizations without rows are absent.
+pub fn sums_by_org(
+    conn: &mut DbConn,
+    path_from: &str,
+    path_to: &str,
+    from: &str,
+    to: &str,
+) -> QueryResult<Vec<GroupSums>> {
+    diesel::sql_query(
+        "SELECT d.org_id AS group_id, \
          CAST(COALESCE(SUM(d.points), 0) AS BIGINT) AS points, \
          CAST(COALESCE(SUM(d.study_seconds), 0) AS BIGINT) AS study_seconds, \
          CAST(COALESCE(SUM(d.articles_completed), 0) AS BIGINT) AS articles_completed, \
@@ -129,14 +90,15 @@ pub fn sums(conn: &mut DbConn, groups: &Groups<'_>, from: &str, to: &str) -> Que
          CAST(COALESCE(SUM(d.quizzes_taken), 0) AS BIGINT) AS quizzes_taken, \
          CAST(COALESCE(SUM(d.quiz_score_sum), 0) AS BIGINT) AS quiz_score_sum, \
          CAST(COALESCE(SUM(d.quiz_max_sum), 0) AS BIGINT) AS quiz_max_sum \
-         FROM {from} JOIN org_daily d ON d.org_id = o.id \
-         WHERE {filter} AND d.local_date >= $1 AND d.local_date <= $2 {group_by}",
-        key = s.key,
-        from = s.from,
-        filter = s.filter,
-        group_by = s.group_by,
-    );
-    diesel::sql_query(sql).bind::<Text, _>(from).bind::<Text, _>(to).load(conn)
+         FROM organizations o JOIN org_daily d ON d.org_id = o.id \
+         WHERE o.path >= $1 AND o.path < $2 AND d.local_date >= $3 AND d.local_date <= $4 \
+         GROUP BY d.org_id",
+    )
+    .bind::<Text, _>(path_from)
+    .bind::<Text, _>(path_to)
+    .bind::<Text, _>(from)
+    .bind::<Text, _>(to)
+    .load(conn)
 }
 
 #[derive(Debug, Clone, QueryableByName)]
@@ -145,6 +107,31 @@ pub struct GroupCount {
     pub group_id: i64,
     #[diesel(sql_type = BigInt)]
     pub n: i64,
+}
+
+/// Per organization of the subtree, the learner accounts whose current organization it
+/// is and that existed during `[start, end)`: created before `end`, not deleted before
+/// `start`. Erased accounts keep their organization, so they still count for the days
+/// they existed.
+pub fn members_by_org(
+    conn: &mut DbConn,
+    path_from: &str,
+    path_to: &str,
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+) -> QueryResult<Vec<GroupCount>> {
+    diesel::sql_query(
+        "SELECT u.organization_id AS group_id, COUNT(*) AS n \
+         FROM organizations o JOIN users u ON u.organization_id = o.id \
+         WHERE o.path >= $1 AND o.path < $2 AND u.role = 'learner' AND u.created_at < $3 \
+           AND (u.deleted_at IS NULL OR u.deleted_at >= $4) \
+         GROUP BY u.organization_id",
+    )
+    .bind::<Text, _>(path_from)
+    .bind::<Text, _>(path_to)
+    .bind::<Timestamp, _>(end)
+    .bind::<Timestamp, _>(start)
+    .load(conn)
 }
 
 /// A stretch of days inside one calendar year: `org_active.days` characters
@@ -156,55 +143,53 @@ pub struct YearSpan {
     pub len: i32,
 }
 
-/// Per group, the distinct learners active on any day of the spans (at most two: a
-/// range of at most a year touches at most two calendar years). Cost: one pass over the
-/// subtree's learner-years, whatever the length of the range.
-pub fn active(conn: &mut DbConn, groups: &Groups<'_>, spans: &[YearSpan]) -> QueryResult<Vec<GroupCount>> {
-    let Some(s) = shape(groups) else { return Ok(Vec::new()) };
+/// A learner active in an organization on some day of the range.
+#[derive(Debug, Clone, Copy, QueryableByName)]
+pub struct ActivePair {
+    #[diesel(sql_type = BigInt)]
+    pub org_id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub user_id: i64,
+}
+
+/// Every (organization, learner) of the subtree active on any day of the spans (at most
+/// two: a range of at most a year touches at most two calendar years). One pass over the
+/// subtree's learner-years, whatever the length of the range; the caller counts distinct
+/// learners per group, since a learner who moved may appear under two organizations.
+pub fn active_pairs(
+    conn: &mut DbConn,
+    path_from: &str,
+    path_to: &str,
+    spans: &[YearSpan],
+) -> QueryResult<Vec<ActivePair>> {
     let none = YearSpan { year: -1, start: 1, len: 1 };
     let first = spans.first().copied().unwrap_or(none);
     let second = spans.get(1).copied().unwrap_or(none);
-    let sql = format!(
-        "SELECT {key} AS group_id, COUNT(DISTINCT a.user_id) AS n \
-         FROM {from} JOIN org_active a ON a.org_id = o.id \
-         WHERE {filter} AND ((a.year = $1 AND substr(a.days, $2, $3) LIKE '%1%') \
-                          OR (a.year = $4 AND substr(a.days, $5, $6) LIKE '%1%')) {group_by}",
-        key = s.key,
-        from = s.from,
-        filter = s.filter,
-        group_by = s.group_by,
-    );
-    diesel::sql_query(sql)
-        .bind::<Integer, _>(first.year)
-        .bind::<Integer, _>(first.start)
-        .bind::<Integer, _>(first.len)
-        .bind::<Integer, _>(second.year)
-        .bind::<Integer, _>(second.start)
-        .bind::<Integer, _>(second.len)
-        .load(conn)
+    diesel::sql_query(
+        "SELECT a.org_id AS org_id, a.user_id AS user_id \
+         FROM organizations o JOIN org_active a ON a.org_id = o.id \
+         WHERE o.path >= $1 AND o.path < $2 \
+           AND ((a.year = $3 AND substr(a.days, $4, $5) LIKE '%1%') \
+             OR (a.year = $6 AND substr(a.days, $7, $8) LIKE '%1%'))",
+    )
+    .bind::<Text, _>(path_from)
+    .bind::<Text, _>(path_to)
+    .bind::<Integer, _>(first.year)
+    .bind::<Integer, _>(first.start)
+    .bind::<Integer, _>(first.len)
+    .bind::<Integer, _>(second.year)
+    .bind::<Integer, _>(second.start)
+    .bind::<Integer, _>(second.len)
+    .load(conn)
 }
 
-/// Per group, the learner accounts whose current organization is in the subtree and
-/// that existed during `[start, end)`: created before `end`, not deleted before `start`.
-/// Erased accounts keep their organization, so they still count for the days they existed.
-pub fn members(
-    conn: &mut DbConn,
-    groups: &Groups<'_>,
-    start: NaiveDateTime,
-    end: NaiveDateTime,
-) -> QueryResult<Vec<GroupCount>> {
-    let Some(s) = shape(groups) else { return Ok(Vec::new()) };
-    let sql = format!(
-        "SELECT {key} AS group_id, COUNT(*) AS n \
-         FROM {from} JOIN users u ON u.organization_id = o.id \
-         WHERE {filter} AND u.role = 'learner' AND u.created_at < $1 \
-           AND (u.deleted_at IS NULL OR u.deleted_at >= $2) {group_by}",
-        key = s.key,
-        from = s.from,
-        filter = s.filter,
-        group_by = s.group_by,
-    );
-    diesel::sql_query(sql).bind::<Timestamp, _>(end).bind::<Timestamp, _>(start).load(conn)
+/// (id, path) of every organization in the subtree.
+pub fn paths_within(conn: &mut DbConn, path_from: &str, path_to: &str) -> QueryResult<Vec<(i64, String)>> {
+    organizations::table
+        .filter(organizations::path.ge(path_from))
+        .filter(organizations::path.lt(path_to))
+        .select((organizations::id, organizations::path))
+        .load(conn)
 }
 
 #[derive(Debug, Clone, QueryableByName)]
