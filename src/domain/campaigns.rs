@@ -206,7 +206,7 @@ impl Settings {
             }
         }
         check_ids(conn, "content_ids", input.content_ids.as_deref(), MAX_CONTENTS, &mut errors, |conn, ids| {
-            Ok(content_db::find_many(conn, ids)?.len() as i64)
+            Ok(content_db::count_existing(conn, ids)?)
         })?;
         check_ids(conn, "quiz_ids", input.quiz_ids.as_deref(), MAX_QUIZZES, &mut errors, |conn, ids| {
             Ok(quiz_db::count_existing(conn, ids)?)
@@ -334,43 +334,22 @@ pub fn transition(
     reason: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let reason = reason.map(str::trim).map(str::to_owned);
-    if step == Transition::Reject && !reason.as_deref().is_some_and(|r| (1..=500).contains(&r.chars().count())) {
-        workflow::require_reviewer(actor.role)?;
-        return Err(AppError::validation("reason", "must be 1 to 500 characters"));
-    }
+    let reason = workflow::reject_reason(step, actor, reason)?;
     write_tx(conn, |conn| {
         let row = campaign_db::find(conn, id)?.ok_or_else(|| AppError::not_found("campaign"))?;
-        let Some(next) = workflow::decide(step, actor, item(&row))? else { return Ok(()) };
-        let mut changes = CampaignChanges {
-            status: Some(next.as_str().to_owned()),
+        let outcome = workflow::outcome(step, actor, item(&row), &row.status, publish_at, reason.clone(), now)?;
+        let Some(out) = outcome else { return Ok(()) };
+        let changes = CampaignChanges {
+            status: Some(out.status.as_str().to_owned()),
+            publish_at: out.publish_at.map(Some),
+            reviewer_id: out.reviewer_id.map(Some),
+            reject_reason: out.reject_reason,
             updated_at: Some(naive(now)),
             ..CampaignChanges::default()
         };
-        let mut detail = json!({"from": row.status});
-        match step {
-            Transition::Approve => {
-                let at = publish_at.filter(|at| *at > now).unwrap_or(now);
-                changes.publish_at = Some(Some(naive(at)));
-                changes.reviewer_id = Some(Some(actor.id));
-                changes.reject_reason = Some(None);
-                detail["publish_at"] = json!(at);
-            }
-            Transition::Reject => {
-                changes.reviewer_id = Some(Some(actor.id));
-                changes.reject_reason = Some(reason.clone());
-                detail["reason"] = json!(reason);
-            }
-            Transition::Submit | Transition::Archive => {}
-        }
         campaign_db::update(conn, id, &changes)?;
-        let action = match step {
-            Transition::Submit => "campaign.submit",
-            Transition::Approve => "campaign.approve",
-            Transition::Reject => "campaign.reject",
-            Transition::Archive => "campaign.archive",
-        };
-        audit::record(conn, Some(actor.id), action, Target::Campaign(id), &detail, now)
+        let action = format!("campaign.{}", out.verb);
+        audit::record(conn, Some(actor.id), &action, Target::Campaign(id), &out.detail, now)
     })
 }
 
@@ -439,8 +418,9 @@ pub fn visible_to(
         .ok_or_else(|| AppError::not_found("campaign"))
 }
 
-/// One page of the campaigns the viewer may see in a window; `next` is the cursor key
-/// of the last row read (scope filtering may make a page shorter than `limit`).
+/// One page of the campaigns the viewer may see in a window, with only their published
+/// attachments; `next` is the cursor key of the last row read (scope filtering may make
+/// a page shorter than `limit`).
 pub struct Listing {
     pub items: Vec<Full>,
     pub next: Option<(chrono::NaiveDateTime, i64)>,
@@ -464,7 +444,8 @@ pub fn list(
         None
     };
     let rows = page.items.into_iter().filter(|(_, path)| in_scope(path.as_deref(), viewer_path)).map(|(r, _)| r);
-    Ok(Listing { items: with_attachments(conn, rows.collect())?, next })
+    let items = with_attachments(conn, rows.collect())?;
+    Ok(Listing { items: for_learners(conn, items, now)?, next })
 }
 
 /// Drops the attachments learners cannot see (drafts, scheduled, archived): two queries

@@ -401,43 +401,22 @@ pub fn transition(
     reason: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let reason = reason.map(str::trim).map(str::to_owned);
-    if step == Transition::Reject && !reason.as_deref().is_some_and(|r| (1..=500).contains(&r.chars().count())) {
-        workflow::require_reviewer(actor.role)?;
-        return Err(AppError::validation("reason", "must be 1 to 500 characters"));
-    }
+    let reason = workflow::reject_reason(step, actor, reason)?;
     write_tx(conn, |conn| {
         let row = quiz_db::find(conn, id)?.ok_or_else(|| AppError::not_found("quiz"))?;
-        let Some(next) = workflow::decide(step, actor, item(&row))? else { return Ok(()) };
-        let mut changes = QuizChanges {
-            status: Some(next.as_str().to_owned()),
+        let outcome = workflow::outcome(step, actor, item(&row), &row.status, publish_at, reason.clone(), now)?;
+        let Some(out) = outcome else { return Ok(()) };
+        let changes = QuizChanges {
+            status: Some(out.status.as_str().to_owned()),
+            publish_at: out.publish_at.map(Some),
+            reviewer_id: out.reviewer_id.map(Some),
+            reject_reason: out.reject_reason,
             updated_at: Some(naive(now)),
             ..QuizChanges::default()
         };
-        let mut detail = json!({"from": row.status});
-        match step {
-            Transition::Approve => {
-                let at = publish_at.filter(|at| *at > now).unwrap_or(now);
-                changes.publish_at = Some(Some(naive(at)));
-                changes.reviewer_id = Some(Some(actor.id));
-                changes.reject_reason = Some(None);
-                detail["publish_at"] = json!(at);
-            }
-            Transition::Reject => {
-                changes.reviewer_id = Some(Some(actor.id));
-                changes.reject_reason = Some(reason.clone());
-                detail["reason"] = json!(reason);
-            }
-            Transition::Submit | Transition::Archive => {}
-        }
         quiz_db::update(conn, id, &changes)?;
-        let action = match step {
-            Transition::Submit => "quiz.submit",
-            Transition::Approve => "quiz.approve",
-            Transition::Reject => "quiz.reject",
-            Transition::Archive => "quiz.archive",
-        };
-        audit::record(conn, Some(actor.id), action, Target::Quiz(id), &detail, now)
+        let action = format!("quiz.{}", out.verb);
+        audit::record(conn, Some(actor.id), &action, Target::Quiz(id), &out.detail, now)
     })
 }
 

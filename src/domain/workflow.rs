@@ -1,8 +1,13 @@
-//! The review workflow shared by contents and quizzes (and later campaigns):
+//! The review workflow shared by contents, quizzes and campaigns:
 //! draft → in_review → published (now or scheduled) → archived, and back to draft on
-//! rejection. Four eyes: nobody approves their own work. This module decides; the
-//! callers store the outcome and write the audit entry.
+//! rejection. Four eyes: nobody approves their own work. This module decides (and, in
+//! `outcome`, says what a transition writes); the callers store it and write the audit
+//! entry.
 
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde_json::{Value, json};
+
+use crate::clock::naive;
 use crate::domain::vocab::Role;
 use crate::error::AppError;
 
@@ -139,4 +144,67 @@ pub fn decide(transition: Transition, actor: Actor, item: Item) -> Result<Option
             Ok(Some(Status::Archived))
         }
     }
+}
+
+/// A rejection reason as given: 1 to 500 characters once trimmed. Checked before the
+/// transaction (callers without the reviewer role get 403 first).
+pub fn reject_reason(step: Transition, actor: Actor, reason: Option<&str>) -> Result<Option<String>, AppError> {
+    let reason = reason.map(str::trim).map(str::to_owned);
+    if step == Transition::Reject && !reason.as_deref().is_some_and(|r| (1..=500).contains(&r.chars().count())) {
+        require_reviewer(actor.role)?;
+        return Err(AppError::validation("reason", "must be 1 to 500 characters"));
+    }
+    Ok(reason)
+}
+
+/// What a transition writes: the new status and, for approvals and rejections, the
+/// reviewer fields; plus the audit entry's verb and detail.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub status: Status,
+    /// Approve: when the item goes live (now, or the later time asked for).
+    pub publish_at: Option<NaiveDateTime>,
+    pub reviewer_id: Option<i64>,
+    /// Approve clears it (`Some(None)`), reject sets it.
+    pub reject_reason: Option<Option<String>>,
+    pub verb: &'static str,
+    pub detail: Value,
+}
+
+/// Decides a transition and what it writes, for an item currently in `from` (its stored
+/// status text). `Ok(None)`: nothing to do.
+pub fn outcome(
+    step: Transition,
+    actor: Actor,
+    item: Item,
+    from: &str,
+    publish_at: Option<DateTime<Utc>>,
+    reason: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Option<Outcome>, AppError> {
+    let Some(status) = decide(step, actor, item)? else { return Ok(None) };
+    let mut out = Outcome {
+        status,
+        publish_at: None,
+        reviewer_id: None,
+        reject_reason: None,
+        verb: step.verb(),
+        detail: json!({"from": from}),
+    };
+    match step {
+        Transition::Approve => {
+            let at = publish_at.filter(|at| *at > now).unwrap_or(now);
+            out.publish_at = Some(naive(at));
+            out.reviewer_id = Some(actor.id);
+            out.reject_reason = Some(None);
+            out.detail["publish_at"] = json!(at);
+        }
+        Transition::Reject => {
+            out.reviewer_id = Some(actor.id);
+            out.detail["reason"] = json!(reason);
+            out.reject_reason = Some(reason);
+        }
+        Transition::Submit | Transition::Archive => {}
+    }
+    Ok(Some(out))
 }

@@ -67,13 +67,8 @@ pub async fn list(
     };
     let viewer_path = caller.0.as_ref().and_then(|u| u.org_path().map(str::to_owned));
     let now = state.clock.now();
-    let listing = state
-        .db
-        .run(move |conn| {
-            let listing = campaigns::list(conn, window, viewer_path.as_deref(), after, limit, now)?;
-            Ok(campaigns::Listing { items: campaigns::for_learners(conn, listing.items, now)?, next: listing.next })
-        })
-        .await?;
+    let listing =
+        state.db.run(move |conn| campaigns::list(conn, window, viewer_path.as_deref(), after, limit, now)).await?;
     let page = CampaignPage {
         items: listing.items.into_iter().map(|c| Campaign::from_full(c, now)).collect(),
         next_cursor: listing.next.map(|(at, id)| pagination::encode_time_cursor(at, id)),

@@ -115,6 +115,11 @@ pub fn find_many(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<ContentRow>>
     contents::table.filter(contents::id.eq_any(ids)).select(ContentRow::as_select()).load(conn)
 }
 
+/// How many of `ids` exist (any state).
+pub fn count_existing(conn: &mut DbConn, ids: &[i64]) -> QueryResult<i64> {
+    contents::table.filter(contents::id.eq_any(ids)).count().get_result(conn)
+}
+
 pub fn find_many_visible(conn: &mut DbConn, ids: &[i64], now: NaiveDateTime) -> QueryResult<Vec<ContentRow>> {
     contents::table.filter(contents::id.eq_any(ids)).filter(visible(now)).select(ContentRow::as_select()).load(conn)
 }
