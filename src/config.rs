@@ -168,6 +168,10 @@ pub struct Config {
     pub db_pool_timeout: Duration,
     pub db_statement_timeout: Duration,
     pub hash_concurrency: usize,
+    /// Bytes the public response cache may hold (0 turns it off).
+    pub cache_bytes: usize,
+    /// How often each process reads the change log that other processes write.
+    pub cache_recheck: Duration,
     pub workers: usize,
     pub shutdown_timeout: Duration,
 }
@@ -212,6 +216,8 @@ struct RawSettings {
     db_pool_timeout_ms: u64,
     db_statement_timeout_ms: u64,
     hash_concurrency: usize,
+    cache_mb: u64,
+    cache_recheck_ms: u64,
     workers: usize,
     shutdown_timeout_s: u64,
     /// Read by `tongxin` itself to find this file; accepted so the environment can set it.
@@ -251,7 +257,11 @@ impl Default for RawSettings {
             db_pool_size: 8,
             db_pool_timeout_ms: 5_000,
             db_statement_timeout_ms: 15_000,
-            hash_concurrency: cores,
+            // Half the cores: a login storm must leave the rest to readers (argon2 is
+            // deliberately expensive, and each hash holds a core for tens of ms).
+            hash_concurrency: (cores / 2).max(1),
+            cache_mb: 32,
+            cache_recheck_ms: 500,
             workers: cores,
             shutdown_timeout_s: 30,
             config: None,
@@ -449,6 +459,8 @@ impl Config {
             db_pool_timeout: Duration::from_millis(raw.db_pool_timeout_ms.max(1)),
             db_statement_timeout: Duration::from_millis(raw.db_statement_timeout_ms),
             hash_concurrency: raw.hash_concurrency,
+            cache_bytes: usize::try_from(raw.cache_mb.min(64 * 1024) * 1024 * 1024).unwrap_or(usize::MAX),
+            cache_recheck: Duration::from_millis(raw.cache_recheck_ms.clamp(50, 60_000)),
             workers: raw.workers,
             shutdown_timeout: Duration::from_secs(raw.shutdown_timeout_s),
         })

@@ -15,6 +15,7 @@ use utoipa_actix_web::AppExt as _;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api;
+use crate::api::public_cache::{self, PublicCache};
 use crate::auth::jwt::KeySet;
 use crate::auth::password::PasswordHasher;
 use crate::auth::rate_limit::AuthRateLimiter;
@@ -24,6 +25,10 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::media::MediaStore;
 use crate::telemetry;
+
+/// The longest a cached public response lives without any change to it (a safety net for
+/// changes made outside the application).
+const CACHE_MAX_AGE: std::time::Duration = std::time::Duration::from_mins(1);
 
 /// What handlers share.
 pub struct AppState {
@@ -35,6 +40,8 @@ pub struct AppState {
     pub auth_limiter: AuthRateLimiter,
     pub metrics: PrometheusHandle,
     pub media: MediaStore,
+    /// Public feed pages and details (see `api::public_cache` for when entries go).
+    pub public_cache: Arc<PublicCache>,
 }
 
 impl AppState {
@@ -48,7 +55,10 @@ impl AppState {
         if applied > 0 {
             tracing::info!(applied, "applied database migrations");
         }
+        let public_cache = Arc::new(PublicCache::new(config.cache_bytes, CACHE_MAX_AGE));
+        db.set_listener(public_cache.clone());
         Ok(Self {
+            public_cache,
             hasher: PasswordHasher::new(config.hash_concurrency),
             auth_limiter: AuthRateLimiter::new(config.auth_rate_per_min),
             keys: Arc::new(keys),
@@ -193,6 +203,9 @@ impl Application {
         crate::auth::password::warm_up();
         spawn_attempt_sweep(state.clone());
         spawn_event_pruning(state.clone());
+        if state.public_cache.enabled() {
+            public_cache::spawn_recheck(state.db.clone(), state.public_cache.clone(), state.config.cache_recheck);
+        }
         let app_state = state.clone();
         let server = HttpServer::new(move || build_app(app_state.clone()))
             .workers(workers)

@@ -16,6 +16,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod ops;
 pub mod pagination;
+pub mod public_cache;
 pub mod quizzes;
 pub mod topics;
 

@@ -1,10 +1,12 @@
 //! Persistence: one connection type over SQLite and PostgreSQL, the pool, migrations and
 //! the helpers every query goes through. Dialect differences live in this folder only.
 
+pub mod changes;
 pub mod models;
 pub mod schema;
 pub mod search;
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -118,6 +120,10 @@ pub type Pool = r2d2::Pool<ConnectionManager>;
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
+    /// This process's mark on the change log (random; its own rows need no reading).
+    origin: i64,
+    /// Hears about changes this process wrote (the public cache), once written.
+    listener: Arc<OnceLock<Arc<dyn changes::Listener>>>,
 }
 
 impl Db {
@@ -139,7 +145,19 @@ impl Db {
             .build_unchecked(manager);
         // Fail now, with the driver's own message, rather than at the first request.
         pool.get_timeout(Duration::from_secs(10).max(config.db_pool_timeout))?;
-        Ok(Self { pool })
+        // Never 0, which marks rows written outside a server (the CLI, the demo loader).
+        let origin = rand::random_range(1..i64::MAX);
+        Ok(Self { pool, origin, listener: Arc::new(OnceLock::new()) })
+    }
+
+    /// The id this process writes into the change log.
+    pub fn origin(&self) -> i64 {
+        self.origin
+    }
+
+    /// Sets who hears about this process's changes (once; later calls are ignored).
+    pub fn set_listener(&self, listener: Arc<dyn changes::Listener>) {
+        let _ = self.listener.set(listener);
     }
 
     pub fn pool(&self) -> &Pool {
@@ -153,13 +171,20 @@ impl Db {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
+        let (pool, origin, listener) = (self.pool.clone(), self.origin, self.listener.clone());
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get().map_err(|e| {
                 tracing::warn!(error = %e, "database pool exhausted or database unreachable");
                 AppError::Unavailable { retry_after_s: 1 }
             })?;
-            f(&mut conn)
+            changes::begin(origin);
+            let result = f(&mut conn);
+            // After the closure, so after its transaction committed (or rolled back).
+            let changed = changes::finish();
+            if let (false, Some(listener)) = (changed.is_empty(), listener.get()) {
+                listener.changed(&changed);
+            }
+            result
         })
         .await
         .map_err(|e| AppError::internal(anyhow::anyhow!("database task failed: {e}")))?

@@ -451,6 +451,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    cache_invalidations (id) {
+        id -> BigInt,
+        scope -> Text,
+        content_id -> Nullable<BigInt>,
+        origin -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
@@ -507,6 +517,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     campaign_contents,
     campaign_quizzes,
     username_holds,
+    cache_invalidations,
     org_active,
     content_daily,
 );

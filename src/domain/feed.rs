@@ -74,6 +74,7 @@ pub struct FeedQuery {
     pub viewer_path: Option<String>,
 }
 
+#[derive(Debug, Clone)]
 pub struct Page {
     pub items: Vec<Item>,
     pub next: Option<FeedKey>,
@@ -133,18 +134,7 @@ fn assemble(
         audiences.entry(id).or_default().push(audience);
     }
     let translations = content_db::translations_of(conn, &ids)?;
-    let mine = match viewer {
-        Some(user) => {
-            let progress: HashMap<i64, crate::db::models::progress::ProgressRow> =
-                crate::db::models::progress::of_contents(conn, user, &ids)?
-                    .into_iter()
-                    .map(|p| (p.content_id, p))
-                    .collect();
-            Some((reactions::of_user(conn, user, &ids)?, progress))
-        }
-        None => None,
-    };
-    Ok(rows
+    let mut items: Vec<Item> = rows
         .into_iter()
         .map(|(row, rank)| {
             let own: Vec<&TranslationRow> = translations.iter().filter(|t| t.content_id == row.id).collect();
@@ -157,18 +147,46 @@ fn assemble(
                 topic,
                 tags: tags.remove(&row.id).unwrap_or_default(),
                 audiences: audiences.remove(&row.id).unwrap_or_default(),
-                mine: mine.as_ref().map(|((liked, favorited), progress)| Mine {
-                    liked: liked.contains(&row.id),
-                    favorited: favorited.contains(&row.id),
-                    progress: progress
-                        .get(&row.id)
-                        .map(|p| (p.position_s, crate::domain::engagement::percent(p, &row), p.completed_at.is_some())),
-                }),
+                mine: None,
                 rank,
                 row,
             }
         })
-        .collect())
+        .collect();
+    if let Some(user) = viewer {
+        attach_mine(conn, user, &mut items)?;
+    }
+    Ok(items)
+}
+
+/// Fills in the caller's own relation (likes, favourites, progress) for a set of items
+/// that everyone sees alike, e.g. a cached page: a fixed number of indexed queries on the
+/// (user, content) keys, however many items there are.
+pub fn attach_mine(conn: &mut DbConn, user: i64, items: &mut [Item]) -> Result<(), AppError> {
+    let ids: Vec<i64> = items.iter().map(|item| item.row.id).collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let (liked, favorited) = reactions::of_user(conn, user, &ids)?;
+    let progress: HashMap<i64, crate::db::models::progress::ProgressRow> =
+        crate::db::models::progress::of_contents(conn, user, &ids)?.into_iter().map(|p| (p.content_id, p)).collect();
+    for item in items {
+        let id = item.row.id;
+        item.mine = Some(Mine {
+            liked: liked.contains(&id),
+            favorited: favorited.contains(&id),
+            progress: progress
+                .get(&id)
+                .map(|p| (p.position_s, crate::domain::engagement::percent(p, &item.row), p.completed_at.is_some())),
+        });
+    }
+    Ok(())
+}
+
+/// When the next item already approved for a future time becomes visible (nothing is
+/// written then, so cached lists must expire by themselves).
+pub fn next_publication(conn: &mut DbConn, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, AppError> {
+    Ok(content_db::next_publication(conn, naive(now))?.map(crate::clock::utc))
 }
 
 /// A page of the feed.
@@ -222,6 +240,7 @@ pub fn feed(conn: &mut DbConn, query: &FeedQuery, now: DateTime<Utc>) -> Result<
 }
 
 /// One visible item with the media files it shows.
+#[derive(Debug, Clone)]
 pub struct Detail {
     pub item: Item,
     pub video: Option<MediaRow>,

@@ -460,6 +460,9 @@ pub struct Pruned {
 pub async fn prune(db: &Db, now: DateTime<Utc>, retention: Option<Duration>) -> Result<Pruned, AppError> {
     let holds =
         db.run(move |conn| Ok(write_tx(conn, |conn| privacy_db::drop_released_holds(conn, naive(now)))?)).await?;
+    // Every process has read the cache change log long before an hour has passed.
+    let log_cutoff = naive(now - chrono::Duration::hours(1));
+    db.run(move |conn| Ok(crate::db::changes::prune(conn, log_cutoff)?)).await?;
     let mut pruned = Pruned { events: 0, holds: holds as u64 };
     let Some(retention) = retention else { return Ok(pruned) };
     let cutoff = naive(now - chrono::Duration::from_std(retention).map_err(AppError::internal)?);

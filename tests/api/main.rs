@@ -22,6 +22,7 @@ mod migrations;
 mod openapi;
 mod operations;
 mod privacy;
+mod public_cache;
 mod quizzes;
 mod reports;
 mod subtree_scope;

@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -9,6 +11,7 @@ use super::{FeedItem, FeedPage, preferences};
 use crate::api::caching::{self, Audience as CacheAudience};
 use crate::api::extract::Query;
 use crate::api::pagination;
+use crate::api::public_cache::{Entry, PageKey};
 use crate::auth::MaybeAuthUser;
 use crate::db::models::contents::{FeedKey, FeedOrder};
 use crate::domain::feed::{self, FeedQuery};
@@ -113,12 +116,18 @@ pub async fn list(
         return Err(AppError::validation("sort", "relevance needs a search query `q`"));
     }
     let after = params.cursor.as_deref().map(|c| decode(c, sort)).transpose()?;
-    let query = FeedQuery {
+    let prefs = preferences(&req, params.locale.as_deref());
+    let topic = params.topic.filter(|t| !t.is_empty());
+    let key = PageKey {
+        query: format!("{:?}", (params.kind, &topic, params.audience, &q, sort, limit, &params.cursor)),
+        prefs: prefs.clone(),
+    };
+    let mut query = FeedQuery {
         kind: params.kind.map(|k| match k {
             KindFilter::Article => "article".to_owned(),
             KindFilter::Video => "video".to_owned(),
         }),
-        topic: params.topic.filter(|t| !t.is_empty()),
+        topic,
         audience: params.audience,
         campaign: params.campaign,
         q,
@@ -129,16 +138,60 @@ pub async fn list(
         },
         after,
         limit,
-        prefs: preferences(&req, params.locale.as_deref()),
-        viewer: caller.id(),
-        viewer_path: caller.0.as_ref().and_then(|u| u.org_path().map(str::to_owned)),
+        prefs,
+        viewer: None,
+        viewer_path: None,
     };
     let now = state.clock.now();
-    let page = state.db.run(move |conn| feed::feed(conn, &query, now)).await?;
-    let body = FeedPage {
+    if params.campaign.is_some() {
+        // A campaign's visibility depends on the caller and on time: never shared.
+        query.viewer = caller.id();
+        query.viewer_path = caller.0.as_ref().and_then(|u| u.org_path().map(str::to_owned));
+        let page = state.db.run(move |conn| feed::feed(conn, &query, now)).await?;
+        let audience = if caller.0.is_some() { CacheAudience::Private } else { CacheAudience::Public };
+        return caching::json(&req, &body_of(&page, sort), audience);
+    }
+    let shared = shared_page(&state, key, query, sort).await?;
+    let Some(user) = caller.id() else {
+        return Ok(caching::stored(&req, shared.body.clone(), &shared.etag, CacheAudience::Public));
+    };
+    // The page everyone sees, plus the caller's own `me` block for its items.
+    let mut page = (*shared.value).clone();
+    let mut items = std::mem::take(&mut page.items);
+    page.items = state.db.run(move |conn| feed::attach_mine(conn, user, &mut items).map(|()| items)).await?;
+    caching::json(&req, &body_of(&page, sort), CacheAudience::Private)
+}
+
+fn body_of(page: &feed::Page, sort: Sort) -> FeedPage {
+    FeedPage {
         items: page.items.iter().map(FeedItem::from_item).collect(),
         next_cursor: page.next.map(|key| encode(sort, key)),
-    };
-    let audience = if caller.0.is_some() { CacheAudience::Private } else { CacheAudience::Public };
-    caching::json(&req, &body, audience)
+    }
+}
+
+/// The page as anonymous callers see it, from the public cache or freshly read.
+async fn shared_page(
+    state: &AppState,
+    key: PageKey,
+    query: FeedQuery,
+    sort: Sort,
+) -> Result<Arc<Entry<feed::Page>>, AppError> {
+    let (cache, now) = (&state.public_cache, state.clock.now());
+    if let Some(hit) = cache.feed(&key, now) {
+        return Ok(hit);
+    }
+    let epoch = cache.epoch();
+    let (page, due) = state
+        .db
+        .run(move |conn| {
+            let page = feed::feed(conn, &query, now)?;
+            Ok((page, feed::next_publication(conn, now)?))
+        })
+        .await?;
+    let body = serde_json::to_vec(&body_of(&page, sort)).map_err(AppError::internal)?;
+    let ids = page.items.iter().map(|item| item.row.id).collect();
+    let entry = Entry::new(page, body, ids, sort == Sort::Popular, cache.expiry(now, due))
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("ETag is not a header value")))?;
+    cache.put_feed(epoch, key, entry.clone());
+    Ok(entry)
 }

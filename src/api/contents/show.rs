@@ -1,3 +1,6 @@
+use std::sync::Arc;
+
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -6,8 +9,9 @@ use utoipa::{IntoParams, ToSchema};
 use super::{ContentKind, FeedItem, MyState, Stats, TopicBrief, media_url, preferences};
 use crate::api::caching::{self, Audience as CacheAudience};
 use crate::api::extract::Query;
+use crate::api::public_cache::{DetailKey, Entry};
 use crate::auth::MaybeAuthUser;
-use crate::domain::feed;
+use crate::domain::feed::{self, Detail};
 use crate::domain::vocab::Audience;
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -79,15 +83,58 @@ pub async fn show(
     id: web::Path<i64>,
     Query(params): Query<DetailParams>,
 ) -> Result<HttpResponse, AppError> {
-    let prefs = preferences(&req, params.locale.as_deref());
-    let (id, viewer, now) = (id.into_inner(), caller.id(), state.clock.now());
-    let detail = state.db.run(move |conn| feed::detail(conn, id, &prefs, viewer, now)).await?;
+    let key = DetailKey { id: id.into_inner(), prefs: preferences(&req, params.locale.as_deref()) };
+    let shared = shared_detail(&state, key).await?;
+    let mut response = match caller.id() {
+        None => caching::stored(&req, shared.body.clone(), &shared.etag, CacheAudience::Public),
+        Some(user) => {
+            // The item everyone sees, plus the caller's own `me` block.
+            let mut detail = (*shared.value).clone();
+            let mut items = vec![detail.item];
+            detail.item = state
+                .db
+                .run(move |conn| feed::attach_mine(conn, user, &mut items).map(|()| items))
+                .await?
+                .pop()
+                .ok_or_else(|| AppError::not_found("content"))?;
+            caching::json(&req, &body_of(&detail), CacheAudience::Private)?
+        }
+    };
+    if let Ok(value) = HeaderValue::from_str(&shared.value.item.text.locale) {
+        response.headers_mut().insert(header::CONTENT_LANGUAGE, value);
+    }
+    Ok(response)
+}
+
+/// The item as anonymous callers see it, from the public cache or freshly read.
+async fn shared_detail(state: &AppState, key: DetailKey) -> Result<Arc<Entry<Detail>>, AppError> {
+    let (cache, now) = (&state.public_cache, state.clock.now());
+    if let Some(hit) = cache.detail(&key, now) {
+        return Ok(hit);
+    }
+    let epoch = cache.epoch();
+    let (id, prefs) = (key.id, key.prefs.clone());
+    let (detail, due) = state
+        .db
+        .run(move |conn| {
+            let detail = feed::detail(conn, id, &prefs, None, now)?;
+            Ok((detail, feed::next_publication(conn, now)?))
+        })
+        .await?;
+    let body = serde_json::to_vec(&body_of(&detail)).map_err(AppError::internal)?;
+    let entry = Entry::new(detail, body, vec![id], false, cache.expiry(now, due))
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("ETag is not a header value")))?;
+    cache.put_detail(epoch, key, entry.clone());
+    Ok(entry)
+}
+
+fn body_of(detail: &Detail) -> ContentDetail {
     let entry = FeedItem::from_item(&detail.item);
     let row = &detail.item.row;
-    let body = ContentDetail {
-        video: detail.video.map(|file| VideoFile {
+    ContentDetail {
+        video: detail.video.as_ref().map(|file| VideoFile {
             url: media_url(file.id),
-            mime: file.mime,
+            mime: file.mime.clone(),
             duration_s: row.duration_s.or(file.duration_s),
             poster_url: row.poster_media_id.map(media_url),
             width: file.width,
@@ -109,11 +156,5 @@ pub async fn show(
         locale: entry.locale,
         stats: entry.stats,
         me: entry.me,
-    };
-    let audience = if caller.0.is_some() { CacheAudience::Private } else { CacheAudience::Public };
-    let mut response = caching::json(&req, &body, audience)?;
-    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&body.locale) {
-        response.headers_mut().insert(actix_web::http::header::CONTENT_LANGUAGE, value);
     }
-    Ok(response)
 }

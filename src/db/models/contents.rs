@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Integer;
 
 use crate::db::DbConn;
+use crate::db::changes::{Change, crosses_threshold, record};
 use crate::db::schema::{campaign_contents, content_audiences, content_tags, content_translations, contents};
 use crate::db::search::{self, Prepared};
 
@@ -107,6 +108,16 @@ pub fn insert(conn: &mut DbConn, new: &NewContent<'_>) -> QueryResult<i64> {
     diesel::insert_into(contents::table).values(new).returning(contents::id).get_result(conn)
 }
 
+/// The earliest `publish_at` after `now` among approved items (the `contents_latest` index).
+pub fn next_publication(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Option<NaiveDateTime>> {
+    let published: &'static str = PUBLISHED;
+    contents::table
+        .filter(contents::status.eq(published))
+        .filter(contents::publish_at.gt(now))
+        .select(diesel::dsl::min(contents::publish_at))
+        .first(conn)
+}
+
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<ContentRow>> {
     contents::table.find(id).select(ContentRow::as_select()).first(conn).optional()
 }
@@ -129,10 +140,12 @@ pub fn find_visible(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> QueryResu
 }
 
 pub fn update(conn: &mut DbConn, id: i64, changes: &ContentChanges) -> QueryResult<usize> {
+    record(conn, Change::Content(id))?;
     diesel::update(contents::table.find(id)).set(changes).execute(conn)
 }
 
 pub fn set_audiences(conn: &mut DbConn, id: i64, audiences: &[&str]) -> QueryResult<()> {
+    record(conn, Change::Content(id))?;
     diesel::delete(content_audiences::table.filter(content_audiences::content_id.eq(id))).execute(conn)?;
     for audience in audiences {
         diesel::insert_into(content_audiences::table)
@@ -143,6 +156,7 @@ pub fn set_audiences(conn: &mut DbConn, id: i64, audiences: &[&str]) -> QueryRes
 }
 
 pub fn set_tags(conn: &mut DbConn, id: i64, tags: &[String]) -> QueryResult<()> {
+    record(conn, Change::Content(id))?;
     diesel::delete(content_tags::table.filter(content_tags::content_id.eq(id))).execute(conn)?;
     for tag in tags {
         diesel::insert_into(content_tags::table)
@@ -181,6 +195,7 @@ pub fn translations_of(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Transl
 
 /// Inserts or replaces one translation.
 pub fn put_translation(conn: &mut DbConn, row: &TranslationRow) -> QueryResult<()> {
+    record(conn, Change::Content(row.content_id))?;
     let updated = diesel::update(content_translations::table.find((row.content_id, &row.locale)))
         .set((
             content_translations::title.eq(&row.title),
@@ -196,25 +211,37 @@ pub fn put_translation(conn: &mut DbConn, row: &TranslationRow) -> QueryResult<(
     Ok(())
 }
 
-/// Adds `delta` to a counter and to the popularity score, in one atomic statement.
+/// Adds `delta` to a counter and to the popularity score, in one atomic statement. When
+/// the counter or the score passes a display threshold, cached public responses that show
+/// it are invalidated (in the same transaction).
 pub fn bump(conn: &mut DbConn, id: i64, counter: Counter, delta: i64) -> QueryResult<usize> {
     let weighted = delta * counter.weight();
     let target = contents::table.find(id);
     let popularity = contents::popularity.eq(contents::popularity + weighted);
-    match counter {
+    let after: Option<(i64, i64)> = match counter {
         Counter::Likes => diesel::update(target)
             .set((contents::like_count.eq(contents::like_count + delta), popularity))
-            .execute(conn),
+            .returning((contents::popularity, contents::like_count))
+            .get_result(conn),
         Counter::Favorites => diesel::update(target)
             .set((contents::favorite_count.eq(contents::favorite_count + delta), popularity))
-            .execute(conn),
+            .returning((contents::popularity, contents::favorite_count))
+            .get_result(conn),
         Counter::Views => diesel::update(target)
             .set((contents::view_count.eq(contents::view_count + delta), popularity))
-            .execute(conn),
+            .returning((contents::popularity, contents::view_count))
+            .get_result(conn),
         Counter::Shares => diesel::update(target)
             .set((contents::share_count.eq(contents::share_count + delta), popularity))
-            .execute(conn),
+            .returning((contents::popularity, contents::share_count))
+            .get_result(conn),
     }
+    .optional()?;
+    let Some((score, count)) = after else { return Ok(0) };
+    if crosses_threshold(count - delta, count) || crosses_threshold(score - weighted, score) {
+        record(conn, Change::Counter(id))?;
+    }
+    Ok(1)
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -52,11 +52,14 @@ pub fn insert(conn: &mut DbConn, new: &NewTopic<'_>) -> QueryResult<i64> {
     diesel::insert_into(topics::table).values(new).returning(topics::id).get_result(conn)
 }
 
+/// A topic's name and slug show on every item of it: cached public responses go.
 pub fn update(conn: &mut DbConn, id: i64, changes: &TopicChanges) -> QueryResult<usize> {
+    crate::db::changes::record(conn, crate::db::changes::Change::Everything)?;
     diesel::update(topics::table.find(id)).set(changes).execute(conn)
 }
 
 pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    crate::db::changes::record(conn, crate::db::changes::Change::Everything)?;
     diesel::delete(topics::table.find(id)).execute(conn)
 }
 
