@@ -6,7 +6,7 @@ pub mod models;
 pub mod schema;
 pub mod search;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -124,6 +124,14 @@ pub struct Db {
     origin: i64,
     /// Hears about changes this process wrote (the public cache), once written.
     listener: Arc<OnceLock<Arc<dyn changes::Listener>>>,
+    /// SQLite: this process's writers take turns here rather than in SQLite's busy
+    /// handler, which sleeps for milliseconds between retries (see `write_tx`).
+    writer: Option<Arc<Mutex<()>>>,
+}
+
+thread_local! {
+    /// The writer turn of the `Db` whose closure runs on this thread (set by `Db::run`).
+    static WRITER: std::cell::RefCell<Option<Arc<Mutex<()>>>> = const { std::cell::RefCell::new(None) };
 }
 
 impl Db {
@@ -147,7 +155,8 @@ impl Db {
         pool.get_timeout(Duration::from_secs(10).max(config.db_pool_timeout))?;
         // Never 0, which marks rows written outside a server (the CLI, the demo loader).
         let origin = rand::random_range(1..i64::MAX);
-        Ok(Self { pool, origin, listener: Arc::new(OnceLock::new()) })
+        let writer = matches!(config.database, DatabaseUrl::Sqlite(_)).then(|| Arc::new(Mutex::new(())));
+        Ok(Self { pool, origin, listener: Arc::new(OnceLock::new()), writer })
     }
 
     /// The id this process writes into the change log.
@@ -171,14 +180,17 @@ impl Db {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        let (pool, origin, listener) = (self.pool.clone(), self.origin, self.listener.clone());
+        let (pool, origin, listener, writer) =
+            (self.pool.clone(), self.origin, self.listener.clone(), self.writer.clone());
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get().map_err(|e| {
                 tracing::warn!(error = %e, "database pool exhausted or database unreachable");
                 AppError::Unavailable { retry_after_s: 1 }
             })?;
             changes::begin(origin);
+            WRITER.set(writer);
             let result = f(&mut conn);
+            WRITER.set(None);
             // After the closure, so after its transaction committed (or rolled back).
             let changed = changes::finish();
             if let (false, Some(listener)) = (changed.is_empty(), listener.get()) {
@@ -211,6 +223,11 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
+    // One writer at a time per process, waiting on a mutex: SQLite allows only one
+    // anyway, and its busy handler would otherwise sleep 1-100 ms per retry under load.
+    // (Writes from other processes on the same file still meet the busy timeout.)
+    let turn = WRITER.with_borrow(Clone::clone);
+    let _turn = turn.as_ref().map(|m| m.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
     match conn {
         DbConn::Sqlite(inner) => AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?,
         DbConn::Pg(_) => <DbConn as Connection>::TransactionManager::begin_transaction(conn)?,
