@@ -10,28 +10,44 @@ use crate::error::AppError;
 use crate::startup::AppState;
 
 /// One event as the app sends it.
+// Only the document uses this shape: the batch is read as raw JSON so that a bad event
+// is refused on its own (`rejected`) while the rest of the batch is kept.
 #[derive(Debug, Deserialize, ToSchema)]
 #[allow(dead_code)]
 pub struct EventInput {
     /// A UUID the app generates; the same id is counted once, forever.
     #[schema(example = "0b9f3c1e-5d2a-4a57-9a43-6f1e3f2b8c10")]
     pub id: String,
-    /// `view`, `progress`, `complete` or `share`.
-    #[schema(example = "progress")]
+    #[schema(value_type = EventKind)]
     pub kind: String,
     pub content_id: i64,
     /// `progress`: the playback or reading position in seconds.
     pub position_s: Option<f64>,
     /// When it happened on the device. Clamped to the last 7 days … 5 minutes ahead and used
     /// only for ordering: credit always goes to the server's local day of receipt.
+    #[schema(format = DateTime)]
     pub occurred_at: String,
+}
+
+/// What happened: `view` (opened), `progress` (reached `position_s`), `complete` (finished
+/// an article; videos complete from their progress) or `share`. Any other value is refused
+/// for that event alone (`invalid_kind`).
+// Documented as an enum so generated clients get the four values.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum EventKind {
+    View,
+    Progress,
+    Complete,
+    Share,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventBatch {
     /// At most 100 events.
-    #[schema(value_type = Vec<EventInput>)]
+    #[schema(value_type = Vec<EventInput>, max_items = 100)]
     pub events: Vec<serde_json::Value>,
 }
 

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Status {
+    /// `ok` from `/healthz` (the process is up), `ready` from `/readyz` (the database answers).
     #[schema(example = "ok")]
     pub status: &'static str,
 }
