@@ -48,12 +48,15 @@ impl TestDatabase {
                 url.set_path(&name);
                 Self::Postgres { admin_url, name, url: url.to_string() }
             }
-            _ => {
-                let dir = tempfile::tempdir().expect("temp dir");
-                let url = format!("sqlite://{}", dir.path().join("test.db").display());
-                Self::Sqlite { _dir: dir, url }
-            }
+            _ => Self::sqlite(),
         }
+    }
+
+    /// A temp SQLite file whatever the environment says (for SQLite-only checks).
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        Self::Sqlite { _dir: dir, url }
     }
 
     pub fn url(&self) -> &str {
@@ -141,7 +144,7 @@ impl TestApp {
         Self::spawn_on(shared, settings)
     }
 
-    fn spawn_on(database: TestDatabase, settings: &[(&str, &str)]) -> Self {
+    pub fn spawn_on(database: TestDatabase, settings: &[(&str, &str)]) -> Self {
         init_test_logs();
         let data_dir = tempfile::tempdir().expect("temp dir");
         let data_path = data_dir.path().display().to_string();

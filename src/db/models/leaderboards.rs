@@ -91,12 +91,13 @@ pub struct OrgTotal {
 }
 
 /// For each child of `parent` (or each root): members, points and active members of its
-/// whole subtree in the period. One grouped query.
+/// whole subtree in the period. One grouped query; each child's subtree is the range
+/// `subtree_range` gives, written in SQL so it is one range read of `organizations_path`.
 pub fn children_totals(conn: &mut DbConn, parent: Option<i64>, period: &str) -> QueryResult<Vec<OrgTotal>> {
     let head = "SELECT c.id AS id, c.name AS name, c.kind AS kind, \
                 COUNT(u.id) AS members, COALESCE(SUM(up.points), 0) AS points, COUNT(up.user_id) AS active \
                 FROM organizations c \
-                JOIN organizations d ON substr(d.path, 1, length(c.path)) = c.path \
+                JOIN organizations d ON d.path >= c.path AND d.path < (substr(c.path, 1, length(c.path) - 1) || '0') \
                 LEFT JOIN users u ON u.organization_id = d.id AND u.deleted_at IS NULL \
                 LEFT JOIN user_points up ON up.user_id = u.id AND up.period = $1 AND up.points > 0 ";
     let tail = " GROUP BY c.id, c.name, c.kind";

@@ -117,8 +117,11 @@ pub fn list(conn: &mut DbConn, filter: &ListFilter<'_>) -> QueryResult<Vec<Organ
     if let Some(parent) = filter.parent_id {
         query = query.filter(organizations::parent_id.eq(parent));
     }
-    if let Some(flag) = filter.demonstration_site {
-        query = query.filter(organizations::demonstration_site.eq(flag));
+    // The flag itself rather than `= ?`: then the partial index of the few sites serves it.
+    match filter.demonstration_site {
+        Some(true) => query = query.filter(organizations::demonstration_site),
+        Some(false) => query = query.filter(diesel::dsl::not(organizations::demonstration_site)),
+        None => {}
     }
     if let Some(needle) = filter.name_like {
         query = query.filter(organizations::name.like(super::like_pattern(needle)).escape('\\'));

@@ -126,11 +126,12 @@ pub fn list(conn: &mut DbConn, f: &ListFilter<'_>) -> QueryResult<Vec<QuestionRo
         query = query.filter(questions::topic_id.eq(topic));
     }
     if let Some(tag) = f.tag {
-        query = query.filter(diesel::dsl::exists(
-            question_tags::table
-                .filter(question_tags::question_id.eq(questions::id))
-                .filter(question_tags::tag.eq(tag)),
-        ));
+        // Driven from the tag's index: a rare tag must not walk the whole bank.
+        query =
+            query
+                .filter(questions::id.eq_any(
+                    question_tags::table.filter(question_tags::tag.eq(tag)).select(question_tags::question_id),
+                ));
     }
     if let Some(kind) = f.kind {
         query = query.filter(questions::kind.eq(kind));
@@ -166,11 +167,10 @@ pub fn pool(conn: &mut DbConn, f: &PoolFilter<'_>) -> QueryResult<Vec<i64>> {
         query = query.filter(questions::topic_id.eq(topic));
     }
     if !f.tags.is_empty() {
-        query = query.filter(diesel::dsl::exists(
-            question_tags::table
-                .filter(question_tags::question_id.eq(questions::id))
-                .filter(question_tags::tag.eq_any(f.tags)),
-        ));
+        query =
+            query.filter(questions::id.eq_any(
+                question_tags::table.filter(question_tags::tag.eq_any(f.tags)).select(question_tags::question_id),
+            ));
     }
     if let Some(difficulty) = f.difficulty {
         query = query.filter(questions::difficulty.eq(difficulty));

@@ -121,8 +121,11 @@ pub fn list(conn: &mut DbConn, filter: &ListFilter<'_>) -> QueryResult<Vec<UserW
     if let Some(role) = filter.role {
         query = query.filter(users::role.eq(role));
     }
-    if let Some(disabled) = filter.disabled {
-        query = query.filter(users::disabled.eq(disabled));
+    // The flag itself rather than `= ?`: then the partial index of the few disabled serves it.
+    match filter.disabled {
+        Some(true) => query = query.filter(users::disabled),
+        Some(false) => query = query.filter(diesel::dsl::not(users::disabled)),
+        None => {}
     }
     if let Some(after) = filter.after_id {
         query = query.filter(users::id.gt(after));
