@@ -112,14 +112,18 @@ fn spawn_attempt_sweep(state: web::Data<AppState>) {
     });
 }
 
-/// Applies the retention limits (raw events, ended username holds) every
-/// `event_prune_interval`, starting at once. Each batch is its own short transaction.
+/// Refreshes SQLite planner statistics and applies the retention limits (raw events,
+/// ended username holds) every `event_prune_interval`, starting at once. Each batch is
+/// its own short transaction.
 fn spawn_event_pruning(state: web::Data<AppState>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(state.config.event_prune_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
+            if let Err(err) = state.db.run(|conn| Ok(crate::db::optimize(conn)?)).await {
+                tracing::warn!(error = %err, "planner statistics refresh failed");
+            }
             let (now, retention) = (state.clock.now(), state.config.event_retention);
             match crate::domain::privacy::prune(&state.db, now, retention).await {
                 Ok(pruned) if pruned == crate::domain::privacy::Pruned::default() => {}

@@ -144,6 +144,7 @@ impl Db {
             // crash in WAL mode. Both persist in the file, so once at start is enough.
             let mut conn = manager.connect()?;
             conn.batch_execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")?;
+            optimize(&mut conn)?;
         }
         let pool = r2d2::Pool::builder()
             .max_size(config.db_pool_size)
@@ -249,6 +250,18 @@ where
 /// True when the error is a unique-constraint violation (same on both backends).
 pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
     matches!(err, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
+}
+
+/// Keeps SQLite's planner statistics current (`PRAGMA optimize`, bounded work; run at
+/// start and hourly). Without statistics SQLite guesses that `status = ?` matches a few
+/// rows and drives the popular feed and the learner's own lists from the wrong index;
+/// `tests/query_plans.rs` shows the plans. PostgreSQL's autovacuum does this itself.
+pub fn optimize(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    match conn {
+        // 0x10002: look at every table, not only those this connection used.
+        DbConn::Sqlite(inner) => inner.batch_execute("PRAGMA optimize = 0x10002;"),
+        DbConn::Pg(_) => Ok(()),
+    }
 }
 
 /// A trivial round trip, for readiness checks.
