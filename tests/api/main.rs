@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod helpers;
+mod processes;
 
 mod admin_organizations;
 mod admin_users;
@@ -16,6 +17,7 @@ mod content_feed;
 mod content_workflow;
 mod engagement;
 mod errors;
+mod instances;
 mod me;
 mod media;
 mod migrations;
