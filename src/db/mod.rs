@@ -13,7 +13,7 @@ use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionMa
 use diesel::pg::PgConnection;
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel::sqlite::SqliteConnection;
-use diesel::{Connection, ConnectionError};
+use diesel::{Connection, ConnectionError, RunQueryDsl as _};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::config::{Config, DatabaseUrl};
@@ -210,10 +210,31 @@ impl Db {
     }
 }
 
+/// Key of the PostgreSQL advisory lock held while migrating ("tongxin" in ASCII).
+const MIGRATION_LOCK: i64 = 0x0074_6f6e_6778_696e;
+
+/// Applies pending migrations, one process at a time: instances started together on
+/// one database would otherwise all see the same migrations pending and all but the
+/// first would fail applying them. The others wait, then find nothing left to do.
 pub fn migrate(conn: &mut DbConn) -> anyhow::Result<usize> {
-    let migrations = conn.migrations();
-    let applied = conn.run_pending_migrations(migrations).map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
-    Ok(applied.len())
+    let run = |conn: &mut DbConn| -> anyhow::Result<usize> {
+        let migrations = conn.migrations();
+        let applied = conn.run_pending_migrations(migrations).map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+        Ok(applied.len())
+    };
+    match conn {
+        // One writer at a time; each migration runs in a savepoint of this transaction.
+        DbConn::Sqlite(_) => write_tx(conn, run),
+        // A session lock, released by the unlock or, if the process dies, with its connection.
+        DbConn::Pg(_) => {
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).execute(conn)?;
+            let applied = run(conn);
+            let unlocked = diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(conn);
+            let applied = applied?;
+            unlocked?;
+            Ok(applied)
+        }
+    }
 }
 
 /// Runs `f` in a transaction that writes. On SQLite it is `BEGIN IMMEDIATE`: a deferred

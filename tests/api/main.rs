@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod helpers;
+mod processes;
 
 mod admin_organizations;
 mod admin_users;
@@ -14,8 +15,10 @@ mod cli;
 mod content_extras;
 mod content_feed;
 mod content_workflow;
+mod crash;
 mod engagement;
 mod errors;
+mod instances;
 mod me;
 mod media;
 mod migrations;
