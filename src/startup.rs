@@ -22,7 +22,6 @@ use crate::auth::rate_limit::AuthRateLimiter;
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::Db;
-use crate::error::AppError;
 use crate::media::MediaStore;
 use crate::telemetry;
 
@@ -171,15 +170,15 @@ pub fn build_app(
     let cors = cors(&state.config);
     let (app, _) = App::new().into_utoipa_app().configure(api::configure).split_for_parts();
     app.app_data(state)
-        // A malformed id in a path names no resource.
-        .app_data(web::PathConfig::default().error_handler(|_, _| AppError::not_found("resource").into()))
+        // A malformed id in a path names no resource (404), unless a concrete path lacks the method (405).
+        .app_data(web::PathConfig::default().error_handler(|_, req| api::fallback::path_error(req)))
         .service(web::resource("/docs").route(
             web::get().to(|| async {
                 HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish()
             }),
         ))
         .service(SwaggerUi::new("/docs/{_:.*}").external_url_unchecked("/api/openapi.json", api::openapi::document()))
-        .default_service(web::to(api::fallback))
+        .default_service(web::to(api::fallback::fallback))
         .wrap(Compress::default())
         .wrap(cors)
         .wrap(from_fn(api::middleware::request_context))

@@ -9,6 +9,7 @@ pub mod campaigns;
 pub mod contents;
 pub mod engagement;
 pub mod extract;
+pub mod fallback;
 pub mod leaderboards;
 pub mod me;
 pub mod media;
@@ -20,13 +21,9 @@ pub mod public_cache;
 pub mod quizzes;
 pub mod topics;
 
-use actix_web::http::StatusCode;
 use actix_web::middleware::from_fn;
-use actix_web::{HttpRequest, HttpResponse};
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
-
-use crate::error::problem_response;
 
 pub const API_PREFIX: &str = "/api/v1";
 
@@ -124,18 +121,4 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(admin::campaigns::transitions::approve)
             .service(admin::campaigns::transitions::reject),
     );
-}
-
-/// Unknown path → 404; known path, other method → 405. Both as problem+json.
-pub async fn fallback(req: HttpRequest) -> HttpResponse {
-    if req.resource_map().has_resource(req.path()) {
-        problem_response(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            format!("{} is not supported on this path.", req.method()),
-            None,
-        )
-    } else {
-        problem_response(StatusCode::NOT_FOUND, "not_found", "No such endpoint.".to_owned(), None)
-    }
 }

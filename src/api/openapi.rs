@@ -117,16 +117,9 @@ fn finish(api: &mut openapi::OpenApi) {
         ),
     );
     for item in api.paths.paths.values_mut() {
-        let operations = [
-            (&mut item.get, false),
-            (&mut item.put, true),
-            (&mut item.post, true),
-            (&mut item.delete, false),
-            (&mut item.patch, true),
-        ];
-        for (operation, takes_body) in operations {
+        for operation in [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch] {
             if let Some(operation) = operation.as_mut() {
-                finish_operation(operation, takes_body);
+                finish_operation(operation);
             }
         }
     }
@@ -134,7 +127,7 @@ fn finish(api: &mut openapi::OpenApi) {
 
 /// Adds the responses every operation of its kind can give, and makes every 4XX/5XX
 /// response carry the problem schema.
-fn finish_operation(op: &mut openapi::path::Operation, takes_body: bool) {
+fn finish_operation(op: &mut openapi::path::Operation) {
     // `security(())` in a handler's attribute marks it public; say so as `security: []`.
     let public = op.security.as_ref().is_some_and(|s| s.iter().all(|r| *r == SecurityRequirement::default()));
     if public {
@@ -146,7 +139,8 @@ fn finish_operation(op: &mut openapi::path::Operation, takes_body: bool) {
     let mut add = |status: &str, description: &str| {
         responses.entry(status.to_owned()).or_insert_with(|| problem_response(description));
     };
-    if takes_body && has_body {
+    // Any method with a body (DELETE /me has one) parses it with the same JSON extractor.
+    if has_body {
         add("400", "Malformed JSON (`malformed_json`)");
         add("413", "Body larger than 1 MiB (`payload_too_large`)");
         add("415", "Body is not JSON (`unsupported_media_type`)");

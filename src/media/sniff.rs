@@ -12,7 +12,8 @@ pub struct Sniffed {
     pub duration_s: Option<i32>,
 }
 
-const ACCEPTED: &[(&str, &str)] = &[
+/// The types an upload may have, with their kind; `GET /media/{id}` documents the same.
+pub const ACCEPTED: &[(&str, &str)] = &[
     ("video/mp4", "video"),
     ("video/webm", "video"),
     ("video/quicktime", "video"),

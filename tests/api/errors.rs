@@ -44,6 +44,25 @@ async fn a_known_route_with_the_wrong_method_is_a_problem_405() {
 }
 
 #[tokio::test]
+async fn a_405_names_the_methods_the_path_has_in_allow() {
+    let app = TestApp::spawn().await;
+    for (method, path, allow) in [
+        (reqwest::Method::PUT, "/api/v1/me", "DELETE, GET, PATCH"),
+        (reqwest::Method::GET, "/api/v1/auth/login", "POST"),
+        (reqwest::Method::TRACE, "/api/v1/contents/7/like", "DELETE, PUT"),
+        (reqwest::Method::POST, "/api/v1/quizzes/daily", "GET"),
+        (reqwest::Method::DELETE, "/healthz", "GET"),
+        (reqwest::Method::POST, "/api/openapi.json", "GET"),
+        // `/admin/questions/{id}` has PATCH, but the concrete path wins, as in OpenAPI.
+        (reqwest::Method::PATCH, "/api/v1/admin/questions/import", "POST"),
+    ] {
+        let res = app.client.request(method.clone(), format!("{}{path}", app.address)).send().await.unwrap();
+        assert_eq!(res.headers()["allow"], allow, "{method} {path}");
+        assert_problem(res, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
+    }
+}
+
+#[tokio::test]
 async fn malformed_json_is_a_400_with_a_stable_code() {
     let app = TestApp::spawn().await;
     for body in

@@ -137,3 +137,28 @@ fn every_reference_resolves() {
         assert!(schemas.contains_key(&name), "unresolved $ref to {name}");
     }
 }
+
+#[test]
+fn every_operation_with_a_json_body_documents_the_body_errors() {
+    // DELETE /me takes a body too, and answers 400 and 415 like the others.
+    for (path, method, op) in operations(&document()) {
+        if op["requestBody"].is_null() {
+            continue;
+        }
+        for status in ["400", "413", "415", "422"] {
+            assert!(op["responses"].get(status).is_some(), "{method} {path} documents {status}");
+        }
+    }
+}
+
+#[test]
+fn the_media_download_documents_every_type_an_upload_may_have() {
+    let doc = document();
+    let responses = &doc["paths"]["/api/v1/media/{id}"]["get"]["responses"];
+    let accepted: HashSet<&str> = tongxin::media::sniff::ACCEPTED.iter().map(|(mime, _)| *mime).collect();
+    for status in ["200", "206"] {
+        let documented: HashSet<&str> =
+            responses[status]["content"].as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(documented, accepted, "{status}");
+    }
+}

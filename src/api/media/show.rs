@@ -1,6 +1,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use utoipa::ToSchema;
 
 use super::range::{self, ByteRange};
 use crate::api::caching::not_modified;
@@ -8,6 +9,12 @@ use crate::auth::MaybeAuthUser;
 use crate::domain::media;
 use crate::error::{AppError, problem_response};
 use crate::startup::AppState;
+
+/// The bytes of a media file. The documented types are those an upload may have
+/// (`media::sniff::ACCEPTED`; a test keeps the two lists the same).
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct MediaBytes(pub Vec<u8>);
 
 /// A media file (video, poster, cover), with HTTP Range so players can seek.
 ///
@@ -24,9 +31,19 @@ use crate::startup::AppState;
         ("If-None-Match" = Option<String>, Header, description = "An ETag the client has"),
     ),
     responses(
-        (status = 200, description = "The whole file", content_type = "application/octet-stream", body = Vec<u8>,
+        (status = 200, description = "The whole file, in the type it was uploaded as",
+            content(
+                (MediaBytes = "video/mp4"), (MediaBytes = "video/webm"), (MediaBytes = "video/quicktime"),
+                (MediaBytes = "image/jpeg"), (MediaBytes = "image/png"), (MediaBytes = "image/webp"),
+                (MediaBytes = "image/gif"),
+            ),
             headers(("ETag" = String), ("Accept-Ranges" = String), ("Content-Length" = u64))),
-        (status = 206, description = "The requested byte range", content_type = "application/octet-stream", body = Vec<u8>,
+        (status = 206, description = "The requested byte range",
+            content(
+                (MediaBytes = "video/mp4"), (MediaBytes = "video/webm"), (MediaBytes = "video/quicktime"),
+                (MediaBytes = "image/jpeg"), (MediaBytes = "image/png"), (MediaBytes = "image/webp"),
+                (MediaBytes = "image/gif"),
+            ),
             headers(("Content-Range" = String, description = "bytes start-end/size"), ("Content-Length" = u64))),
         (status = 304, description = "Not modified"),
         (status = 401, description = "A token was sent and is invalid"),

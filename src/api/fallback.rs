@@ -1,0 +1,127 @@
+//! Answers for requests no handler takes: an unknown path is a 404, a known path asked
+//! with a method it lacks is a 405 naming the methods it has in `Allow` (RFC 9110
+//! §15.5.6). The methods come from the OpenAPI document, which is built from the same
+//! `configure` the server runs, so the two cannot drift.
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse};
+
+use crate::error::{AppError, problem_response};
+
+/// Unknown path → 404; known path, other method → 405. Both as problem+json.
+pub async fn fallback(req: HttpRequest) -> HttpResponse {
+    if req.resource_map().has_resource(req.path()) {
+        // Routes outside the document (the document itself, the docs UI) are GET only.
+        method_not_allowed(&req, &allowed(req.path()).map_or_else(|| "GET".to_owned(), |a| a.methods))
+    } else {
+        problem_response(StatusCode::NOT_FOUND, "not_found", "No such endpoint.".to_owned(), None)
+    }
+}
+
+/// A path segment that does not parse as its route's parameter (`/questions/abc`) names no
+/// resource: 404. Unless the path is a concrete documented one that lacks this method
+/// (`PATCH /admin/questions/import`, which `/admin/questions/{id}` also matches): as in
+/// OpenAPI, the concrete path wins, so that is a 405.
+pub fn path_error(req: &HttpRequest) -> actix_web::Error {
+    match allowed(req.path()) {
+        Some(allowed) if allowed.concrete && !allowed.methods.split(", ").any(|m| m == req.method().as_str()) => {
+            let response = method_not_allowed(req, &allowed.methods);
+            actix_web::error::InternalError::from_response("method not allowed", response).into()
+        }
+        _ => AppError::not_found("resource").into(),
+    }
+}
+
+fn method_not_allowed(req: &HttpRequest, allow: &str) -> HttpResponse {
+    let mut response = problem_response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{} is not supported on this path.", req.method()),
+        None,
+    );
+    if let Ok(value) = HeaderValue::from_str(allow) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    response
+}
+
+/// The methods of the documented path that best matches a request path.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Allowed {
+    /// e.g. `GET, PATCH`.
+    pub methods: String,
+    /// The path is documented as is, without a `{parameter}`.
+    pub concrete: bool,
+}
+
+/// Path templates split into segments (`{id}` matches any one segment), with their methods.
+type Table = Vec<(Vec<String>, BTreeSet<String>)>;
+
+fn table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let doc = super::openapi::document();
+        let Some(paths) = doc["paths"].as_object() else { return Vec::new() };
+        paths
+            .iter()
+            .map(|(template, item)| {
+                let segments = template.split('/').map(str::to_owned).collect();
+                let methods =
+                    item.as_object().into_iter().flat_map(|ops| ops.keys()).map(|m| m.to_uppercase()).collect();
+                (segments, methods)
+            })
+            .collect()
+    })
+}
+
+fn is_parameter(segment: &str) -> bool {
+    segment.starts_with('{') && segment.ends_with('}')
+}
+
+/// How many `{parameter}` segments `template` needed to match `path`, if it matches.
+fn placeholders(template: &[String], path: &[&str]) -> Option<usize> {
+    if template.len() != path.len() {
+        return None;
+    }
+    let mut count = 0;
+    for (t, p) in template.iter().zip(path) {
+        if is_parameter(t) && !p.is_empty() {
+            count += 1;
+        } else if t != p {
+            return None;
+        }
+    }
+    Some(count)
+}
+
+/// The documented methods for `path`. Where several templates match, the one with the fewest
+/// parameters wins, as OpenAPI matches concrete paths before templated ones.
+pub fn allowed(path: &str) -> Option<Allowed> {
+    let segments: Vec<&str> = path.split('/').collect();
+    let matching: Vec<(usize, &BTreeSet<String>)> =
+        table().iter().filter_map(|(t, methods)| placeholders(t, &segments).map(|n| (n, methods))).collect();
+    let best = matching.iter().map(|(n, _)| *n).min()?;
+    let methods: BTreeSet<&str> =
+        matching.iter().filter(|(n, _)| *n == best).flat_map(|(_, m)| m.iter().map(String::as_str)).collect();
+    Some(Allowed { methods: methods.into_iter().collect::<Vec<_>>().join(", "), concrete: best == 0 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_concrete_path_wins_over_a_template_that_also_matches() {
+        let import = allowed("/api/v1/admin/questions/import").unwrap();
+        assert_eq!(import, Allowed { methods: "POST".into(), concrete: true });
+        let question = allowed("/api/v1/admin/questions/12").unwrap();
+        assert_eq!(question, Allowed { methods: "DELETE, GET, PATCH".into(), concrete: false });
+        assert_eq!(allowed("/api/v1/contents/12/like").unwrap().methods, "DELETE, PUT");
+        assert_eq!(allowed("/api/v1/contents//like"), None);
+        assert_eq!(allowed("/api/v1/nothing"), None);
+    }
+}
