@@ -116,11 +116,11 @@ mod tests {
 
     #[test]
     fn a_concrete_path_wins_over_a_template_that_also_matches() {
-        let import = allowed("/api/v1/admin/questions/import").unwrap();
-        assert_eq!(import, Allowed { methods: "POST".into(), concrete: true });
-        let question = allowed("/api/v1/admin/questions/12").unwrap();
-        assert_eq!(question, Allowed { methods: "DELETE, GET, PATCH".into(), concrete: false });
-        assert_eq!(allowed("/api/v1/contents/12/like").unwrap().methods, "DELETE, PUT");
+        let import = allowed("/api/v1/admin/questions/import");
+        assert_eq!(import, Some(Allowed { methods: "POST".into(), concrete: true }));
+        let question = allowed("/api/v1/admin/questions/12");
+        assert_eq!(question, Some(Allowed { methods: "DELETE, GET, PATCH".into(), concrete: false }));
+        assert_eq!(allowed("/api/v1/contents/12/like").map(|a| a.methods).as_deref(), Some("DELETE, PUT"));
         assert_eq!(allowed("/api/v1/contents//like"), None);
         assert_eq!(allowed("/api/v1/nothing"), None);
     }

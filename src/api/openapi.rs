@@ -45,6 +45,7 @@ pub fn document() -> Value {
     finish(&mut api);
     let mut doc = serde_json::to_value(&api).unwrap_or_default();
     require_response_fields(&mut doc);
+    optional_bodies_are_absent_not_null(&mut doc);
     doc
 }
 
@@ -75,6 +76,30 @@ fn require_response_fields(doc: &mut Value) {
         {
             let all: Vec<Value> = properties.keys().cloned().map(Value::String).collect();
             schema["required"] = Value::Array(all);
+        }
+    }
+}
+
+/// An optional request body (`Option<T>` in a handler) is sent or left out; a JSON `null`
+/// is refused like any other non-object body, so the document must not offer it.
+fn optional_bodies_are_absent_not_null(doc: &mut Value) {
+    let Some(paths) = doc["paths"].as_object_mut() else { return };
+    for op in paths.values_mut().filter_map(Value::as_object_mut).flat_map(|ops| ops.values_mut()) {
+        let Some(body) = op.get_mut("requestBody").filter(|b| b["required"] != Value::Bool(true)) else { continue };
+        for media in body["content"].as_object_mut().into_iter().flat_map(|c| c.values_mut()) {
+            let replacement = match media["schema"]["oneOf"].as_array() {
+                Some(variants) if variants.len() == 2 => {
+                    let mut not_null = variants.iter().filter(|v| v["type"] != "null");
+                    match (not_null.next(), not_null.next()) {
+                        (Some(only), None) => Some(only.clone()),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            if let Some(schema) = replacement {
+                media["schema"] = schema;
+            }
         }
     }
 }
