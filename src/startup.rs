@@ -118,9 +118,14 @@ fn spawn_event_pruning(state: web::Data<AppState>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(state.config.event_prune_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut first = true;
         loop {
             tick.tick().await;
-            if let Err(err) = state.db.run(|conn| Ok(crate::db::optimize(conn)?)).await {
+            // `Db::connect` refreshed the statistics at start; running it again right away
+            // would race with the first writes and make plans depend on timing.
+            if !std::mem::take(&mut first)
+                && let Err(err) = state.db.run(|conn| Ok(crate::db::optimize(conn)?)).await
+            {
                 tracing::warn!(error = %err, "planner statistics refresh failed");
             }
             let (now, retention) = (state.clock.now(), state.config.event_retention);
