@@ -120,6 +120,33 @@ pub fn rss_kib(pid: u32) -> Option<u64> {
         .and_then(|rest| rest.split_whitespace().next().and_then(|kib| kib.parse().ok()))
 }
 
+/// CPU time the process has used so far, in clock ticks.
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
+/// Waits (at most a minute) until the process has stopped using CPU, so requests a
+/// finished load left queued (slow logins, ingest batches) do not run into the next one.
+pub fn wait_idle(pid: u32) {
+    let deadline = Instant::now() + Duration::from_mins(1);
+    let mut last = cpu_ticks(pid);
+    while Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(300));
+        let now = cpu_ticks(pid);
+        // A tick is 10 ms: under 2 ticks in 300 ms is an idle server.
+        if let (Some(a), Some(b)) = (last, now)
+            && b.saturating_sub(a) < 2
+        {
+            return;
+        }
+        last = now;
+    }
+}
+
 /// Samples a process's VmRSS every 50 ms until stopped; `stop` returns the peak (KiB).
 pub struct RssSampler {
     running: Arc<AtomicBool>,

@@ -93,6 +93,7 @@ impl Context<'_> {
 
     /// Warm-up, then the measured run with the process's memory sampled.
     fn measure(&self, load: &Load, base: &str, pid: u32) -> anyhow::Result<(Outcome, u64)> {
+        process::wait_idle(self.server.pid());
         if !self.settings.warmup.is_zero() {
             wrk::run(&Load { duration: self.settings.warmup, ..load.clone() }, base)?;
         }

@@ -106,10 +106,12 @@ fn page(pool: &Pool, query: &PageQuery) -> anyhow::Result<Vec<u8>> {
             shares: r.get(12)?,
         })
     };
-    // The same visibility rule and keyset order as the server's feed.
+    // The same visibility rule and keyset order as the server's feed. One upper bound on
+    // publish_at: given two (now and the cursor), SQLite seeks with the first and scans
+    // from the newest row down to the cursor.
     let items = if let (Some(p), Some(i)) = (&query.p, query.i) {
         let mut statement = conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM contents WHERE status = 'published' AND publish_at <= ?1 \
+            "SELECT {COLUMNS} FROM contents WHERE status = 'published' AND publish_at <= min(?1, ?2) \
              AND (publish_at < ?2 OR (publish_at = ?2 AND id < ?3)) ORDER BY publish_at DESC, id DESC LIMIT 20"
         ))?;
         statement.query_map(params![now, p, i], row)?.collect::<Result<Vec<_>, _>>()?
