@@ -167,15 +167,17 @@ pub fn results(run: &Run<'_>) -> String {
     let _ = writeln!(out, "\n## How it is measured\n");
     let _ = writeln!(
         out,
-        "- Load: `wrk -t{} -c{} -d{}s` per endpoint after a {} s warm-up, with the Lua scripts in `bench/wrk/` \
-         (random feed cursors from a walk of the newest items, random content ids, a pool of {} learner tokens, \
-         ingest batches of 50 fresh UUID events); the participation report with {} connections, so its latency is \
+        "- Load: `wrk -t{} -c{} -d{}s` per endpoint after a {} s warm-up and once the server is idle, with the Lua \
+         scripts in `bench/wrk/` (feed pages at cursors drawn uniformly from a walk of the newest {} items, \
+         random content ids, a pool of {} learner tokens, ingest batches of 50 fresh UUID events); the \
+         participation report with {} connections, so its latency is \
          its service time rather than a queue. Latencies are wrk's (closed loop, not corrected for coordinated \
          omission): under saturation p99 mostly measures the queue in front of the server.",
         s.threads,
         s.connections,
         s.duration.as_secs(),
         s.warmup.as_secs(),
+        thousands((s.feed_pages * 100) as f64),
         s.tokens,
         s.report_connections,
     );
