@@ -464,6 +464,28 @@ async fn leaderboard_ties_go_to_whoever_reached_the_score_first() {
 }
 
 #[tokio::test]
+async fn an_erased_account_ahead_no_longer_counts_in_a_learners_own_rank() {
+    let app = TestApp::spawn().await;
+    let first = app.register("first_up").await;
+    app.clock.advance(Duration::seconds(5));
+    let second = app.register("second_up").await;
+    let third = app.register("third_up").await;
+    let board = "/leaderboards/users?period=today&limit=1";
+    let (_, before) = json_body(app.get(board, Some(&third.access)).await).await;
+    assert_eq!(before["me"], json!({"rank": 3, "points": 1}));
+    let res = app
+        .request(reqwest::Method::DELETE, "/me", Some(&first.access))
+        .json(&json!({"password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "erasure: {}", res.status());
+    let (_, after) = json_body(app.get(board, Some(&third.access)).await).await;
+    assert_eq!(after["me"], json!({"rank": 2, "points": 1}), "{after}");
+    assert_eq!(after["items"][0]["user"]["id"], second.id, "{after}");
+}
+
+#[tokio::test]
 async fn learners_under_14_are_named_only_on_their_own_class_board() {
     let app = TestApp::spawn().await;
     let admin = app.admin("root_admin").await;

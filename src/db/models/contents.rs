@@ -304,7 +304,13 @@ pub fn feed(conn: &mut DbConn, f: &FeedFilter<'_>) -> QueryResult<Vec<(ContentRo
             None => Box::new(sql::<Integer>("0")),
         }
     };
-    let mut query = contents::table.filter(visible(f.now)).select((ContentRow::as_select(), rank())).into_boxed();
+    // One upper bound on publish_at: SQLite seeks the index with one of two bounds and
+    // scans the rest, so a page deep in the feed would read every row down to its cursor.
+    let bound = match (f.order, f.after) {
+        (FeedOrder::Latest, Some(after)) => f.now.min(after.publish_at),
+        _ => f.now,
+    };
+    let mut query = contents::table.filter(visible(bound)).select((ContentRow::as_select(), rank())).into_boxed();
     if let Some(kind) = f.kind {
         query = query.filter(contents::kind.eq(kind));
     }

@@ -58,6 +58,7 @@ pub fn ahead_of(
     at: NaiveDateTime,
     id: i64,
 ) -> QueryResult<i64> {
+    let Some(path) = within else { return ahead_in_county(conn, period, points, at, id) };
     let mut query =
         user_points::table
             .inner_join(users::table.left_join(organizations::table))
@@ -67,11 +68,37 @@ pub fn ahead_of(
                 user_points::reached_at.lt(at).or(user_points::reached_at.eq(at).and(user_points::user_id.lt(id))),
             )))
             .into_boxed();
-    if let Some(path) = within {
-        let (from, to) = subtree_range(path);
-        query = query.filter(organizations::path.ge(from)).filter(organizations::path.lt(to));
-    }
+    let (from, to) = subtree_range(path);
+    query = query.filter(organizations::path.ge(from)).filter(organizations::path.lt(to));
     query.count().get_result(conn)
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// The county board's count reads the rank index alone: three ranges of
+/// (period, points, reached_at, user_id), less the erased accounts ahead (found through
+/// the small `users_disabled` index: erasure always disables).
+fn ahead_in_county(conn: &mut DbConn, period: &str, points: i32, at: NaiveDateTime, id: i64) -> QueryResult<i64> {
+    diesel::sql_query(
+        "SELECT \
+           (SELECT COUNT(*) FROM user_points WHERE period = $1 AND points > $2) \
+         + (SELECT COUNT(*) FROM user_points WHERE period = $1 AND points = $2 AND reached_at < $3) \
+         + (SELECT COUNT(*) FROM user_points WHERE period = $1 AND points = $2 AND reached_at = $3 AND user_id < $4) \
+         - (SELECT COUNT(*) FROM users u JOIN user_points up ON up.user_id = u.id AND up.period = $1 \
+            WHERE u.disabled AND u.deleted_at IS NOT NULL \
+              AND (up.points > $2 OR (up.points = $2 AND (up.reached_at < $3 OR (up.reached_at = $3 AND up.user_id < $4))))) \
+           AS n",
+    )
+    .bind::<Text, _>(period)
+    .bind::<diesel::sql_types::Integer, _>(points)
+    .bind::<diesel::sql_types::Timestamp, _>(at)
+    .bind::<BigInt, _>(id)
+    .get_result::<Count>(conn)
+    .map(|c| c.n)
 }
 
 #[derive(Debug, Clone, QueryableByName)]
