@@ -22,6 +22,7 @@ use crate::auth::rate_limit::AuthRateLimiter;
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::Db;
+use crate::domain::group_commit::GroupCommit;
 use crate::media::MediaStore;
 use crate::telemetry;
 
@@ -41,6 +42,8 @@ pub struct AppState {
     pub media: MediaStore,
     /// Public feed pages and details (see `api::public_cache` for when entries go).
     pub public_cache: Arc<PublicCache>,
+    /// Event batches queue here for the one writer that commits them in groups.
+    pub event_writer: Arc<GroupCommit>,
 }
 
 impl AppState {
@@ -57,6 +60,7 @@ impl AppState {
         let public_cache = Arc::new(PublicCache::new(config.cache_bytes, CACHE_MAX_AGE));
         db.set_listener(public_cache.clone());
         Ok(Self {
+            event_writer: GroupCommit::new(db.clone()),
             public_cache,
             hasher: PasswordHasher::new(config.hash_concurrency),
             auth_limiter: AuthRateLimiter::new(config.auth_rate_per_min),

@@ -85,7 +85,7 @@ struct Event {
     order: usize,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Outcome {
     pub accepted: usize,
     pub duplicates: usize,
@@ -130,8 +130,86 @@ fn parse_event(
     Ok(Event { id, kind, content_id, position_s, occurred_at, order })
 }
 
-/// Ingests a batch in one transaction: good events are kept and credited, bad ones are
-/// refused one by one with a code.
+/// A batch whose events passed (or failed) their checks; nothing read or written yet.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    pub who: Earner,
+    now: DateTime<Utc>,
+    settings: Settings,
+    events: Vec<Event>,
+    /// Duplicates within the batch and events refused by their checks.
+    checked: Outcome,
+}
+
+/// Checks every event of a batch (no database needed: done before the batch queues for
+/// the writer).
+pub fn check(who: Earner, batch: &[Value], now: DateTime<Utc>, settings: Settings) -> Batch {
+    let mut checked = Outcome::default();
+    let mut events = Vec::new();
+    let mut seen = HashSet::new();
+    let oldest = crate::domain::privacy::oldest_accepted(now, settings.retention);
+    for (order, value) in batch.iter().enumerate() {
+        match parse_event(value, order, now, oldest) {
+            Ok(event) if !seen.insert(event.id.clone()) => checked.duplicates += 1,
+            Ok(event) => events.push(event),
+            Err(rejection) => checked.rejected.push(rejection),
+        }
+    }
+    Batch { who, now, settings, events, checked }
+}
+
+/// What batches add to the rows every learner shares (content counters and content
+/// days). Collected per batch and written once per content for a whole group of
+/// batches, in content order, so these hot rows are locked briefly and in one order.
+#[derive(Debug, Default)]
+pub struct SharedCounts {
+    /// content → (views, shares)
+    counters: BTreeMap<i64, (i64, i64)>,
+    /// (content, local date) → what the day gains
+    days: BTreeMap<(i64, String), ContentDay>,
+}
+
+impl SharedCounts {
+    pub fn merge(&mut self, other: SharedCounts) {
+        for (content, (views, shares)) in other.counters {
+            let entry = self.counters.entry(content).or_default();
+            entry.0 += views;
+            entry.1 += shares;
+        }
+        for ((content, date), add) in other.days {
+            self.add_day(content, &date, add);
+        }
+    }
+
+    fn add_day(&mut self, content: i64, date: &str, add: ContentDay) {
+        let day = self.days.entry((content, date.to_owned())).or_default();
+        day.views += add.views;
+        day.shares += add.shares;
+        day.completions += add.completions;
+        day.learner_days += add.learner_days;
+        day.percent_sum += add.percent_sum;
+    }
+
+    /// Writes the sums: one statement per counter and content, one upsert per content day.
+    pub fn apply(self, conn: &mut DbConn) -> Result<(), AppError> {
+        for (content_id, (viewed, shares)) in self.counters {
+            if viewed > 0 {
+                content_db::bump(conn, content_id, Counter::Views, viewed)?;
+            }
+            if shares > 0 {
+                content_db::bump(conn, content_id, Counter::Shares, shares)?;
+            }
+        }
+        for ((content_id, date), add) in self.days {
+            report_db::add_content_day(conn, content_id, &date, add)?;
+        }
+        Ok(())
+    }
+}
+
+/// Ingests a batch in a transaction of its own: good events are kept and credited, bad
+/// ones are refused one by one with a code. (The HTTP path groups concurrent batches
+/// into one transaction instead: `domain::group_commit`.)
 pub fn ingest(
     conn: &mut DbConn,
     who: Earner,
@@ -139,159 +217,155 @@ pub fn ingest(
     now: DateTime<Utc>,
     settings: Settings,
 ) -> Result<Outcome, AppError> {
-    let mut outcome = Outcome::default();
-    let mut parsed = Vec::new();
-    let mut seen = HashSet::new();
-    let oldest = crate::domain::privacy::oldest_accepted(now, settings.retention);
-    for (order, value) in batch.iter().enumerate() {
-        match parse_event(value, order, now, oldest) {
-            Ok(event) if !seen.insert(event.id.clone()) => outcome.duplicates += 1,
-            Ok(event) => parsed.push(event),
-            Err(rejection) => outcome.rejected.push(rejection),
+    let batch = check(who, batch, now, settings);
+    write_tx(conn, |conn| {
+        let mut shared = SharedCounts::default();
+        let outcome = write(conn, &batch, &mut shared)?;
+        shared.apply(conn)?;
+        Ok(outcome)
+    })
+}
+
+/// Writes a checked batch inside the caller's transaction: its events, the learner's
+/// progress, points and day figures. What it adds to shared rows goes into `shared`,
+/// which the caller applies before committing.
+pub fn write(conn: &mut DbConn, batch: &Batch, shared: &mut SharedCounts) -> Result<Outcome, AppError> {
+    let Batch { who, now, settings, .. } = *batch;
+    let mut outcome = batch.checked.clone();
+    let mut parsed = batch.events.clone();
+    let day = Day::of(now, settings.tz);
+    // One clock for all of the learner's contents: what is credited across them is
+    // bounded by the time since the learner's previous accepted event.
+    let last_receipt = crate::db::models::points::lock_learner(conn, who.user_id)?;
+    // The caller was authenticated before this lock: an erasure may have committed since.
+    if !crate::domain::privacy::is_live(conn, who.user_id)? {
+        return Err(AppError::unauthorized("unauthorized", "This account no longer exists or is disabled."));
+    }
+    let mut wall_left = seconds_since(last_receipt, now);
+    let ids: Vec<i64> = parsed.iter().map(|e| e.content_id).collect();
+    let visible: HashMap<i64, ContentRow> =
+        content_db::find_many_visible(conn, &ids, naive(now))?.into_iter().map(|c| (c.id, c)).collect();
+    let date = day.key();
+    let mut fresh: BTreeMap<i64, Vec<Event>> = BTreeMap::new();
+    let (known, unknown): (Vec<Event>, Vec<Event>) =
+        parsed.drain(..).partition(|e| visible.contains_key(&e.content_id));
+    outcome.rejected.extend(unknown.into_iter().map(|e| (e.id, "unknown_content")));
+    let rows: Vec<NewEvent<'_>> = known
+        .iter()
+        .map(|event| NewEvent {
+            id: &event.id,
+            user_id: who.user_id,
+            kind: event.kind.as_str(),
+            content_id: event.content_id,
+            position_s: event.position_s,
+            occurred_at: naive(event.occurred_at),
+            received_at: naive(now),
+            local_date: &date,
+        })
+        .collect();
+    let stored = progress_db::insert_events(conn, &rows)?;
+    let not_stored: Vec<&str> = known.iter().filter(|e| !stored.contains(&e.id)).map(|e| e.id.as_str()).collect();
+    let owners = progress_db::event_owners(conn, &not_stored)?;
+    drop(rows);
+    for event in known {
+        if stored.contains(&event.id) {
+            outcome.accepted += 1;
+            fresh.entry(event.content_id).or_default().push(event);
+        } else if owners.get(&event.id) == Some(&who.user_id) {
+            outcome.duplicates += 1;
+        } else {
+            outcome.rejected.push((event.id, "id_in_use"));
         }
     }
-    let day = Day::of(now, settings.tz);
-    write_tx(conn, |conn| {
-        // One clock for all of the learner's contents: what is credited across them is
-        // bounded by the time since the learner's previous accepted event.
-        let last_receipt = crate::db::models::points::lock_learner(conn, who.user_id)?;
-        // The caller was authenticated before this lock: an erasure may have committed since.
-        if !crate::domain::privacy::is_live(conn, who.user_id)? {
-            return Err(AppError::unauthorized("unauthorized", "This account no longer exists or is disabled."));
+    let mut delta = DayDelta::default();
+    let mut completed: Vec<(i64, Action)> = Vec::new();
+    // (content, views, shares) to add to the content's counters.
+    let mut counted: Vec<(i64, i64, i64)> = Vec::new();
+    // What each content's day adds to the content report's aggregate.
+    let mut content_days: Vec<(i64, ContentDay)> = Vec::new();
+    for (content_id, mut events) in fresh {
+        let content = &visible[&content_id];
+        events.sort_by_key(|e| (e.occurred_at, e.order));
+        let count = |kind: Kind| events.iter().filter(|e| e.kind == kind).count() as i64;
+        let (viewed, shares) = (count(Kind::View), count(Kind::Share));
+        if viewed + shares > 0 {
+            counted.push((content_id, viewed, shares));
         }
-        let mut wall_left = seconds_since(last_receipt, now);
-        let ids: Vec<i64> = parsed.iter().map(|e| e.content_id).collect();
-        let visible: HashMap<i64, ContentRow> =
-            content_db::find_many_visible(conn, &ids, naive(now))?.into_iter().map(|c| (c.id, c)).collect();
-        let date = day.key();
-        let mut fresh: BTreeMap<i64, Vec<Event>> = BTreeMap::new();
-        let (known, unknown): (Vec<Event>, Vec<Event>) =
-            parsed.drain(..).partition(|e| visible.contains_key(&e.content_id));
-        outcome.rejected.extend(unknown.into_iter().map(|e| (e.id, "unknown_content")));
-        let rows: Vec<NewEvent<'_>> = known
-            .iter()
-            .map(|event| NewEvent {
-                id: &event.id,
-                user_id: who.user_id,
-                kind: event.kind.as_str(),
-                content_id: event.content_id,
-                position_s: event.position_s,
-                occurred_at: naive(event.occurred_at),
-                received_at: naive(now),
-                local_date: &date,
-            })
-            .collect();
-        let stored = progress_db::insert_events(conn, &rows)?;
-        let not_stored: Vec<&str> = known.iter().filter(|e| !stored.contains(&e.id)).map(|e| e.id.as_str()).collect();
-        let owners = progress_db::event_owners(conn, &not_stored)?;
-        drop(rows);
-        for event in known {
-            if stored.contains(&event.id) {
-                outcome.accepted += 1;
-                fresh.entry(event.content_id).or_default().push(event);
-            } else if owners.get(&event.id) == Some(&who.user_id) {
-                outcome.duplicates += 1;
-            } else {
-                outcome.rejected.push((event.id, "id_in_use"));
-            }
+        let mut row = progress_db::lock(conn, who.user_id, content_id)?;
+        let before = (row.effective_s, row.completed_at.is_some());
+        let percent_before = percent(&row, content);
+        // The learner's first event on this content today: `last_receipt_at` is set by
+        // every batch, moved back by at most a second of carry.
+        let first_today = row
+            .last_receipt_at
+            .is_none_or(|at| Day::of(utc(at) + chrono::Duration::seconds(1), settings.tz).date < day.date);
+        wall_left -= apply(&mut row, content, &events, now, settings, wall_left);
+        progress_db::save(conn, &row)?;
+        let percent_after = percent(&row, content);
+        content_days.push((
+            content_id,
+            ContentDay {
+                views: viewed as i32,
+                shares: shares as i32,
+                completions: i32::from(!before.1 && row.completed_at.is_some()),
+                learner_days: i32::from(first_today),
+                percent_sum: if first_today { percent_after } else { percent_after - percent_before },
+            },
+        ));
+        let gained = row.effective_s - before.0;
+        let is_video = content.kind == "video";
+        if is_video {
+            delta.watching_seconds += gained;
+        } else {
+            delta.reading_seconds += gained;
         }
-        let mut delta = DayDelta::default();
-        let mut completed: Vec<(i64, Action)> = Vec::new();
-        // (content, views, shares) to add to the content's counters.
-        let mut counted: Vec<(i64, i64, i64)> = Vec::new();
-        // What each content's day adds to the content report's aggregate.
-        let mut content_days: Vec<(i64, ContentDay)> = Vec::new();
-        for (content_id, mut events) in fresh {
-            let content = &visible[&content_id];
-            events.sort_by_key(|e| (e.occurred_at, e.order));
-            let count = |kind: Kind| events.iter().filter(|e| e.kind == kind).count() as i64;
-            let (viewed, shared) = (count(Kind::View), count(Kind::Share));
-            if viewed + shared > 0 {
-                counted.push((content_id, viewed, shared));
-            }
-            let mut row = progress_db::lock(conn, who.user_id, content_id)?;
-            let before = (row.effective_s, row.completed_at.is_some());
-            let percent_before = percent(&row, content);
-            // The learner's first event on this content today: `last_receipt_at` is set by
-            // every batch, moved back by at most a second of carry.
-            let first_today = row
-                .last_receipt_at
-                .is_none_or(|at| Day::of(utc(at) + chrono::Duration::seconds(1), settings.tz).date < day.date);
-            wall_left -= apply(&mut row, content, &events, now, settings, wall_left);
-            progress_db::save(conn, &row)?;
-            let percent_after = percent(&row, content);
-            content_days.push((
-                content_id,
-                ContentDay {
-                    views: viewed as i32,
-                    shares: shared as i32,
-                    completions: i32::from(!before.1 && row.completed_at.is_some()),
-                    learner_days: i32::from(first_today),
-                    percent_sum: if first_today { percent_after } else { percent_after - percent_before },
-                },
-            ));
-            let gained = row.effective_s - before.0;
-            let is_video = content.kind == "video";
+        if !before.1 && row.completed_at.is_some() {
             if is_video {
-                delta.watching_seconds += gained;
+                delta.videos_completed += 1;
+                completed.push((content_id, Action::VideoWatched));
             } else {
-                delta.reading_seconds += gained;
-            }
-            if !before.1 && row.completed_at.is_some() {
-                if is_video {
-                    delta.videos_completed += 1;
-                    completed.push((content_id, Action::VideoWatched));
-                } else {
-                    delta.articles_completed += 1;
-                    completed.push((content_id, Action::ArticleRead));
-                }
+                delta.articles_completed += 1;
+                completed.push((content_id, Action::ArticleRead));
             }
         }
-        if outcome.accepted > 0 {
-            crate::db::models::points::set_last_receipt(conn, who.user_id, receipt_with_carry(now, wall_left))?;
-            points::award_first_activity(conn, who, &day, now)?;
-        }
-        if delta.reading_seconds + delta.watching_seconds + delta.articles_completed + delta.videos_completed > 0 {
-            points::record_day(conn, who, &day, delta, now)?;
-        }
-        // Content-sourced points also count for the campaigns that hold the content.
-        for (content_id, action) in completed {
+    }
+    if outcome.accepted > 0 {
+        crate::db::models::points::set_last_receipt(conn, who.user_id, receipt_with_carry(now, wall_left))?;
+        points::award_first_activity(conn, who, &day, now)?;
+    }
+    if delta.reading_seconds + delta.watching_seconds + delta.articles_completed + delta.videos_completed > 0 {
+        points::record_day(conn, who, &day, delta, now)?;
+    }
+    // Content-sourced points also count for the campaigns that hold the content.
+    for (content_id, action) in completed {
+        let source = format!("content:{content_id}");
+        let granted = points::award(conn, who, action, &source, 1, &day, now)?;
+        campaigns::credit(conn, who, Attached::Content(content_id), granted, &source, &day, now)?;
+    }
+    for &(content_id, _, shares) in &counted {
+        if shares > 0 {
             let source = format!("content:{content_id}");
-            let granted = points::award(conn, who, action, &source, 1, &day, now)?;
+            let granted = points::award(conn, who, Action::Share, &source, 1, &day, now)?;
             campaigns::credit(conn, who, Attached::Content(content_id), granted, &source, &day, now)?;
         }
-        for &(content_id, _, shared) in &counted {
-            if shared > 0 {
-                let source = format!("content:{content_id}");
-                let granted = points::award(conn, who, Action::Share, &source, 1, &day, now)?;
-                campaigns::credit(conn, who, Attached::Content(content_id), granted, &source, &day, now)?;
-            }
+    }
+    if delta.reading_seconds > 0 || delta.watching_seconds > 0 {
+        let (_, reading, watching) = crate::db::models::points::user_day(conn, who.user_id, &date)?.unwrap_or_default();
+        if delta.reading_seconds > 0 {
+            points::award_time(conn, who, Action::ReadingTime, reading, &day, now)?;
         }
-        if delta.reading_seconds > 0 || delta.watching_seconds > 0 {
-            let (_, reading, watching) =
-                crate::db::models::points::user_day(conn, who.user_id, &date)?.unwrap_or_default();
-            if delta.reading_seconds > 0 {
-                points::award_time(conn, who, Action::ReadingTime, reading, &day, now)?;
-            }
-            if delta.watching_seconds > 0 {
-                points::award_time(conn, who, Action::WatchingTime, watching, &day, now)?;
-            }
+        if delta.watching_seconds > 0 {
+            points::award_time(conn, who, Action::WatchingTime, watching, &day, now)?;
         }
-        // Shared counters last, in content order: every learner's batches update these
-        // rows, so they are locked for as short a time as possible.
-        for (content_id, viewed, shared) in counted {
-            if viewed > 0 {
-                content_db::bump(conn, content_id, Counter::Views, viewed)?;
-            }
-            if shared > 0 {
-                content_db::bump(conn, content_id, Counter::Shares, shared)?;
-            }
-        }
-        for (content_id, add) in content_days {
-            report_db::add_content_day(conn, content_id, &date, add)?;
-        }
-        Ok::<_, AppError>(())
-    })?;
+    }
+    for (content_id, viewed, shares) in counted {
+        let entry = shared.counters.entry(content_id).or_default();
+        entry.0 += viewed;
+        entry.1 += shares;
+    }
+    for (content_id, add) in content_days {
+        shared.add_day(content_id, &date, add);
+    }
     Ok(outcome)
 }
 

@@ -9,6 +9,7 @@ pub mod campaigns;
 pub mod contents;
 pub mod engagement;
 pub mod feed;
+pub mod group_commit;
 pub mod item_stats;
 pub mod leaderboards;
 pub mod locale;

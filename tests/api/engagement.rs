@@ -731,3 +731,101 @@ async fn the_ledger_my_points_and_the_leaderboards_always_agree() {
 }
 
 use chrono::Datelike as _;
+
+#[tokio::test]
+async fn concurrent_batches_from_many_learners_add_up_exactly_in_the_shared_counters() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let (first, second) = (article(&app, &room, "共同体").await, article(&app, &room, "石榴籽").await);
+    let mut learners = Vec::new();
+    for i in 0..12 {
+        learners.push(app.register(&format!("crowd_{i}")).await);
+    }
+    // Each learner: two views of the first article, one view and one share of the second;
+    // every batch sent twice at once (a retry racing the original).
+    let bodies: Vec<(Session, Value)> = learners
+        .iter()
+        .map(|l| {
+            let events = [
+                event("view", first, None, now(&app)),
+                event("view", first, None, now(&app)),
+                event("view", second, None, now(&app)),
+                event("share", second, None, now(&app)),
+            ];
+            (l.clone(), json!({"events": events}))
+        })
+        .collect();
+    let sends = bodies.iter().flat_map(|(l, b)| {
+        [app.post_json("/events", Some(&l.access), b), app.post_json("/events", Some(&l.access), b)]
+    });
+    let mut accepted = 0;
+    for res in futures_util::future::join_all(sends).await {
+        let (status, body) = json_body(res).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        accepted += body["accepted"].as_i64().unwrap();
+        assert_eq!(body["accepted"].as_i64().unwrap() + body["duplicates"].as_i64().unwrap(), 4, "{body}");
+    }
+    assert_eq!(accepted, 12 * 4, "each event counted once");
+    let mut db = app.db();
+    let counters = |id: i64, db: &mut tongxin::db::DbConn| -> (i64, i64) {
+        tongxin::db::schema::contents::table
+            .find(id)
+            .select((tongxin::db::schema::contents::view_count, tongxin::db::schema::contents::share_count))
+            .first(db)
+            .unwrap()
+    };
+    assert_eq!(counters(first, &mut db), (24, 0));
+    assert_eq!(counters(second, &mut db), (12, 12));
+    use tongxin::db::schema::content_daily;
+    let days: Vec<(i64, i32, i32, i32)> = content_daily::table
+        .select((content_daily::content_id, content_daily::views, content_daily::shares, content_daily::learner_days))
+        .order(content_daily::content_id)
+        .load(&mut db)
+        .unwrap();
+    assert_eq!(days, [(first, 24, 0, 12), (second, 12, 12, 12)]);
+}
+
+#[tokio::test]
+async fn a_group_of_batches_commits_all_but_the_one_whose_learner_was_erased_meanwhile() {
+    use tongxin::domain::engagement::check;
+    use tongxin::domain::group_commit::write_group;
+    use tongxin::domain::points::Earner;
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let content = article(&app, &room, "同心").await;
+    let stays = app.register("stays_here").await;
+    let leaves = app.register("leaves_now").await;
+    // Checked (and so authenticated) before the erasure commits.
+    let settings = app.state.engagement();
+    let batch = |who: &Session, kind: &str| {
+        let earner = Earner { user_id: who.id, org_id: None };
+        check(earner, &[event(kind, content, None, now(&app))], now(&app), settings)
+    };
+    let group = vec![batch(&stays, "view"), batch(&leaves, "view"), batch(&stays, "share")];
+    let res = app
+        .request(reqwest::Method::DELETE, "/me", Some(&leaves.access))
+        .json(&json!({"password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "erasure: {}", res.status());
+    let mut conn = app.db();
+    let results = tokio::task::spawn_blocking(move || write_group(&mut conn, group)).await.unwrap();
+    assert_eq!(results.len(), 3);
+    assert_eq!(results[0].as_ref().map(|o| o.accepted).ok(), Some(1));
+    assert!(
+        matches!(results[1], Err(tongxin::error::AppError::Unauthorized { .. })),
+        "the erased learner's batch is refused: {:?}",
+        results[1]
+    );
+    assert_eq!(results[2].as_ref().map(|o| o.accepted).ok(), Some(1));
+    let mut db = app.db();
+    let stored: Vec<i64> = events::table.select(events::user_id).load(&mut db).unwrap();
+    assert_eq!(stored, [stays.id, stays.id], "nothing of the erased learner's batch stays");
+    let counters: (i64, i64) = tongxin::db::schema::contents::table
+        .find(content)
+        .select((tongxin::db::schema::contents::view_count, tongxin::db::schema::contents::share_count))
+        .first(&mut db)
+        .unwrap();
+    assert_eq!(counters, (1, 1), "only the committed batches reach the shared counters");
+}

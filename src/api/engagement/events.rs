@@ -91,7 +91,7 @@ pub async fn events(
     }
     let who = Earner { user_id: caller.id, org_id: caller.user.organization_id };
     let (now, settings) = (state.clock.now(), state.engagement());
-    let outcome = state.db.run(move |conn| engagement::ingest(conn, who, &body.events, now, settings)).await?;
+    let outcome = state.event_writer.submit(engagement::check(who, &body.events, now, settings)).await?;
     Ok(HttpResponse::Ok().json(IngestResult {
         accepted: outcome.accepted,
         duplicates: outcome.duplicates,
