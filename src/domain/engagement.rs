@@ -475,14 +475,19 @@ fn apply(
 
 /// Percent of the content effectively studied (0–100).
 pub fn percent(row: &ProgressRow, content: &ContentRow) -> i32 {
+    percent_of(row.effective_s, row.completed_at.is_some(), content)
+}
+
+/// Percent from the two figures it depends on.
+pub fn percent_of(effective_s: i32, completed: bool, content: &ContentRow) -> i32 {
     let length = if content.kind == "video" { content.duration_s } else { content.reading_time_s }.unwrap_or(0);
-    if row.completed_at.is_some() {
+    if completed {
         return 100;
     }
     if length <= 0 {
         return 0;
     }
-    (i64::from(row.effective_s) * 100 / i64::from(length)).clamp(0, 100) as i32
+    (i64::from(effective_s) * 100 / i64::from(length)).clamp(0, 100) as i32
 }
 
 /// Progress of the learner on these contents (visible ones), with each content.

@@ -160,25 +160,32 @@ fn assemble(
 }
 
 /// Fills in the caller's own relation (likes, favourites, progress) for a set of items
-/// that everyone sees alike, e.g. a cached page: a fixed number of indexed queries on the
-/// (user, content) keys, however many items there are.
+/// that everyone sees alike, e.g. a cached page: one indexed query on the (user, content)
+/// keys, however many items there are.
 pub fn attach_mine(conn: &mut DbConn, user: i64, items: &mut [Item]) -> Result<(), AppError> {
     let ids: Vec<i64> = items.iter().map(|item| item.row.id).collect();
     if ids.is_empty() {
         return Ok(());
     }
-    let (liked, favorited) = reactions::of_user(conn, user, &ids)?;
-    let progress: HashMap<i64, crate::db::models::progress::ProgressRow> =
-        crate::db::models::progress::of_contents(conn, user, &ids)?.into_iter().map(|p| (p.content_id, p)).collect();
+    let mut mine: HashMap<i64, Mine> = HashMap::with_capacity(ids.len());
+    let mut progress: HashMap<i64, (i32, i32, bool)> = HashMap::new();
+    for row in reactions::mine(conn, user, &ids)? {
+        let entry = mine.entry(row.content_id).or_insert(Mine { liked: false, favorited: false, progress: None });
+        match row.what.as_str() {
+            "l" => entry.liked = true,
+            "f" => entry.favorited = true,
+            _ => {
+                progress.insert(row.content_id, (row.position_s, row.effective_s, row.completed == 1));
+            }
+        }
+    }
     for item in items {
         let id = item.row.id;
-        item.mine = Some(Mine {
-            liked: liked.contains(&id),
-            favorited: favorited.contains(&id),
-            progress: progress
-                .get(&id)
-                .map(|p| (p.position_s, crate::domain::engagement::percent(p, &item.row), p.completed_at.is_some())),
+        let mut own = mine.remove(&id).unwrap_or(Mine { liked: false, favorited: false, progress: None });
+        own.progress = progress.get(&id).map(|&(position_s, effective_s, completed)| {
+            (position_s, crate::domain::engagement::percent_of(effective_s, completed, &item.row), completed)
         });
+        item.mine = Some(own);
     }
     Ok(())
 }

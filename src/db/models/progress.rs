@@ -110,14 +110,6 @@ pub fn of_visible_contents(
         .load(conn)
 }
 
-pub fn of_contents(conn: &mut DbConn, user: i64, ids: &[i64]) -> QueryResult<Vec<ProgressRow>> {
-    progress::table
-        .filter(progress::user_id.eq(user))
-        .filter(progress::content_id.eq_any(ids))
-        .select(ProgressRow::as_select())
-        .load(conn)
-}
-
 /// What the learner opened, most recent first, among contents still visible.
 pub fn history_page(
     conn: &mut DbConn,

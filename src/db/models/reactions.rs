@@ -49,19 +49,41 @@ pub fn remove(conn: &mut DbConn, reaction: Reaction, user_id: i64, content_id: i
     Ok(deleted == 1)
 }
 
-/// Which of these contents the user liked and favourited, in two indexed queries.
-pub fn of_user(conn: &mut DbConn, user_id: i64, content_ids: &[i64]) -> QueryResult<(Vec<i64>, Vec<i64>)> {
-    let liked = likes::table
-        .filter(likes::user_id.eq(user_id))
-        .filter(likes::content_id.eq_any(content_ids))
-        .select(likes::content_id)
-        .load(conn)?;
-    let favorited = favorites::table
-        .filter(favorites::user_id.eq(user_id))
-        .filter(favorites::content_id.eq_any(content_ids))
-        .select(favorites::content_id)
-        .load(conn)?;
-    Ok((liked, favorited))
+/// The caller's own relation to one content: liked, favourited, and progress if opened.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct MineRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub content_id: i64,
+    /// 'l' (a like), 'f' (a favourite) or 'p' (progress).
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub what: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub position_s: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub effective_s: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub completed: i32,
+}
+
+/// Likes, favourites and progress of one user on a set of contents, in one statement:
+/// three primary-key range reads, (user_id, content_id) each, joined by UNION ALL.
+pub fn mine(conn: &mut DbConn, user_id: i64, content_ids: &[i64]) -> QueryResult<Vec<MineRow>> {
+    use diesel::sql_types::BigInt;
+    // $1 is the user; the ids follow as $2..$n+1 (the same list in all three parts).
+    let list = (2..content_ids.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let text = format!(
+        "SELECT content_id, 'l' AS what, 0 AS position_s, 0 AS effective_s, 0 AS completed \
+         FROM likes WHERE user_id = $1 AND content_id IN ({list}) \
+         UNION ALL SELECT content_id, 'f', 0, 0, 0 FROM favorites WHERE user_id = $1 AND content_id IN ({list}) \
+         UNION ALL SELECT content_id, 'p', position_s, effective_s, \
+                          CASE WHEN completed_at IS NULL THEN 0 ELSE 1 END \
+         FROM progress WHERE user_id = $1 AND content_id IN ({list})"
+    );
+    let mut query = diesel::sql_query(text).into_boxed::<crate::db::Backend>().bind::<BigInt, _>(user_id);
+    for id in content_ids {
+        query = query.bind::<BigInt, _>(*id);
+    }
+    query.load(conn)
 }
 
 /// A user's favourites, newest first, as (favourite id, content id) among visible contents.
