@@ -37,6 +37,9 @@ use crate::domain::feed::{Detail, Page};
 pub struct Entry<T> {
     pub value: Arc<T>,
     pub body: Bytes,
+    /// What the entry is counted as against the capacity: its body and the value it was
+    /// made from, estimated at twice the body (the same text in Rust structs).
+    weight: usize,
     pub etag: HeaderValue,
     /// Ids of the contents it shows.
     content_ids: Vec<i64>,
@@ -54,7 +57,16 @@ impl<T> Entry<T> {
         expires: DateTime<Utc>,
     ) -> Option<Arc<Self>> {
         let etag = HeaderValue::from_str(&super::caching::etag_of(&body)).ok()?;
-        Some(Arc::new(Self { value: Arc::new(value), body: Bytes::from(body), etag, content_ids, popular, expires }))
+        let weight = body.len() * 3;
+        Some(Arc::new(Self {
+            value: Arc::new(value),
+            body: Bytes::from(body),
+            weight,
+            etag,
+            content_ids,
+            popular,
+            expires,
+        }))
     }
 }
 
@@ -73,7 +85,7 @@ impl<K: Hash + Eq + Clone, T> Store<K, T> {
         self.entries.retain(|_, entry| {
             let kept = keep(entry);
             if !kept {
-                freed += entry.body.len();
+                freed += entry.weight;
             }
             kept
         });
@@ -81,7 +93,7 @@ impl<K: Hash + Eq + Clone, T> Store<K, T> {
     }
 
     fn insert(&mut self, key: K, entry: Arc<Entry<T>>, capacity: usize) {
-        if self.bytes + entry.body.len() > capacity {
+        if self.bytes + entry.weight > capacity {
             // Drop the older half, oldest expiry first: rare, and cheaper than an LRU list
             // touched on every hit.
             let mut ages: Vec<DateTime<Utc>> = self.entries.values().map(|e| e.expires).collect();
@@ -90,9 +102,9 @@ impl<K: Hash + Eq + Clone, T> Store<K, T> {
                 self.retain(|e| e.expires > cut);
             }
         }
-        self.bytes += entry.body.len();
+        self.bytes += entry.weight;
         if let Some(old) = self.entries.insert(key, entry) {
-            self.bytes -= old.body.len();
+            self.bytes -= old.weight;
         }
     }
 }
@@ -163,7 +175,7 @@ impl PublicCache {
     }
 
     fn put<K: Hash + Eq + Clone, T>(&self, store: &RwLock<Store<K, T>>, epoch: u64, key: K, entry: Arc<Entry<T>>) {
-        if !self.enabled() || entry.body.len() > self.capacity {
+        if !self.enabled() || entry.weight > self.capacity {
             return;
         }
         let mut store = store.write().unwrap_or_else(std::sync::PoisonError::into_inner);

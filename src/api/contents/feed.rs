@@ -188,6 +188,12 @@ async fn shared_page(
             Ok((page, feed::next_publication(conn, now)?))
         })
         .await?;
+    let mut page = page;
+    // Lists never show bodies; the cached page keeps only what a list shows.
+    for item in &mut page.items {
+        (item.row.body_markdown, item.row.body_html, item.text.body_markdown, item.text.body_html) =
+            (None, None, None, None);
+    }
     let body = serde_json::to_vec(&body_of(&page, sort)).map_err(AppError::internal)?;
     let ids = page.items.iter().map(|item| item.row.id).collect();
     let entry = Entry::new(page, body, ids, sort == Sort::Popular, cache.expiry(now, due))
