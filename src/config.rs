@@ -172,6 +172,11 @@ pub struct Config {
     pub cache_bytes: usize,
     /// How often each process reads the change log that other processes write.
     pub cache_recheck: Duration,
+    /// Boards with at least this many ranked learners give the caller's own rank from a
+    /// snapshot of the board (see `domain::rank_snapshot`).
+    pub rank_snapshot_min: usize,
+    /// How old that snapshot may be.
+    pub rank_snapshot_age: Duration,
     pub workers: usize,
     pub shutdown_timeout: Duration,
 }
@@ -218,6 +223,8 @@ struct RawSettings {
     hash_concurrency: usize,
     cache_mb: u64,
     cache_recheck_ms: u64,
+    rank_snapshot_min: usize,
+    rank_snapshot_s: u64,
     workers: usize,
     shutdown_timeout_s: u64,
     /// Read by `tongxin` itself to find this file; accepted so the environment can set it.
@@ -262,6 +269,8 @@ impl Default for RawSettings {
             hash_concurrency: (cores / 2).max(1),
             cache_mb: 32,
             cache_recheck_ms: 500,
+            rank_snapshot_min: 10_000,
+            rank_snapshot_s: 5,
             workers: cores,
             shutdown_timeout_s: 30,
             config: None,
@@ -461,6 +470,8 @@ impl Config {
             hash_concurrency: raw.hash_concurrency,
             cache_bytes: usize::try_from(raw.cache_mb.min(64 * 1024) * 1024 * 1024).unwrap_or(usize::MAX),
             cache_recheck: Duration::from_millis(raw.cache_recheck_ms.clamp(50, 60_000)),
+            rank_snapshot_min: raw.rank_snapshot_min,
+            rank_snapshot_age: Duration::from_secs(raw.rank_snapshot_s.min(7 * 24 * 3600)),
             workers: raw.workers,
             shutdown_timeout: Duration::from_secs(raw.shutdown_timeout_s),
         })

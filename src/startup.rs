@@ -23,6 +23,7 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::Db;
 use crate::domain::group_commit::GroupCommit;
+use crate::domain::rank_snapshot::RankSnapshots;
 use crate::media::MediaStore;
 use crate::telemetry;
 
@@ -44,6 +45,8 @@ pub struct AppState {
     pub public_cache: Arc<PublicCache>,
     /// Event batches queue here for the one writer that commits them in groups.
     pub event_writer: Arc<GroupCommit>,
+    /// Snapshots of large boards, for the caller's own rank.
+    pub rank_snapshots: Arc<RankSnapshots>,
 }
 
 impl AppState {
@@ -61,6 +64,7 @@ impl AppState {
         db.set_listener(public_cache.clone());
         Ok(Self {
             event_writer: GroupCommit::new(db.clone()),
+            rank_snapshots: Arc::new(RankSnapshots::new(config.rank_snapshot_min, config.rank_snapshot_age)),
             public_cache,
             hasher: PasswordHasher::new(config.hash_concurrency),
             auth_limiter: AuthRateLimiter::new(config.auth_rate_per_min),

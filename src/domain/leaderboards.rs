@@ -13,6 +13,7 @@ use crate::db::models::points as points_db;
 use crate::domain::accounts::{local_year, may_be_under_consent_age};
 use crate::domain::campaigns;
 use crate::domain::points::Day;
+use crate::domain::rank_snapshot::RankSnapshots;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -78,8 +79,10 @@ pub struct Viewer {
     pub org_path: Option<String>,
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn users(
     conn: &mut DbConn,
+    snapshots: &RankSnapshots,
     scope: Scope,
     period: Period,
     limit: i64,
@@ -104,7 +107,7 @@ pub fn users(
         Scope::Org(id) => Some(id),
         _ => None,
     };
-    let items = board_db::top(conn, &key, within.as_deref(), limit)?
+    let items: Vec<Ranked> = board_db::top(conn, &key, within.as_deref(), limit)?
         .into_iter()
         .enumerate()
         .map(|(i, e)| {
@@ -132,7 +135,17 @@ pub fn users(
     let me = if in_scope {
         Some(match points_db::period_points(conn, viewer.id, &key)?.filter(|(p, _)| *p > 0) {
             Some((points, at)) => {
-                (Some(board_db::ahead_of(conn, &key, within.as_deref(), points, at, viewer.id)? + 1), points)
+                // In the list just read: that rank is exact and must agree with the list.
+                let listed = items.iter().find(|i| i.user_id == Some(viewer.id)).map(|i| i.rank);
+                let rank = match (listed, &within) {
+                    (Some(rank), _) => rank,
+                    (None, None) => match snapshots.ahead(conn, &key, (points, at, viewer.id), now)? {
+                        Some(ahead) => ahead + 1,
+                        None => board_db::ahead_of(conn, &key, None, points, at, viewer.id)? + 1,
+                    },
+                    (None, Some(_)) => board_db::ahead_of(conn, &key, within.as_deref(), points, at, viewer.id)? + 1,
+                };
+                (Some(rank), points)
             }
             None => (None, 0),
         })

@@ -21,6 +21,7 @@ pub mod points;
 pub mod privacy;
 pub mod questions;
 pub mod quizzes;
+pub mod rank_snapshot;
 pub mod reports;
 pub mod roles;
 pub mod search;

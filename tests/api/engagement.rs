@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tongxin::clock::Clock as _;
-use tongxin::db::schema::{events, points_ledger};
+use tongxin::db::schema::{content_daily, events, points_ledger};
 
 use crate::helpers::*;
 
@@ -776,7 +776,6 @@ async fn concurrent_batches_from_many_learners_add_up_exactly_in_the_shared_coun
     };
     assert_eq!(counters(first, &mut db), (24, 0));
     assert_eq!(counters(second, &mut db), (12, 12));
-    use tongxin::db::schema::content_daily;
     let days: Vec<(i64, i32, i32, i32)> = content_daily::table
         .select((content_daily::content_id, content_daily::views, content_daily::shares, content_daily::learner_days))
         .order(content_daily::content_id)
@@ -828,4 +827,37 @@ async fn a_group_of_batches_commits_all_but_the_one_whose_learner_was_erased_mea
         .first(&mut db)
         .unwrap();
     assert_eq!(counters, (1, 1), "only the committed batches reach the shared counters");
+}
+
+#[tokio::test]
+async fn a_large_boards_own_rank_counts_the_others_as_of_a_snapshot_no_older_than_configured() {
+    // Every board counts as large here; the snapshot may be two days old.
+    let app = TestApp::spawn_with(&[
+        ("rank_snapshot_min", "1"),
+        ("rank_snapshot_s", "172800"),
+        ("access_token_ttl_s", "604800"),
+    ])
+    .await;
+    app.register("first_up").await;
+    app.clock.advance(Duration::seconds(5));
+    app.register("second_up").await;
+    let third = app.register("third_up").await;
+    app.clock.advance(Duration::seconds(5));
+    app.register("late_comer").await;
+    let me = async |token: &str| {
+        let (status, body) = json_body(app.get("/leaderboards/users?period=all&limit=1", Some(token)).await).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["me"].clone()
+    };
+    assert_eq!(me(&third.access).await, json!({"rank": 3, "points": 1}));
+    // A day later the late comer logs in again and passes the third learner...
+    app.clock.advance(Duration::days(1));
+    let late = app.login_ok("late_comer").await;
+    let third = app.login_ok("third_up").await;
+    assert_eq!(me(&late.access).await, json!({"rank": 1, "points": 2}), "the caller's own points are current");
+    // ...whom the third learner (now at 2 points too, reached later) sees only once the
+    // snapshot from the day before has aged past its limit.
+    assert_eq!(me(&third.access).await, json!({"rank": 1, "points": 2}), "ahead of everyone in the old snapshot");
+    app.clock.advance(Duration::days(2));
+    assert_eq!(me(&third.access).await, json!({"rank": 2, "points": 2}));
 }

@@ -58,6 +58,11 @@ pub struct UserBoard {
 }
 
 /// Learners ranked by points in a period. Ties go to whoever reached the score first.
+///
+/// `me` gives the caller's current points and rank. On a county-wide board of at least
+/// `TONGXIN_RANK_SNAPSHOT_MIN` learners (10,000) a caller outside the returned list is
+/// ranked against the others' scores as of at most `TONGXIN_RANK_SNAPSHOT_S` seconds ago
+/// (5); elsewhere the rank is counted exactly.
 #[utoipa::path(
     operation_id = "leaderboard_users", tag = "engagement", security(("bearer" = [])),
     params(UserBoardParams),
@@ -81,7 +86,9 @@ pub async fn users(
     let limit = pagination::limit(params.limit)?;
     let viewer = Viewer { id: caller.id, org_path: caller.org_path().map(str::to_owned) };
     let (period, now, tz) = (params.period.unwrap_or(Period::Week), state.clock.now(), state.config.timezone);
-    let board = state.db.run(move |conn| leaderboards::users(conn, scope, period, limit, &viewer, now, tz)).await?;
+    let snapshots = state.rank_snapshots.clone();
+    let board =
+        state.db.run(move |conn| leaderboards::users(conn, &snapshots, scope, period, limit, &viewer, now, tz)).await?;
     Ok(HttpResponse::Ok().json(UserBoard {
         items: board
             .items

@@ -73,6 +73,21 @@ pub fn ahead_of(
     query.count().get_result(conn)
 }
 
+/// Every learner with points on a board, as (points, reached_at, user), from the rank index
+/// alone (erased accounts included: see `erased_ids`).
+pub fn ranking(conn: &mut DbConn, period: &str) -> QueryResult<Vec<(i32, NaiveDateTime, i64)>> {
+    user_points::table
+        .filter(user_points::period.eq(period))
+        .filter(user_points::points.gt(0))
+        .select((user_points::points, user_points::reached_at, user_points::user_id))
+        .load(conn)
+}
+
+/// Ids of erased accounts (erasure always disables: the small `users_disabled` index).
+pub fn erased_ids(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
+    users::table.filter(users::disabled.eq(true)).filter(users::deleted_at.is_not_null()).select(users::id).load(conn)
+}
+
 #[derive(QueryableByName)]
 struct Count {
     #[diesel(sql_type = BigInt)]
