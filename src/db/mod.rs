@@ -151,7 +151,11 @@ impl Db {
             conn.batch_execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")?;
             optimize(&mut conn)?;
         }
+        // A connection to a local file does not go stale: no test query on every checkout
+        // (PostgreSQL connections keep theirs, a server restart would break them).
+        let sqlite = matches!(config.database, DatabaseUrl::Sqlite(_));
         let pool = r2d2::Pool::builder()
+            .test_on_check_out(!sqlite)
             .max_size(config.db_pool_size)
             .min_idle(Some(0))
             .connection_timeout(config.db_pool_timeout)
@@ -282,26 +286,10 @@ pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
 /// start and hourly). Without statistics SQLite guesses that `status = ?` matches a few
 /// rows and drives the popular feed and the learner's own lists from the wrong index;
 /// `tests/query_plans.rs` shows the plans. PostgreSQL's autovacuum does this itself.
-///
-/// The bundled SQLite is built with STAT4, whose samples make every statement whose plan
-/// could depend on a bound value be prepared twice, the second time at its first step
-/// with each new set of values: a quarter of the CPU of a cached feed page with `me`. The
-/// samples are dropped after each analysis; the per-index row estimates (`sqlite_stat1`)
-/// that the plans need stay.
 pub fn optimize(conn: &mut DbConn) -> diesel::QueryResult<()> {
     match conn {
-        DbConn::Sqlite(inner) => {
-            // 0x10002: look at every table, not only those this connection used.
-            inner.batch_execute("PRAGMA optimize = 0x10002;")?;
-            // `ANALYZE sqlite_schema` reloads the statistics without re-analyzing. There is
-            // no sqlite_stat4 before the first analysis.
-            match inner.batch_execute("DELETE FROM sqlite_stat4; ANALYZE sqlite_schema;") {
-                Err(diesel::result::Error::DatabaseError(_, info)) if info.message().contains("no such table") => {
-                    Ok(())
-                }
-                other => other,
-            }
-        }
+        // 0x10002: look at every table, not only those this connection used.
+        DbConn::Sqlite(inner) => inner.batch_execute("PRAGMA optimize = 0x10002;"),
         DbConn::Pg(_) => Ok(()),
     }
 }
