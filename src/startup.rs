@@ -63,7 +63,13 @@ impl AppState {
         let public_cache = Arc::new(PublicCache::new(config.cache_bytes, CACHE_MAX_AGE));
         db.set_listener(public_cache.clone());
         Ok(Self {
-            event_writer: GroupCommit::new(db.clone()),
+            event_writer: GroupCommit::new(
+                db.clone(),
+                match config.database {
+                    crate::config::DatabaseUrl::Sqlite(_) => 1,
+                    crate::config::DatabaseUrl::Postgres(_) => (config.db_pool_size / 2) as usize,
+                },
+            ),
             rank_snapshots: Arc::new(RankSnapshots::new(config.rank_snapshot_min, config.rank_snapshot_age)),
             public_cache,
             hasher: PasswordHasher::new(config.hash_concurrency),

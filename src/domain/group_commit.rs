@@ -1,9 +1,11 @@
 //! Group commit for event batches: one writer per process.
 //!
-//! Phones send their events in batches, many at once. Each batch waits in a queue; the
-//! first to find no writer running becomes the writer and takes everything queued into
-//! one transaction (up to `MAX_GROUP` batches), then the next group, until the queue is
-//! empty. A group pays for one BEGIN and one COMMIT (and on SQLite one turn at the
+//! Phones send their events in batches, many at once. Each batch waits in a queue; a
+//! batch that finds fewer writers running than allowed starts one, and a writer takes
+//! everything queued into one transaction (up to `MAX_GROUP` batches), then the next
+//! group, until the queue is empty. SQLite has one writer per process (it allows one
+//! write transaction at a time anyway); PostgreSQL has up to half the pool, since its
+//! statements are round trips that other transactions can use the time of. A group pays for one BEGIN and one COMMIT (and on SQLite one turn at the
 //! single write lock) instead of one per batch, and the counters every learner shares
 //! (content views and shares, content days) are written once per content for the whole
 //! group, in content order.
@@ -32,19 +34,20 @@ type Reply = oneshot::Sender<Result<Outcome, AppError>>;
 #[derive(Default)]
 struct Queue {
     waiting: Vec<(Batch, Reply)>,
-    /// A writer task is running and will look at the queue again before it stops.
-    writing: bool,
+    /// Writer tasks running; each looks at the queue again before it stops.
+    writers: usize,
 }
 
 /// The queue and its writer; one per process (in `AppState`).
 pub struct GroupCommit {
     db: Db,
+    max_writers: usize,
     queue: Mutex<Queue>,
 }
 
 impl GroupCommit {
-    pub fn new(db: Db) -> Arc<Self> {
-        Arc::new(Self { db, queue: Mutex::new(Queue::default()) })
+    pub fn new(db: Db, max_writers: usize) -> Arc<Self> {
+        Arc::new(Self { db, max_writers: max_writers.max(1), queue: Mutex::new(Queue::default()) })
     }
 
     /// Queues a checked batch and waits until it is committed (or refused).
@@ -53,7 +56,9 @@ impl GroupCommit {
         let start_writer = {
             let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
             queue.waiting.push((batch, reply));
-            !std::mem::replace(&mut queue.writing, true)
+            let start = queue.writers < self.max_writers;
+            queue.writers += usize::from(start);
+            start
         };
         if start_writer {
             tokio::spawn(Arc::clone(self).write_until_empty());
@@ -61,7 +66,7 @@ impl GroupCommit {
         answer.await.map_err(|_| AppError::internal(anyhow::anyhow!("the event writer stopped")))?
     }
 
-    /// The writer: one group after another until nothing waits. The flag is cleared under
+    /// A writer: one group after another until nothing waits. It leaves the count under
     /// the same lock that finds the queue empty, so a batch queued meanwhile either is
     /// seen here or starts a new writer.
     async fn write_until_empty(self: Arc<Self>) {
@@ -69,7 +74,7 @@ impl GroupCommit {
             let group: Vec<(Batch, Reply)> = {
                 let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
                 if queue.waiting.is_empty() {
-                    queue.writing = false;
+                    queue.writers -= 1;
                     return;
                 }
                 let n = queue.waiting.len().min(MAX_GROUP);
@@ -93,10 +98,11 @@ impl GroupCommit {
 /// Writes a group in one transaction (the writer's step; public for tests); returns each
 /// batch's result in the given order.
 pub fn write_group(conn: &mut DbConn, batches: Vec<Batch>) -> Vec<Result<Outcome, AppError>> {
-    // Learners in id order, each learner's batches in arrival order: two groups (two
-    // processes on one PostgreSQL) then take the learners' locks in the same order.
+    // By organization, then learner, each learner's batches in arrival order: concurrent
+    // groups (several writers, or processes on one PostgreSQL) then lock the learners'
+    // rows and their organizations' day rows in the same order.
     let mut order: Vec<usize> = (0..batches.len()).collect();
-    order.sort_by_key(|&i| batches[i].who.user_id);
+    order.sort_by_key(|&i| (batches[i].who.org_id, batches[i].who.user_id));
     let mut results: Vec<Option<Result<Outcome, AppError>>> = batches.iter().map(|_| None).collect();
     let mut retry_alone = Vec::new();
     let grouped = write_tx(conn, |conn| -> Result<(), AppError> {
