@@ -217,7 +217,7 @@ pub fn results(run: &Run<'_>) -> String {
     }
     let _ = writeln!(
         out,
-        "\nEverything else is the default (workers and hash concurrency = cores, pool of 8 connections).\n"
+        "\nEverything else is the default (workers = cores, hash concurrency = half the cores, pool of 8 connections).\n"
     );
     for table_data in run.tables {
         let _ = writeln!(out, "## {} (run took {:.1} min)\n", table_data.title, table_data.seconds / 60.0);
