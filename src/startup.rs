@@ -43,7 +43,7 @@ pub struct AppState {
     pub media: MediaStore,
     /// Public feed pages and details (see `api::public_cache` for when entries go).
     pub public_cache: Arc<PublicCache>,
-    /// Event batches queue here for the one writer that commits them in groups.
+    /// Event batches queue here for the writers that commit them in groups.
     pub event_writer: Arc<GroupCommit>,
     /// Snapshots of large boards, for the caller's own rank.
     pub rank_snapshots: Arc<RankSnapshots>,

@@ -172,13 +172,17 @@ pub struct SharedCounts {
 impl SharedCounts {
     pub fn merge(&mut self, other: SharedCounts) {
         for (content, (views, shares)) in other.counters {
-            let entry = self.counters.entry(content).or_default();
-            entry.0 += views;
-            entry.1 += shares;
+            self.add_counts(content, views, shares);
         }
         for ((content, date), add) in other.days {
             self.add_day(content, &date, add);
         }
+    }
+
+    fn add_counts(&mut self, content: i64, views: i64, shares: i64) {
+        let entry = self.counters.entry(content).or_default();
+        entry.0 += views;
+        entry.1 += shares;
     }
 
     fn add_day(&mut self, content: i64, date: &str, add: ContentDay) {
@@ -232,7 +236,6 @@ pub fn ingest(
 pub fn write(conn: &mut DbConn, batch: &Batch, shared: &mut SharedCounts) -> Result<Outcome, AppError> {
     let Batch { who, now, settings, .. } = *batch;
     let mut outcome = batch.checked.clone();
-    let mut parsed = batch.events.clone();
     let day = Day::of(now, settings.tz);
     // One clock for all of the learner's contents: what is credited across them is
     // bounded by the time since the learner's previous accepted event.
@@ -242,13 +245,13 @@ pub fn write(conn: &mut DbConn, batch: &Batch, shared: &mut SharedCounts) -> Res
         return Err(AppError::unauthorized("unauthorized", "This account no longer exists or is disabled."));
     }
     let mut wall_left = seconds_since(last_receipt, now);
-    let ids: Vec<i64> = parsed.iter().map(|e| e.content_id).collect();
+    let ids: Vec<i64> = batch.events.iter().map(|e| e.content_id).collect();
     let visible: HashMap<i64, ContentRow> =
         content_db::find_many_visible(conn, &ids, naive(now))?.into_iter().map(|c| (c.id, c)).collect();
     let date = day.key();
     let mut fresh: BTreeMap<i64, Vec<Event>> = BTreeMap::new();
     let (known, unknown): (Vec<Event>, Vec<Event>) =
-        parsed.drain(..).partition(|e| visible.contains_key(&e.content_id));
+        batch.events.iter().cloned().partition(|e| visible.contains_key(&e.content_id));
     outcome.rejected.extend(unknown.into_iter().map(|e| (e.id, "unknown_content")));
     let rows: Vec<NewEvent<'_>> = known
         .iter()
@@ -359,9 +362,7 @@ pub fn write(conn: &mut DbConn, batch: &Batch, shared: &mut SharedCounts) -> Res
         }
     }
     for (content_id, viewed, shares) in counted {
-        let entry = shared.counters.entry(content_id).or_default();
-        entry.0 += viewed;
-        entry.1 += shares;
+        shared.add_counts(content_id, viewed, shares);
     }
     for (content_id, add) in content_days {
         shared.add_day(content_id, &date, add);

@@ -37,7 +37,7 @@ pub struct TopicView {
 }
 
 /// The caller's own relation to an item.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Mine {
     pub liked: bool,
     pub favorited: bool,
@@ -170,7 +170,7 @@ pub fn attach_mine(conn: &mut DbConn, user: i64, items: &mut [Item]) -> Result<(
     let mut mine: HashMap<i64, Mine> = HashMap::with_capacity(ids.len());
     let mut progress: HashMap<i64, (i32, i32, bool)> = HashMap::new();
     for row in reactions::mine(conn, user, &ids)? {
-        let entry = mine.entry(row.content_id).or_insert(Mine { liked: false, favorited: false, progress: None });
+        let entry = mine.entry(row.content_id).or_default();
         match row.what.as_str() {
             "l" => entry.liked = true,
             "f" => entry.favorited = true,
@@ -181,7 +181,7 @@ pub fn attach_mine(conn: &mut DbConn, user: i64, items: &mut [Item]) -> Result<(
     }
     for item in items {
         let id = item.row.id;
-        let mut own = mine.remove(&id).unwrap_or(Mine { liked: false, favorited: false, progress: None });
+        let mut own = mine.remove(&id).unwrap_or_default();
         own.progress = progress.get(&id).map(|&(position_s, effective_s, completed)| {
             (position_s, crate::domain::engagement::percent_of(effective_s, completed, &item.row), completed)
         });

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tongxin::clock::Clock as _;
-use tongxin::db::schema::{content_daily, events, points_ledger};
+use tongxin::db::schema::{content_daily, contents, events, points_ledger};
 
 use crate::helpers::*;
 
@@ -732,6 +732,11 @@ async fn the_ledger_my_points_and_the_leaderboards_always_agree() {
 
 use chrono::Datelike as _;
 
+/// A content's (views, shares) counters as stored.
+fn counters(db: &mut tongxin::db::DbConn, content: i64) -> (i64, i64) {
+    contents::table.find(content).select((contents::view_count, contents::share_count)).first(db).unwrap()
+}
+
 #[tokio::test]
 async fn concurrent_batches_from_many_learners_add_up_exactly_in_the_shared_counters() {
     let app = TestApp::spawn().await;
@@ -767,15 +772,8 @@ async fn concurrent_batches_from_many_learners_add_up_exactly_in_the_shared_coun
     }
     assert_eq!(accepted, 12 * 4, "each event counted once");
     let mut db = app.db();
-    let counters = |id: i64, db: &mut tongxin::db::DbConn| -> (i64, i64) {
-        tongxin::db::schema::contents::table
-            .find(id)
-            .select((tongxin::db::schema::contents::view_count, tongxin::db::schema::contents::share_count))
-            .first(db)
-            .unwrap()
-    };
-    assert_eq!(counters(first, &mut db), (24, 0));
-    assert_eq!(counters(second, &mut db), (12, 12));
+    assert_eq!(counters(&mut db, first), (24, 0));
+    assert_eq!(counters(&mut db, second), (12, 12));
     let days: Vec<(i64, i32, i32, i32)> = content_daily::table
         .select((content_daily::content_id, content_daily::views, content_daily::shares, content_daily::learner_days))
         .order(content_daily::content_id)
@@ -821,12 +819,7 @@ async fn a_group_of_batches_commits_all_but_the_one_whose_learner_was_erased_mea
     let mut db = app.db();
     let stored: Vec<i64> = events::table.select(events::user_id).load(&mut db).unwrap();
     assert_eq!(stored, [stays.id, stays.id], "nothing of the erased learner's batch stays");
-    let counters: (i64, i64) = tongxin::db::schema::contents::table
-        .find(content)
-        .select((tongxin::db::schema::contents::view_count, tongxin::db::schema::contents::share_count))
-        .first(&mut db)
-        .unwrap();
-    assert_eq!(counters, (1, 1), "only the committed batches reach the shared counters");
+    assert_eq!(counters(&mut db, content), (1, 1), "only the committed batches reach the shared counters");
 }
 
 #[tokio::test]

@@ -181,14 +181,13 @@ async fn shared_page(
         return Ok(hit);
     }
     let epoch = cache.epoch();
-    let (page, due) = state
+    let (mut page, due) = state
         .db
         .run(move |conn| {
             let page = feed::feed(conn, &query, now)?;
             Ok((page, feed::next_publication(conn, now)?))
         })
         .await?;
-    let mut page = page;
     // Lists never show bodies; the cached page keeps only what a list shows.
     for item in &mut page.items {
         (item.row.body_markdown, item.row.body_html, item.text.body_markdown, item.text.body_html) =
