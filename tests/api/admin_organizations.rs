@@ -273,9 +273,15 @@ async fn a_rotated_join_code_admits_new_members_and_keeps_the_old_ones() {
     assert!(!rotation.to_string().contains(after["join_code"].as_str().unwrap()), "the code is not in the audit log");
 }
 
-/// 17:30 UTC is already the next day in Asia/Shanghai (the default TONGXIN_TIMEZONE).
-fn evening_utc(day: u32) -> chrono::DateTime<chrono::Utc> {
-    chrono::NaiveDate::from_ymd_opt(2030, 3, day).unwrap().and_hms_opt(17, 30, 0).unwrap().and_utc()
+/// The evening of the `day`th day from now at 17:30 UTC, already the next day in
+/// Asia/Shanghai (the default TONGXIN_TIMEZONE).
+fn evening_utc(day: i64) -> chrono::DateTime<chrono::Utc> {
+    utc_day_at(day, 17, 30)
+}
+
+/// The local (Shanghai) date of `evening_utc(day)`.
+fn local_day(day: i64) -> String {
+    ymd(evening_utc(day) + chrono::Duration::days(1))
 }
 
 async fn patch_org(app: &TestApp, admin: &Session, id: i64, body: Value) -> Value {
@@ -298,15 +304,15 @@ async fn a_demonstration_site_is_dated_the_local_day_it_was_granted_until_it_is_
 
     let granted = patch_org(&app, &admin, t.school, json!({"demonstration_site": true})).await;
     assert_eq!(granted["demonstration_site"], true);
-    assert_eq!(granted["demonstration_since"], "2030-03-02", "the local day, not the UTC one");
+    assert_eq!(granted["demonstration_since"], local_day(1), "the local day, not the UTC one");
 
     // Ten days on: other changes, and flagging it again, keep the date.
     app.clock.set(evening_utc(11));
     let admin = app.login_ok("root_admin").await;
     let renamed = patch_org(&app, &admin, t.school, json!({"name": "东乡民族团结中学"})).await;
-    assert_eq!(renamed["demonstration_since"], "2030-03-02");
+    assert_eq!(renamed["demonstration_since"], local_day(1));
     let again = patch_org(&app, &admin, t.school, json!({"demonstration_site": true, "kind": "school"})).await;
-    assert_eq!(again["demonstration_since"], "2030-03-02");
+    assert_eq!(again["demonstration_since"], local_day(1));
 
     let withdrawn = patch_org(&app, &admin, t.school, json!({"demonstration_site": false})).await;
     assert_eq!(withdrawn["demonstration_site"], false);
@@ -315,7 +321,7 @@ async fn a_demonstration_site_is_dated_the_local_day_it_was_granted_until_it_is_
     app.clock.set(evening_utc(20));
     let admin = app.login_ok("root_admin").await;
     let regranted = patch_org(&app, &admin, t.school, json!({"demonstration_site": true})).await;
-    assert_eq!(regranted["demonstration_since"], "2030-03-21", "a new grant, a new date");
+    assert_eq!(regranted["demonstration_since"], local_day(20), "a new grant, a new date");
 
     let (_, entries) = json_body(
         app.get(
@@ -328,9 +334,9 @@ async fn a_demonstration_site_is_dated_the_local_day_it_was_granted_until_it_is_
     let details: Vec<&Value> = entries["items"].as_array().unwrap().iter().map(|e| &e["detail"]).collect();
     assert_eq!(details.len(), 5, "{details:?}");
     assert_eq!(details[0]["demonstration_site"], true);
-    assert_eq!(details[0]["demonstration_since"], "2030-03-21");
+    assert_eq!(details[0]["demonstration_since"], local_day(20));
     assert_eq!(details[1]["demonstration_site"], false);
-    assert_eq!(details[4]["demonstration_since"], "2030-03-02");
+    assert_eq!(details[4]["demonstration_since"], local_day(1));
 }
 
 #[tokio::test]
@@ -339,17 +345,17 @@ async fn a_demonstration_date_can_be_given_but_not_in_the_future_nor_without_the
     app.clock.set(evening_utc(1));
     let admin = app.admin("root_admin").await;
     let body =
-        json!({"name": "示范小学", "kind": "school", "demonstration_site": true, "demonstration_since": "2029-09-01"});
+        json!({"name": "示范小学", "kind": "school", "demonstration_site": true, "demonstration_since": "2020-09-01"});
     let (status, site) = json_body(app.post_json("/admin/organizations", Some(&admin.access), &body).await).await;
     assert_eq!(status, StatusCode::CREATED, "{site}");
-    assert_eq!(site["demonstration_since"], "2029-09-01");
+    assert_eq!(site["demonstration_since"], "2020-09-01");
     let id = site["id"].as_i64().unwrap();
 
-    let corrected = patch_org(&app, &admin, id, json!({"demonstration_since": "2029-10-08"})).await;
-    assert_eq!(corrected["demonstration_since"], "2029-10-08");
+    let corrected = patch_org(&app, &admin, id, json!({"demonstration_since": "2020-10-08"})).await;
+    assert_eq!(corrected["demonstration_since"], "2020-10-08");
     // Today (local) is the latest allowed day.
-    let today = patch_org(&app, &admin, id, json!({"demonstration_since": "2030-03-02"})).await;
-    assert_eq!(today["demonstration_since"], "2030-03-02");
+    let today = patch_org(&app, &admin, id, json!({"demonstration_since": local_day(1)})).await;
+    assert_eq!(today["demonstration_since"], local_day(1));
 
     let plain = app.create_org(&admin, "普通小学", "school", None).await;
     let plain_id = plain["id"].as_i64().unwrap();
@@ -357,18 +363,18 @@ async fn a_demonstration_date_can_be_given_but_not_in_the_future_nor_without_the
         (
             "POST",
             None,
-            json!({"name": "x", "kind": "school", "demonstration_site": true, "demonstration_since": "2030-03-03"}),
+            json!({"name": "x", "kind": "school", "demonstration_site": true, "demonstration_since": local_day(2)}),
         ),
-        ("POST", None, json!({"name": "x", "kind": "school", "demonstration_since": "2029-09-01"})),
+        ("POST", None, json!({"name": "x", "kind": "school", "demonstration_since": "2020-09-01"})),
         (
             "POST",
             None,
-            json!({"name": "x", "kind": "school", "demonstration_site": true, "demonstration_since": "2029-13-01"}),
+            json!({"name": "x", "kind": "school", "demonstration_site": true, "demonstration_since": "2020-13-01"}),
         ),
-        ("PATCH", Some(id), json!({"demonstration_since": "2030-03-03"})),
-        ("PATCH", Some(id), json!({"demonstration_site": false, "demonstration_since": "2029-09-01"})),
+        ("PATCH", Some(id), json!({"demonstration_since": local_day(2)})),
+        ("PATCH", Some(id), json!({"demonstration_site": false, "demonstration_since": "2020-09-01"})),
         ("PATCH", Some(id), json!({"demonstration_since": "yesterday"})),
-        ("PATCH", Some(plain_id), json!({"demonstration_since": "2029-09-01"})),
+        ("PATCH", Some(plain_id), json!({"demonstration_since": "2020-09-01"})),
     ];
     for (method, target, body) in refused {
         let res = match target {
@@ -379,7 +385,7 @@ async fn a_demonstration_date_can_be_given_but_not_in_the_future_nor_without_the
         assert!(problem["errors"][0]["message"].is_string(), "{method} {body}: {problem}");
     }
     let (_, site) = json_body(app.get(&format!("/admin/organizations/{id}"), Some(&admin.access)).await).await;
-    assert_eq!(site["demonstration_since"], "2030-03-02", "refused changes change nothing");
+    assert_eq!(site["demonstration_since"], local_day(1), "refused changes change nothing");
     let (_, plain) = json_body(app.get(&format!("/admin/organizations/{plain_id}"), Some(&admin.access)).await).await;
     assert_eq!(plain["demonstration_site"], false);
     assert_eq!(plain["demonstration_since"], Value::Null);

@@ -189,15 +189,16 @@ async fn the_consent_age_counts_birth_years_conservatively() {
 
 #[tokio::test]
 async fn the_consent_age_uses_the_configured_time_zone_for_the_year() {
-    // 2026-12-31 20:00 UTC is already 2027-01-01 in Asia/Shanghai.
-    let new_year_eve = Utc.with_ymd_and_hms(2026, 12, 31, 20, 0, 0).unwrap();
+    // New Year's Eve 20:00 UTC is already New Year's Day in Asia/Shanghai.
+    let year = Utc::now().year() + 1;
+    let new_year_eve = Utc.with_ymd_and_hms(year, 12, 31, 20, 0, 0).unwrap();
     let shanghai = TestApp::spawn().await;
     shanghai.clock.set(new_year_eve);
     let utc = TestApp::spawn_with(&[("timezone", "UTC")]).await;
     utc.clock.set(new_year_eve);
     let mut body = registration("new_year_child");
-    body["birth_year"] = json!(2012);
-    // Shanghai: 2027 − 2012 = 15, no consent needed. UTC: 2026 − 2012 = 14, needed.
+    body["birth_year"] = json!(year - 14);
+    // Shanghai: a year later, 15, no consent needed. UTC: 14, needed.
     assert_eq!(shanghai.post_json("/auth/register", None, &body).await.status(), StatusCode::CREATED);
     assert_problem(
         utc.post_json("/auth/register", None, &body).await,

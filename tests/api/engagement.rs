@@ -402,8 +402,9 @@ async fn days_and_streaks_follow_local_midnight_not_utc() {
     let room = app.newsroom().await;
     let content = article(&app, &room, "午夜").await;
     let learner = app.register("night_reader").await;
-    // 23:59 in Shanghai is 15:59 UTC.
-    app.clock.set(DateTime::parse_from_rfc3339("2026-12-01T15:59:00Z").unwrap().into());
+    // 23:59 in Shanghai is 15:59 UTC; two days ahead, so today's registration is a day apart.
+    let last_minute = utc_day_at(2, 15, 59);
+    app.clock.set(last_minute);
     let learner = app.login_ok(&learner.username).await;
     send(&app, &learner, &[event("view", content, None, now(&app))]).await;
     app.clock.advance(Duration::minutes(2));
@@ -416,7 +417,8 @@ async fn days_and_streaks_follow_local_midnight_not_utc() {
         .load(&mut app.db())
         .unwrap();
     let days: Vec<&str> = ledger.iter().map(|(d, _)| d.as_str()).collect();
-    assert!(days.ends_with(&["2026-12-01", "2026-12-02"]), "{days:?}");
+    let (evening, after_midnight) = (ymd(last_minute), ymd(last_minute + Duration::days(1)));
+    assert!(days.ends_with(&[evening.as_str(), after_midnight.as_str()]), "{days:?}");
     let stats = json_body(app.get("/me/stats", Some(&learner.access)).await).await.1;
     assert_eq!(stats["streak_days"], 2, "two local days in a row, though one UTC day");
 }
@@ -426,15 +428,17 @@ async fn a_missed_day_breaks_the_streak_but_keeps_the_longest() {
     let app = TestApp::spawn().await;
     let learner = app.register("streaker").await;
     let mut session = learner.clone();
-    for day in [1, 2, 3, 5] {
-        app.clock.set(DateTime::parse_from_rfc3339(&format!("2026-12-0{day}T02:00:00Z")).unwrap().into());
+    // 02:00 UTC is 10:00 in Shanghai; the first day is far enough ahead that the day of
+    // registration is not part of the streak.
+    for day in [3, 4, 5, 7] {
+        app.clock.set(utc_day_at(day, 2, 0));
         session = app.login_ok(&learner.username).await;
     }
     let stats = json_body(app.get("/me/stats", Some(&session.access)).await).await.1;
     assert_eq!((stats["streak_days"].as_i64(), stats["longest_streak"].as_i64()), (Some(1), Some(3)));
-    app.clock.set(DateTime::parse_from_rfc3339("2026-12-07T02:00:00Z").unwrap().into());
+    app.clock.set(utc_day_at(9, 2, 0));
     let (_, missed) = json_body(app.get("/me/stats", Some(&app.login_ok(&learner.username).await.access)).await).await;
-    assert_eq!(missed["streak_days"], 1, "logging in on the 7th starts again after missing the 6th");
+    assert_eq!(missed["streak_days"], 1, "logging in on the ninth day starts again after missing the eighth");
 }
 
 #[tokio::test]

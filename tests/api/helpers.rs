@@ -286,6 +286,20 @@ impl Drop for TestApp {
     }
 }
 
+/// `days` days after today (UTC) at `hour:minute` UTC: a clock setting relative to the day
+/// the test runs, never a calendar date that will one day lie in the past.
+pub fn utc_day_at(days: i64, hour: u32, minute: u32) -> chrono::DateTime<chrono::Utc> {
+    (chrono::Utc::now().date_naive() + chrono::Duration::days(days))
+        .and_hms_opt(hour, minute, 0)
+        .expect("a valid time of day")
+        .and_utc()
+}
+
+/// The date part of an instant as `YYYY-MM-DD` (of the UTC day unless shifted first).
+pub fn ymd(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.date_naive().format("%Y-%m-%d").to_string()
+}
+
 fn is_ops(path: &str) -> bool {
     ["/healthz", "/readyz", "/metrics", "/docs", "/api/openapi.json"].iter().any(|p| path.starts_with(p))
 }

@@ -479,10 +479,11 @@ async fn the_daily_quiz_day_follows_the_configured_time_zone() {
     publish_quiz(&app, &room, json!({"title": "每日答题", "mode": "daily", "draw": {"count": 2}})).await;
     let learner = app.register("night_owl").await;
     // 16:30 UTC is 00:30 the next day in Shanghai.
-    app.clock.set(chrono::DateTime::parse_from_rfc3339("2026-12-01T16:30:00Z").unwrap().into());
+    let half_past_four = utc_day_at(1, 16, 30);
+    app.clock.set(half_past_four);
     let learner = app.login_ok(&learner.username).await;
     let (_, daily) = json_body(app.get("/quizzes/daily", Some(&learner.access)).await).await;
-    assert_eq!(daily["date"], "2026-12-02");
+    assert_eq!(daily["date"], ymd(half_past_four + chrono::Duration::days(1)));
 }
 
 #[tokio::test]
