@@ -261,7 +261,16 @@ pub fn update_profile(
         return Err(AppError::Validation(errors));
     }
     write_tx(conn, |conn| {
+        let (current, _) = user_db::find_active(conn, user_id)?.ok_or_else(|| AppError::not_found("user"))?;
         if let Some(code) = input.org_code {
+            // A staff member's organization is their scope (an org admin's subtree): only
+            // an admin places staff (PATCH /admin/users/{id}, audited), never a join code.
+            if Role::parse(&current.role).is_none_or(Role::is_staff) {
+                return Err(AppError::Forbidden {
+                    code: "staff_cannot_change_organization",
+                    detail: "Staff accounts cannot change their own organization; an admin places staff.".into(),
+                });
+            }
             changes.organization_id = Some(Some(resolve_join_code(conn, "org_code", code)?));
         }
         user_db::update(conn, user_id, &changes)?;

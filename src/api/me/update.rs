@@ -17,7 +17,8 @@ pub struct UpdateProfile {
     pub display_name: Option<String>,
     pub audience: Option<Audience>,
     pub locale: Option<String>,
-    /// Join (or move to) the organization with this join code.
+    /// Join (or move to) the organization with this join code. Learners only: staff are
+    /// placed by an admin (`staff_cannot_change_organization`).
     pub org_code: Option<String>,
 }
 
@@ -30,6 +31,7 @@ pub struct UpdateProfile {
     responses(
         (status = 200, description = "The updated profile", body = Profile),
         (status = 401, description = "Missing, invalid or expired access token"),
+        (status = 403, description = "A staff account sent `org_code` (`staff_cannot_change_organization`): only an admin places staff"),
         (status = 422, description = "A field is invalid or not changeable here (e.g. `role`)"),
     )
 )]
