@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use super::lower;
 use crate::db::DbConn;
 use crate::db::models::organizations::{OrganizationRow, subtree_range};
-use crate::db::schema::{organizations, users};
+use crate::db::schema::{organizations, refresh_tokens, users};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
@@ -68,6 +68,29 @@ pub fn find_active(conn: &mut DbConn, id: i64) -> QueryResult<Option<UserWithOrg
         .select((UserRow::as_select(), Option::<OrganizationRow>::as_select()))
         .first(conn)
         .optional()
+}
+
+/// The caller of a request: a live user by id with their organization, and whether the
+/// session (refresh-token family) their access token was issued with is still alive.
+/// One statement, so checking the session costs no extra round trip: a logout, a reused
+/// refresh token or a password change ends the session's access tokens at once, on every
+/// instance (the partial index `refresh_tokens_live_family` answers the `EXISTS`). The
+/// session id comes from a signed token and a family belongs to one user: the family
+/// alone is looked up, so that index, not every token the user ever had, is probed.
+pub fn find_caller(conn: &mut DbConn, id: i64, session: &str) -> QueryResult<Option<(UserWithOrg, bool)>> {
+    let alive = diesel::dsl::exists(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(session))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    );
+    users::table
+        .left_join(organizations::table)
+        .filter(users::id.eq(id))
+        .filter(users::deleted_at.is_null())
+        .select((UserRow::as_select(), Option::<OrganizationRow>::as_select(), alive))
+        .first::<(UserRow, Option<OrganizationRow>, bool)>(conn)
+        .optional()
+        .map(|found| found.map(|(user, org, alive)| ((user, org), alive)))
 }
 
 pub fn find_by_username_key(conn: &mut DbConn, key: &str) -> QueryResult<Option<UserWithOrg>> {
