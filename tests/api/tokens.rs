@@ -359,3 +359,25 @@ async fn erasing_or_disabling_an_account_still_refuses_all_of_its_access_tokens(
         assert_problem(app.get("/me", Some(token)).await, StatusCode::UNAUTHORIZED, "unauthorized").await;
     }
 }
+
+#[tokio::test]
+async fn inside_the_grace_an_old_refresh_token_cannot_walk_the_chain_once_its_successor_was_used() {
+    let app = TestApp::spawn().await;
+    let user = app.register("chain_walker").await;
+    let (_, first) = json_body(refresh(&app, &user.refresh).await).await;
+    let r1 = first["refresh_token"].as_str().unwrap().to_owned();
+    app.clock.advance(Duration::seconds(1));
+    let (status, second) = json_body(refresh(&app, &r1).await).await;
+    assert_eq!(status, StatusCode::OK, "{second}");
+    let r2 = second["refresh_token"].as_str().unwrap().to_owned();
+    app.clock.advance(Duration::seconds(1));
+    // R0 again, well inside the 10 s grace, but R1 has been used: that is reuse.
+    assert_problem(refresh(&app, &user.refresh).await, StatusCode::UNAUTHORIZED, "refresh_token_reused").await;
+    assert_problem(refresh(&app, &r2).await, StatusCode::UNAUTHORIZED, "invalid_refresh_token").await;
+    assert_problem(refresh(&app, &r1).await, StatusCode::UNAUTHORIZED, "invalid_refresh_token").await;
+    let token = second["access_token"].as_str().unwrap();
+    assert_problem(app.get("/me", Some(token)).await, StatusCode::UNAUTHORIZED, "session_ended").await;
+    let live: i64 =
+        refresh_tokens::table.filter(refresh_tokens::revoked_at.is_null()).count().get_result(&mut app.db()).unwrap();
+    assert_eq!(live, 0, "the whole family is revoked");
+}
