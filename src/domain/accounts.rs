@@ -102,8 +102,30 @@ pub fn check_birth_year(year: i32, local_year: i32) -> Result<(), FieldError> {
 /// With only a birth year, someone born in year Y is either `local_year - Y` or one year
 /// younger. Whoever may still be under 14 is treated as under 14: asking a 14-year-old
 /// for consent costs little, failing to ask a 13-year-old breaks the law.
-pub fn may_be_under_consent_age(birth_year: i32, local_year: i32) -> bool {
+fn may_be_under_consent_age(birth_year: i32, local_year: i32) -> bool {
     local_year - birth_year <= CONSENT_AGE
+}
+
+impl Audience {
+    /// School pupils' audiences: primary and junior school.
+    pub fn is_pupil(self) -> bool {
+        matches!(self, Audience::Primary | Audience::Junior)
+    }
+}
+
+/// Whether someone may be under 14 (PIPL art. 31), the one rule for consent and for
+/// masking names: a birth year decides when there is one; without one, a pupil audience
+/// (primary, junior) means possibly under 14. Used by registration, by `PATCH /me` and by
+/// the leaderboards.
+pub fn may_be_minor(audience: Audience, birth_year: Option<i32>, local_year: i32) -> bool {
+    match birth_year {
+        Some(year) => may_be_under_consent_age(year, local_year),
+        None => audience.is_pupil(),
+    }
+}
+
+fn consent_required(detail: &str) -> AppError {
+    AppError::Unprocessable { code: "guardian_consent_required", detail: detail.to_owned() }
 }
 
 pub fn local_year(now: DateTime<Utc>, tz: chrono_tz::Tz) -> i32 {
@@ -157,14 +179,13 @@ pub fn check_registration(input: &RegistrationInput<'_>, local_year: i32) -> Res
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let minor = input.birth_year.is_some_and(|year| may_be_under_consent_age(year, local_year));
+    let minor = may_be_minor(input.audience, input.birth_year, local_year);
     if minor && !input.guardian_consent {
-        return Err(AppError::Unprocessable {
-            code: "guardian_consent_required",
-            detail: "Learners under 14 need a guardian's consent to register: send guardian_consent: true \
-                     once a parent or guardian has agreed."
-                .into(),
-        });
+        return Err(consent_required(
+            "Learners who may be under 14 (a birth year less than 15 years ago, or a primary or junior school \
+             audience without a birth year) need a guardian's consent to register: send guardian_consent: true \
+             once a parent or guardian has agreed.",
+        ));
     }
     Ok(NewLearner {
         username,
@@ -241,6 +262,9 @@ pub struct ProfileChanges<'a> {
     pub audience: Option<Audience>,
     pub locale: Option<&'a str>,
     pub org_code: Option<&'a str>,
+    /// A guardian has consented (needed to move into a pupil audience without a birth
+    /// year showing 14 or older, unless consent is already recorded).
+    pub guardian_consent: bool,
 }
 
 pub fn update_profile(
@@ -248,6 +272,7 @@ pub fn update_profile(
     user_id: i64,
     input: &ProfileChanges<'_>,
     now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
 ) -> Result<UserWithOrg, AppError> {
     let mut errors = Vec::new();
     let mut changes = UserChanges {
@@ -272,6 +297,17 @@ pub fn update_profile(
                 });
             }
             changes.organization_id = Some(Some(resolve_join_code(conn, "org_code", code)?));
+        }
+        let audience = input.audience.or_else(|| Audience::parse(&current.audience)).unwrap_or(Audience::Public);
+        if current.guardian_consent_at.is_none() && may_be_minor(audience, current.birth_year, local_year(now, tz)) {
+            if input.guardian_consent {
+                changes.guardian_consent_at = Some(Some(naive(now)));
+            } else if input.audience.is_some() {
+                return Err(consent_required(
+                    "A primary or junior school audience means possibly under 14: send guardian_consent: true \
+                     once a parent or guardian has agreed.",
+                ));
+            }
         }
         user_db::update(conn, user_id, &changes)?;
         user_db::find_active(conn, user_id)?.ok_or_else(|| AppError::not_found("user"))

@@ -7,7 +7,7 @@ use tongxin::db::schema::users;
 use crate::helpers::*;
 
 fn registration(username: &str) -> serde_json::Value {
-    json!({"username": username, "password": PASSWORD, "display_name": "阿依古丽", "audience": "junior"})
+    json!({"username": username, "password": PASSWORD, "display_name": "阿依古丽", "audience": "senior"})
 }
 
 #[tokio::test]
@@ -20,7 +20,7 @@ async fn registering_returns_201_with_the_profile_and_a_token_pair() {
     assert_eq!(body["user"]["username"], "ayguli");
     assert_eq!(body["user"]["display_name"], "阿依古丽");
     assert_eq!(body["user"]["role"], "learner");
-    assert_eq!(body["user"]["audience"], "junior");
+    assert_eq!(body["user"]["audience"], "senior");
     assert_eq!(body["user"]["locale"], "zh-Hans");
     assert_eq!(body["user"]["organization"], serde_json::Value::Null);
     assert_eq!(body["token_type"], "Bearer");
@@ -254,4 +254,34 @@ impl ClockYear for TestApp {
         use tongxin::clock::Clock as _;
         self.clock.now().with_timezone(&chrono_tz::Asia::Shanghai).year()
     }
+}
+
+#[tokio::test]
+async fn a_pupil_audience_without_a_birth_year_needs_guardian_consent() {
+    let app = TestApp::spawn().await;
+    let year = app.clock_year();
+    for audience in ["primary", "junior"] {
+        let mut body = registration(&format!("pupil_{audience}"));
+        body["audience"] = json!(audience);
+        for consent in [None, Some(false)] {
+            if let Some(given) = consent {
+                body["guardian_consent"] = json!(given);
+            }
+            let res = app.post_json("/auth/register", None, &body).await;
+            assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "guardian_consent_required").await;
+        }
+        let count: i64 = users::table.count().get_result(&mut app.db()).unwrap();
+        assert_eq!(count, i64::from(audience == "junior"), "nothing stored without consent ({audience})");
+        body["guardian_consent"] = json!(true);
+        let (status, created) = json_body(app.post_json("/auth/register", None, &body).await).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        assert!(created["user"]["guardian_consent_at"].is_string(), "{created}");
+    }
+    // A birth year that shows 14 or older decides: a late junior-school pupil needs none.
+    let mut body = registration("older_pupil");
+    body["audience"] = json!("junior");
+    body["birth_year"] = json!(year - 15);
+    let (status, created) = json_body(app.post_json("/auth/register", None, &body).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["user"]["guardian_consent_at"], serde_json::Value::Null);
 }

@@ -1,3 +1,4 @@
+use chrono::Datelike as _;
 use diesel::prelude::*;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -197,4 +198,38 @@ async fn password_checks_count_against_the_per_address_limit_like_login() {
     assert_problem(res, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
     assert_problem(erase(&app, &first, PASSWORD).await, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
     assert_problem(app.login("address_one", PASSWORD).await, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+}
+
+#[tokio::test]
+async fn moving_into_a_pupil_audience_needs_a_recorded_or_given_guardian_consent() {
+    let app = TestApp::spawn().await;
+    let user = app.register("grows_younger").await;
+    for audience in ["primary", "junior"] {
+        let res = app.patch_json("/me", Some(&user.access), &json!({"audience": audience})).await;
+        assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "guardian_consent_required").await;
+    }
+    let res =
+        app.patch_json("/me", Some(&user.access), &json!({"audience": "junior", "guardian_consent": false})).await;
+    assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "guardian_consent_required").await;
+    let (_, me) = json_body(app.get("/me", Some(&user.access)).await).await;
+    assert_eq!((me["audience"].as_str(), me["guardian_consent_at"].is_null()), (Some("public"), true), "{me}");
+
+    let res = app.patch_json("/me", Some(&user.access), &json!({"audience": "junior", "guardian_consent": true})).await;
+    let (status, me) = json_body(res).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["audience"], "junior");
+    assert!(me["guardian_consent_at"].is_string(), "{me}");
+    let stored: Option<chrono::NaiveDateTime> =
+        users::table.find(user.id).select(users::guardian_consent_at).first(&mut app.db()).unwrap();
+    assert!(stored.is_some());
+    // Once recorded, it stands for later changes.
+    let res = app.patch_json("/me", Some(&user.access), &json!({"audience": "primary"})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // A birth year showing 14 or older needs none.
+    let year = chrono::Utc::now().year();
+    let older = app.register_with("older_pupil", json!({"birth_year": year - 16})).await;
+    let (status, me) =
+        json_body(app.patch_json("/me", Some(&older.access), &json!({"audience": "junior"})).await).await;
+    assert_eq!((status, me["guardian_consent_at"].is_null()), (StatusCode::OK, true), "{me}");
 }

@@ -27,10 +27,12 @@ pub struct RegisterRequest {
     /// The join code of the learner's class, school or unit.
     #[schema(example = "K7P3QX9M")]
     pub org_code: Option<String>,
-    /// Needed to tell whether a guardian's consent is required.
+    /// Tells whether a guardian's consent is required; without it a `primary` or `junior`
+    /// audience counts as possibly under 14.
     #[schema(example = 2010)]
     pub birth_year: Option<i32>,
-    /// Must be `true` when the learner may be under 14 (PIPL art. 31).
+    /// Must be `true` when the learner may be under 14 (PIPL art. 31): a birth year less
+    /// than 15 years ago, or a `primary` or `junior` audience without a birth year.
     pub guardian_consent: Option<bool>,
     /// BCP 47 tag; default `zh-Hans`.
     #[schema(example = "zh-Hans")]

@@ -56,6 +56,7 @@ pub struct UserChanges {
     pub role: Option<String>,
     pub disabled: Option<bool>,
     pub password_hash: Option<String>,
+    pub guardian_consent_at: Option<Option<NaiveDateTime>>,
     pub updated_at: Option<NaiveDateTime>,
 }
 
