@@ -16,11 +16,15 @@ use crate::startup::AppState;
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// 3–32 letters, digits or `_`; compared case-insensitively after NFKC normalization.
+    /// A name that looks like an existing one (Unicode UTS #39 skeleton: letters from
+    /// another script, `rn` for `m`) is refused (`username_confusable`).
     #[schema(example = "zhang_wei", min_length = 3, max_length = 32)]
     pub username: String,
     /// At least 10 characters mixing at least two of: lower case, upper case, digits, other.
     #[schema(value_type = String, format = Password, min_length = 10, max_length = 128)]
     pub password: Password,
+    /// 1–50 characters after trimming; no control or format characters (bidi overrides,
+    /// zero-width characters).
     #[schema(example = "张伟", min_length = 1, max_length = 50)]
     pub display_name: String,
     pub audience: Audience,
@@ -47,7 +51,7 @@ pub struct RegisterRequest {
     request_body = RegisterRequest,
     responses(
         (status = 201, description = "Account created; tokens issued", body = TokenPair),
-        (status = 409, description = "The username is taken (`username_taken`)"),
+        (status = 409, description = "The username is taken (`username_taken`) or looks like one in use (`username_confusable`); an erased account's name and its look-alikes stay so for `TONGXIN_USERNAME_HOLD_DAYS`"),
         (status = 422, description = "A field is invalid, the join code is unknown, or guardian consent is missing (`guardian_consent_required`)"),
         (status = 429, description = "Too many attempts from this address (`rate_limited`)"),
     )

@@ -14,6 +14,7 @@ use crate::startup::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProfile {
+    /// 1–50 characters after trimming; no control or format characters.
     pub display_name: Option<String>,
     pub audience: Option<Audience>,
     pub locale: Option<String>,
