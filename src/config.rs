@@ -145,8 +145,11 @@ pub struct Config {
     pub max_upload_bytes: u64,
     pub log_filter: String,
     pub log_format: LogFormat,
-    /// Login and register requests per minute per client address; 0 turns the limit off.
+    /// Login, register and password-check requests (`POST /me/password`, `DELETE /me`)
+    /// per minute per client address; 0 turns the limit off.
     pub auth_rate_per_min: u32,
+    /// Password checks (`POST /me/password`, `DELETE /me`) per hour per account; 0 = off.
+    pub password_checks_per_hour: u32,
     pub trusted_proxies: Vec<IpNet>,
     pub refresh_grace: Duration,
     /// Answers arriving this long after an attempt's deadline still count (network delay).
@@ -204,6 +207,7 @@ struct RawSettings {
     log: String,
     log_format: String,
     auth_rate_per_min: u32,
+    password_checks_per_hour: u32,
     #[serde(deserialize_with = "scalar_string")]
     trusted_proxies: String,
     refresh_grace_s: u64,
@@ -250,6 +254,7 @@ impl Default for RawSettings {
             log: "info".into(),
             log_format: "pretty".into(),
             auth_rate_per_min: 20,
+            password_checks_per_hour: 10,
             trusted_proxies: String::new(),
             refresh_grace_s: 10,
             attempt_grace_s: 5,
@@ -452,6 +457,7 @@ impl Config {
             log_filter: raw.log,
             log_format,
             auth_rate_per_min: raw.auth_rate_per_min,
+            password_checks_per_hour: raw.password_checks_per_hour,
             trusted_proxies,
             refresh_grace: Duration::from_secs(raw.refresh_grace_s),
             attempt_grace: Duration::from_secs(raw.attempt_grace_s),

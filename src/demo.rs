@@ -458,7 +458,7 @@ fn people(
             audience: account.audience,
             org_code: org_db::find(conn, org)?.map(|o| o.join_code),
             birth_year,
-            consent_recorded: birth_year.is_some_and(|y| accounts::may_be_under_consent_age(y, year)),
+            consent_recorded: accounts::may_be_minor(account.audience, birth_year, year),
             locale: accounts::DEFAULT_LOCALE.to_owned(),
         };
         // The demo set loads only into an empty database: no username can be held there.

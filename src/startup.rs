@@ -18,7 +18,7 @@ use crate::api;
 use crate::api::public_cache::{self, PublicCache};
 use crate::auth::jwt::KeySet;
 use crate::auth::password::PasswordHasher;
-use crate::auth::rate_limit::AuthRateLimiter;
+use crate::auth::rate_limit::{AuthRateLimiter, PasswordCheckLimiter};
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::Db;
@@ -39,6 +39,7 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     pub clock: SharedClock,
     pub auth_limiter: AuthRateLimiter,
+    pub password_check_limiter: PasswordCheckLimiter,
     pub metrics: PrometheusHandle,
     pub media: MediaStore,
     /// Public feed pages and details (see `api::public_cache` for when entries go).
@@ -73,7 +74,8 @@ impl AppState {
             rank_snapshots: Arc::new(RankSnapshots::new(config.rank_snapshot_min, config.rank_snapshot_age)),
             public_cache,
             hasher: PasswordHasher::new(config.hash_concurrency),
-            auth_limiter: AuthRateLimiter::new(config.auth_rate_per_min),
+            auth_limiter: AuthRateLimiter::per_minute(config.auth_rate_per_min),
+            password_check_limiter: PasswordCheckLimiter::per_hour(config.password_checks_per_hour),
             keys: Arc::new(keys),
             metrics: telemetry::metrics_handle(),
             config: Arc::new(config),

@@ -568,7 +568,10 @@ async fn build(app: &TestApp) -> World {
         [(&class, "junior"), (&class, "junior"), (&school, "public"), (&other, "public")].iter().enumerate()
     {
         let learner = app
-            .register_with(&format!("learner_{i}"), json!({"org_code": org["join_code"], "audience": audience}))
+            .register_with(
+                &format!("learner_{i}"),
+                json!({"org_code": org["join_code"], "audience": audience, "guardian_consent": true}),
+            )
             .await;
         learners.push(learner);
     }

@@ -137,7 +137,13 @@ fn finish(api: &mut openapi::OpenApi) {
             HttpBuilder::new()
                 .scheme(HttpAuthScheme::Bearer)
                 .bearer_format("JWT")
-                .description(Some("An access token from /api/v1/auth/login, /register or /refresh"))
+                .description(Some(
+                    "An access token from /api/v1/auth/login, /register or /refresh. Refused with 401 \
+                     `unauthorized` (missing, or the account is erased or disabled), `invalid_token`, \
+                     `token_expired` (refresh it) or `session_ended` (its session was logged out, ended \
+                     by a password change elsewhere, or its refresh token was reused: log in again). \
+                     The session is checked on every request, so an ended one stops at once.",
+                ))
                 .build(),
         ),
     );
@@ -175,7 +181,7 @@ fn finish_operation(op: &mut openapi::path::Operation) {
         add("422", "A parameter is invalid (`validation_failed`)");
     }
     if !public {
-        add("401", "Missing, invalid or expired access token");
+        add("401", "Missing, invalid or expired access token, or its session has ended (`session_ended`)");
     }
     add("500", "Unexpected error (`internal_error`); the body carries no details");
     add("503", "Database busy or unreachable (`service_unavailable`); see `Retry-After`");

@@ -1,6 +1,7 @@
 //! `AuthUser`: the caller behind a valid bearer token, loaded fresh from the database on
-//! every request so that a disabled or deleted account stops working at once and a role
-//! change applies at once.
+//! every request so that a disabled or deleted account stops working at once, a role
+//! change applies at once, and a token whose session has ended (logout, refresh-token
+//! reuse, a password change elsewhere) is refused at once, on every instance.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -86,11 +87,19 @@ impl FromRequest for AuthUser {
                 .sub
                 .parse()
                 .map_err(|_| AppError::unauthorized("invalid_token", "The access token is invalid."))?;
-            let found = state.db.run(move |conn| Ok(user_db::find_active(conn, id)?)).await?;
+            let session = claims.sid.clone();
+            let found = state.db.run(move |conn| Ok(user_db::find_caller(conn, id, &session)?)).await?;
             let gone = || AppError::unauthorized("unauthorized", "This account no longer exists or is disabled.");
-            let (user, organization) = found.ok_or_else(gone)?;
+            let ((user, organization), alive) = found.ok_or_else(gone)?;
             if user.disabled {
                 return Err(gone());
+            }
+            if !alive {
+                return Err(AppError::unauthorized(
+                    "session_ended",
+                    "This session has ended (logged out, password changed elsewhere, or its refresh token \
+                     was reused); log in again.",
+                ));
             }
             let role = Role::parse(&user.role)
                 .ok_or_else(|| AppError::internal(anyhow::anyhow!("unknown role in database")))?;

@@ -228,8 +228,15 @@ const MIGRATION_LOCK: i64 = 0x0074_6f6e_6778_696e;
 pub fn migrate(conn: &mut DbConn) -> anyhow::Result<usize> {
     let run = |conn: &mut DbConn| -> anyhow::Result<usize> {
         let migrations = conn.migrations();
-        let applied = conn.run_pending_migrations(migrations).map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
-        Ok(applied.len())
+        let applied =
+            conn.run_pending_migrations(migrations).map_err(|e| anyhow::anyhow!("migration failed: {e}"))?.len();
+        // Data a migration cannot compute in SQL, under the same lock.
+        let skeletons = models::users::backfill_skeletons(conn)
+            .map_err(|e| anyhow::anyhow!("computing username skeletons failed: {e}"))?;
+        if skeletons > 0 {
+            tracing::info!(accounts = skeletons, "computed the username skeletons of existing accounts");
+        }
+        Ok(applied)
     };
     match conn {
         // One writer at a time; each migration runs in a savepoint of this transaction.

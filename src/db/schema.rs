@@ -35,6 +35,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
+        username_skeleton -> Nullable<Text>,
     }
 }
 

@@ -162,7 +162,8 @@ fn synthetic_learners(conn: &mut DbConn, ctx: &Context<'_>) -> Result<Vec<(i64, 
             audience: *audience,
             org_code: Some(code.clone()),
             birth_year: None,
-            consent_recorded: false,
+            // Pupils' guardians consented when the school enrolled them (PIPL art. 31).
+            consent_recorded: audience.is_pupil(),
             locale: accounts::DEFAULT_LOCALE.to_owned(),
         };
         let no_holds = crate::domain::privacy::HoldKeys::new(Vec::new());

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use unicode_normalization::UnicodeNormalization;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 use crate::clock::naive;
 use crate::db::models::organizations as org_db;
@@ -18,15 +19,27 @@ pub const DEFAULT_LOCALE: &str = "zh-Hans";
 /// Below this age PIPL art. 31 requires a guardian's consent.
 pub const CONSENT_AGE: i32 = 14;
 
-/// A username as shown (NFKC form) and as compared (lowercased NFKC).
+/// A username as shown (NFKC form), as compared (lowercased NFKC) and as compared for
+/// look-alikes (the skeleton of the key, see `users::username_skeleton`).
 pub struct Username {
     pub display: String,
     pub key: String,
+    pub skeleton: String,
+}
+
+/// Unicode format characters (category Cf): bidi overrides and isolates, zero-width
+/// spaces and joiners, the byte order mark, soft hyphens. Invisible, or reordering what
+/// is around them, so a name holding one can pose as another or show as nothing.
+fn has_format_character(text: &str) -> bool {
+    text.chars().any(|c| c.general_category() == GeneralCategory::Format)
 }
 
 /// 3–32 letters (any script), digits or `_`, after NFKC normalization so that full-width
 /// and half-width forms of the same name are the same account.
 pub fn check_username(raw: &str) -> Result<Username, FieldError> {
+    if has_format_character(raw) {
+        return Err(FieldError::new("username", "must not contain invisible formatting characters"));
+    }
     let display: String = raw.nfkc().collect();
     let len = display.chars().count();
     if !USERNAME_CHARS.contains(&len) {
@@ -36,7 +49,8 @@ pub fn check_username(raw: &str) -> Result<Username, FieldError> {
         return Err(FieldError::new("username", "may contain only letters, digits and _"));
     }
     let key = display.to_lowercase();
-    Ok(Username { display, key })
+    let skeleton = user_db::username_skeleton(&key);
+    Ok(Username { display, key, skeleton })
 }
 
 /// At least 10 characters, at most 128, from at least two classes (lower case, upper
@@ -67,9 +81,16 @@ pub fn check_password(field: &str, password: &str, username_key: Option<&str>) -
     Ok(())
 }
 
-/// Trimmed, NFC-normalized, 1–50 characters, no control characters.
+/// Trimmed, NFC-normalized, 1–50 characters, no control characters and no format
+/// characters (a right-to-left override, or a name of zero-width spaces only).
 pub fn check_display_name(raw: &str) -> Result<String, FieldError> {
     let name: String = raw.trim().nfc().collect();
+    if has_format_character(&name) {
+        return Err(FieldError::new(
+            "display_name",
+            "must not contain invisible formatting characters (bidi controls, zero-width characters)",
+        ));
+    }
     if !DISPLAY_NAME_CHARS.contains(&name.chars().count()) {
         return Err(FieldError::new("display_name", "must be 1 to 50 characters"));
     }
@@ -102,8 +123,30 @@ pub fn check_birth_year(year: i32, local_year: i32) -> Result<(), FieldError> {
 /// With only a birth year, someone born in year Y is either `local_year - Y` or one year
 /// younger. Whoever may still be under 14 is treated as under 14: asking a 14-year-old
 /// for consent costs little, failing to ask a 13-year-old breaks the law.
-pub fn may_be_under_consent_age(birth_year: i32, local_year: i32) -> bool {
+fn may_be_under_consent_age(birth_year: i32, local_year: i32) -> bool {
     local_year - birth_year <= CONSENT_AGE
+}
+
+impl Audience {
+    /// School pupils' audiences: primary and junior school.
+    pub fn is_pupil(self) -> bool {
+        matches!(self, Audience::Primary | Audience::Junior)
+    }
+}
+
+/// Whether someone may be under 14 (PIPL art. 31), the one rule for consent and for
+/// masking names: a birth year decides when there is one; without one, a pupil audience
+/// (primary, junior) means possibly under 14. Used by registration, by `PATCH /me` and by
+/// the leaderboards.
+pub fn may_be_minor(audience: Audience, birth_year: Option<i32>, local_year: i32) -> bool {
+    match birth_year {
+        Some(year) => may_be_under_consent_age(year, local_year),
+        None => audience.is_pupil(),
+    }
+}
+
+fn consent_required(detail: &str) -> AppError {
+    AppError::Unprocessable { code: "guardian_consent_required", detail: detail.to_owned() }
 }
 
 pub fn local_year(now: DateTime<Utc>, tz: chrono_tz::Tz) -> i32 {
@@ -157,14 +200,13 @@ pub fn check_registration(input: &RegistrationInput<'_>, local_year: i32) -> Res
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let minor = input.birth_year.is_some_and(|year| may_be_under_consent_age(year, local_year));
+    let minor = may_be_minor(input.audience, input.birth_year, local_year);
     if minor && !input.guardian_consent {
-        return Err(AppError::Unprocessable {
-            code: "guardian_consent_required",
-            detail: "Learners under 14 need a guardian's consent to register: send guardian_consent: true \
-                     once a parent or guardian has agreed."
-                .into(),
-        });
+        return Err(consent_required(
+            "Learners who may be under 14 (a birth year less than 15 years ago, or a primary or junior school \
+             audience without a birth year) need a guardian's consent to register: send guardian_consent: true \
+             once a parent or guardian has agreed.",
+        ));
     }
     Ok(NewLearner {
         username,
@@ -189,8 +231,43 @@ fn resolve_join_code(conn: &mut DbConn, field: &str, typed: &str) -> Result<i64,
     org_db::find_by_join_code(conn, &code)?.map(|org| org.id).ok_or_else(unknown)
 }
 
+fn taken() -> AppError {
+    AppError::conflict("username_taken", "This username is already taken.")
+}
+
+fn confusable() -> AppError {
+    AppError::conflict(
+        "username_confusable",
+        "This username looks like one already in use (letters from another script, or look-alike letters); \
+         choose another.",
+    )
+}
+
+/// Refuses a name whose exact form (`username_taken`) or look-alike form
+/// (`username_confusable`) belongs to a live account. The unique indexes decide a race;
+/// `insert_error` names their refusal the same way.
+fn check_name_free(conn: &mut DbConn, name: &Username) -> Result<(), AppError> {
+    if user_db::find_by_username_key(conn, &name.key)?.is_some() {
+        return Err(taken());
+    }
+    if user_db::skeleton_taken(conn, &name.skeleton)? {
+        return Err(confusable());
+    }
+    Ok(())
+}
+
+fn insert_error(err: diesel::result::Error) -> AppError {
+    if user_db::is_skeleton_violation(&err) {
+        confusable()
+    } else if is_unique_violation(&err) {
+        taken()
+    } else {
+        err.into()
+    }
+}
+
 /// Stores a new account with the given role. The username must be free: neither taken nor
-/// held after an erasure (`holds`).
+/// looking like a live account's, nor held after an erasure (`holds`).
 pub fn create_user(
     conn: &mut DbConn,
     learner: &NewLearner,
@@ -204,10 +281,12 @@ pub fn create_user(
             Some(code) => Some(resolve_join_code(conn, "org_code", code)?),
             None => None,
         };
+        check_name_free(conn, &learner.username)?;
         let at = naive(now);
         let new = NewUser {
             username: &learner.username.display,
             username_key: &learner.username.key,
+            username_skeleton: &learner.username.skeleton,
             display_name: &learner.display_name,
             password_hash,
             role: role.as_str(),
@@ -219,16 +298,10 @@ pub fn create_user(
             created_at: at,
             updated_at: at,
         };
-        let id = user_db::insert(conn, &new).map_err(|e| {
-            if is_unique_violation(&e) {
-                AppError::conflict("username_taken", "This username is already taken.")
-            } else {
-                e.into()
-            }
-        })?;
+        let id = user_db::insert(conn, &new).map_err(insert_error)?;
         // After the insert: had an erasure of this name been committing meanwhile, the
         // insert waited for it on the unique key, and its hold is visible now.
-        crate::domain::privacy::check_not_held(conn, holds, &learner.username.key, now)?;
+        crate::domain::privacy::check_not_held(conn, holds, &learner.username, now)?;
         user_db::find_active(conn, id)?.ok_or_else(|| AppError::internal(anyhow::anyhow!("inserted user vanished")))
     })
 }
@@ -241,6 +314,9 @@ pub struct ProfileChanges<'a> {
     pub audience: Option<Audience>,
     pub locale: Option<&'a str>,
     pub org_code: Option<&'a str>,
+    /// A guardian has consented (needed to move into a pupil audience without a birth
+    /// year showing 14 or older, unless consent is already recorded).
+    pub guardian_consent: bool,
 }
 
 pub fn update_profile(
@@ -248,6 +324,7 @@ pub fn update_profile(
     user_id: i64,
     input: &ProfileChanges<'_>,
     now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
 ) -> Result<UserWithOrg, AppError> {
     let mut errors = Vec::new();
     let mut changes = UserChanges {
@@ -261,8 +338,28 @@ pub fn update_profile(
         return Err(AppError::Validation(errors));
     }
     write_tx(conn, |conn| {
+        let (current, _) = user_db::find_active(conn, user_id)?.ok_or_else(|| AppError::not_found("user"))?;
         if let Some(code) = input.org_code {
+            // A staff member's organization is their scope (an org admin's subtree): only
+            // an admin places staff (PATCH /admin/users/{id}, audited), never a join code.
+            if Role::parse(&current.role).is_none_or(Role::is_staff) {
+                return Err(AppError::Forbidden {
+                    code: "staff_cannot_change_organization",
+                    detail: "Staff accounts cannot change their own organization; an admin places staff.".into(),
+                });
+            }
             changes.organization_id = Some(Some(resolve_join_code(conn, "org_code", code)?));
+        }
+        let audience = input.audience.or_else(|| Audience::parse(&current.audience)).unwrap_or(Audience::Public);
+        if current.guardian_consent_at.is_none() && may_be_minor(audience, current.birth_year, local_year(now, tz)) {
+            if input.guardian_consent {
+                changes.guardian_consent_at = Some(Some(naive(now)));
+            } else if input.audience.is_some() {
+                return Err(consent_required(
+                    "A primary or junior school audience means possibly under 14: send guardian_consent: true \
+                     once a parent or guardian has agreed.",
+                ));
+            }
         }
         user_db::update(conn, user_id, &changes)?;
         user_db::find_active(conn, user_id)?.ok_or_else(|| AppError::not_found("user"))
@@ -317,10 +414,12 @@ pub fn ensure_admin(
             crate::domain::sessions::end_all(conn, user.id, None, now)?;
             return Ok(AdminOutcome::Promoted(user.id));
         }
+        check_name_free(conn, name)?;
         let at = naive(now);
         let new = NewUser {
             username: &name.display,
             username_key: &name.key,
+            username_skeleton: &name.skeleton,
             display_name: &name.display,
             password_hash,
             role: Role::Admin.as_str(),
@@ -332,8 +431,8 @@ pub fn ensure_admin(
             created_at: at,
             updated_at: at,
         };
-        let id = user_db::insert(conn, &new)?;
-        crate::domain::privacy::check_not_held(conn, holds, &name.key, now)?;
+        let id = user_db::insert(conn, &new).map_err(insert_error)?;
+        crate::domain::privacy::check_not_held(conn, holds, name, now)?;
         Ok(AdminOutcome::Created(id))
     })
 }

@@ -1,6 +1,7 @@
 //! Rankings of learners and organizations, read from per-period totals kept with the
-//! ledger. Learners who may be under 14 are named only on the board of their own
-//! organization node (their class); elsewhere they are counted but masked.
+//! ledger. Learners who may be under 14 (`accounts::may_be_minor`) are named only to
+//! viewers of their own organization node (their class) and to staff whose scope covers
+//! it; every other viewer sees them counted but masked, on every board.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -10,10 +11,11 @@ use crate::db::DbConn;
 use crate::db::models::leaderboards as board_db;
 use crate::db::models::organizations as org_db;
 use crate::db::models::points as points_db;
-use crate::domain::accounts::{local_year, may_be_under_consent_age};
+use crate::domain::accounts::{local_year, may_be_minor};
 use crate::domain::campaigns;
 use crate::domain::points::Day;
 use crate::domain::rank_snapshot::RankSnapshots;
+use crate::domain::vocab::Audience;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -74,9 +76,26 @@ pub struct Board {
     pub me: Option<(Option<i64>, i32)>,
 }
 
+/// Who reads a board, as far as its visibility and its masking care.
 pub struct Viewer {
     pub id: i64,
+    /// The node the viewer belongs to.
+    pub org_id: Option<i64>,
     pub org_path: Option<String>,
+    /// The part of the tree the viewer manages as staff (admins all, org admins their
+    /// subtree, everyone else nothing).
+    pub staff_scope: crate::domain::organizations::Scope,
+}
+
+impl Viewer {
+    /// Whether this viewer may read the name of a learner who may be under 14 and belongs
+    /// to the node `org` (id, path): themselves, members of that very node, and staff
+    /// whose scope covers it. Everyone else sees the entry masked, whatever the board.
+    fn sees_minor(&self, user_id: i64, org: Option<(i64, &str)>) -> bool {
+        user_id == self.id
+            || org.is_some_and(|(id, _)| self.org_id == Some(id))
+            || self.staff_scope.contains_member_path(org.map(|(_, path)| path))
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -103,16 +122,13 @@ pub fn users(
         }
     };
     let year = local_year(now, tz);
-    let own_node = match scope {
-        Scope::Org(id) => Some(id),
-        _ => None,
-    };
     let items: Vec<Ranked> = board_db::top(conn, &key, within.as_deref(), limit)?
         .into_iter()
         .enumerate()
         .map(|(i, e)| {
-            let minor = e.birth_year.is_some_and(|y| may_be_under_consent_age(y, year));
-            let masked = minor && e.user_id != viewer.id && own_node.is_none_or(|node| e.org_id != Some(node));
+            // An unknown audience cannot be told apart from a pupil's: masked.
+            let minor = Audience::parse(&e.audience).is_none_or(|a| may_be_minor(a, e.birth_year, year));
+            let masked = minor && !viewer.sees_minor(e.user_id, e.org_id.zip(e.org_path.as_deref()));
             Ranked {
                 rank: i as i64 + 1,
                 points: e.points,

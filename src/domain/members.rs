@@ -76,8 +76,13 @@ pub fn update(
         if input.role.is_some() && actor.role != Role::Admin {
             return Err(AppError::forbidden("Only admins can change roles."));
         }
-        if actor.role != Role::Admin && target.role == Role::Admin.as_str() {
-            return Err(AppError::forbidden("Only admins can change an admin's account."));
+        // Staff accounts (an org admin's own included) are placed and disabled by admins
+        // only: otherwise an org admin could move a peer or themselves, and their scope
+        // with them, or lock out the reviewer who checks their unit.
+        if actor.role != Role::Admin && target.role != Role::Learner.as_str() {
+            return Err(AppError::forbidden(
+                "Org admins manage learners only; staff accounts are managed by an admin.",
+            ));
         }
         if target.id == actor.id && (input.role.is_some() || input.disabled == Some(true)) {
             return Err(AppError::forbidden("You cannot change your own role or disable yourself."));
@@ -107,8 +112,10 @@ pub fn update(
         if input.disabled == Some(true) {
             sessions::end_all(conn, target.id, None, now)?;
         }
+        let moved_from = input.organization_id.is_some().then_some(target.organization_id);
         let detail = json!({
             "role": input.role.map(Role::as_str), "organization_id": input.organization_id, "disabled": input.disabled,
+            "from_organization_id": moved_from,
         });
         audit::record(conn, Some(actor.id), "user.update", Target::User(target.id), &detail, now)?;
         user_db::find_active(conn, target.id)?.ok_or_else(|| AppError::not_found("user"))

@@ -89,9 +89,14 @@ impl Scope {
     /// Whether a member of this node (`None`: of no node) is inside the scope. Members of
     /// no organization are only in scope for admins.
     pub fn contains_member_of(&self, org: Option<&OrganizationRow>) -> bool {
-        match (self, org) {
+        self.contains_member_path(org.map(|o| o.path.as_str()))
+    }
+
+    /// The same, from the path of the member's node (`None`: of no node).
+    pub fn contains_member_path(&self, path: Option<&str>) -> bool {
+        match (self, path) {
             (Self::All, _) => true,
-            (_, Some(org)) => self.contains(&org.path),
+            (_, Some(path)) => self.contains(path),
             (_, None) => false,
         }
     }

@@ -27,7 +27,7 @@ use crate::db::models::privacy::{
 use crate::db::models::progress::ProgressRow;
 use crate::db::models::users::UserWithOrg;
 use crate::db::{Db, DbConn, write_tx};
-use crate::domain::accounts::DEFAULT_LOCALE;
+use crate::domain::accounts::{DEFAULT_LOCALE, Username};
 use crate::domain::attempts::Loaded;
 use crate::domain::audit::{self, Target};
 use crate::domain::members::Actor;
@@ -67,17 +67,31 @@ impl HoldKeys {
     }
 }
 
+/// What a held name's look-alikes are held under: its skeleton, in a form no username key
+/// can take (`:` is not allowed in usernames), so the two kinds of hold never meet.
+fn skeleton_hold(skeleton: &str) -> String {
+    format!("skeleton:{skeleton}")
+}
+
 /// Refuses a username that an erased account held until recently, with the same answer
-/// as a taken one (`username_taken`): whether a name belonged to an erased account is
-/// itself not to be revealed.
+/// as a live account would give: `username_taken` for the name itself,
+/// `username_confusable` for a look-alike of it. Whether a name belonged to an erased
+/// account is itself not to be revealed.
 pub fn check_not_held(
     conn: &mut DbConn,
     holds: &HoldKeys,
-    username_key: &str,
+    name: &Username,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    if privacy_db::is_held(conn, &holds.all(username_key), naive(now))? {
+    if privacy_db::is_held(conn, &holds.all(&name.key), naive(now))? {
         return Err(AppError::conflict("username_taken", "This username is already taken."));
+    }
+    if privacy_db::is_held(conn, &holds.all(&skeleton_hold(&name.skeleton)), naive(now))? {
+        return Err(AppError::conflict(
+            "username_confusable",
+            "This username looks like one already in use (letters from another script, or look-alike \
+             letters); choose another.",
+        ));
     }
     Ok(())
 }
@@ -113,6 +127,9 @@ pub fn erase(
     let (row, _) = user;
     let user_id = row.id;
     let hold_hash = policy.holds.current(&row.username_key);
+    // Look-alikes of the name are held with it (the row gives up its skeleton below).
+    let skeleton = crate::db::models::users::username_skeleton(&row.username_key);
+    let skeleton_hash = policy.holds.current(&skeleton_hold(&skeleton));
     write_tx(conn, |conn| {
         // The learner's lock first, as every transaction that credits them takes it: an
         // event batch in flight either finishes before or sees the account gone.
@@ -125,11 +142,11 @@ pub fn erase(
             return Err(AppError::not_found("user"));
         }
         let revoked = sessions::end_all(conn, user_id, None, now)?;
-        if let Some(hash) = &hold_hash
-            && !policy.hold.is_zero()
-        {
+        if !policy.hold.is_zero() {
             let release = now + chrono::Duration::from_std(policy.hold).map_err(AppError::internal)?;
-            privacy_db::hold_name(conn, hash, naive(release), at)?;
+            for hash in hold_hash.iter().chain(&skeleton_hash) {
+                privacy_db::hold_name(conn, hash, naive(release), at)?;
+            }
         }
         let removed = privacy_db::remove_personal_rows(conn, user_id)?;
         let detail = json!({

@@ -1,6 +1,7 @@
 //! Sessions are refresh-token families. Each use of a refresh token rotates it; a token
 //! presented again within the grace window (the client lost the response) gets the same
-//! successor; presented later, it is treated as stolen and the whole family is revoked.
+//! successor while that successor is unused; presented later, or after its successor was
+//! used, it is treated as stolen and the whole family is revoked.
 
 use std::time::Duration;
 
@@ -91,20 +92,25 @@ pub fn rotate(
         let grace = chrono::Duration::from_std(policy.grace).map_err(AppError::internal)?;
         if now - utc(used_at) <= grace {
             // A retry of a request whose response was lost: hand out the same successor,
-            // provided it is the one stored (it is not if the signing key changed since).
+            // provided it is the one stored (it is not if the signing key changed since)
+            // and nobody has used it yet. A used successor means the client did get it, so
+            // this is an old token walking the chain (R0 → R1 → R2, then R0 again): reuse.
             let next = token_db::find_by_hash(conn, &refresh::hash(&successor))?;
-            return match next {
+            match next {
                 Some(next) if next.revoked_at.is_none() && next.family_id == row.family_id => {
-                    Ok(Outcome::Issued(IssuedRefresh {
-                        token: successor.clone(),
-                        family_id: row.family_id,
-                        user_id: row.user_id,
-                    }))
+                    if next.used_at.is_none() {
+                        return Ok(Outcome::Issued(IssuedRefresh {
+                            token: successor.clone(),
+                            family_id: row.family_id,
+                            user_id: row.user_id,
+                        }));
+                    }
                 }
-                _ => Err(invalid()),
-            };
+                _ => return Err(invalid()),
+            }
         }
-        // Reuse after the grace window: someone else may hold this family. End it.
+        // Reuse after the grace window, or after the successor was used: someone else may
+        // hold this family. End it.
         token_db::revoke_family(conn, &row.family_id, naive(now))?;
         Ok(Outcome::Reused)
     })?;

@@ -7,7 +7,7 @@ use tongxin::db::schema::users;
 use crate::helpers::*;
 
 fn registration(username: &str) -> serde_json::Value {
-    json!({"username": username, "password": PASSWORD, "display_name": "阿依古丽", "audience": "junior"})
+    json!({"username": username, "password": PASSWORD, "display_name": "阿依古丽", "audience": "senior"})
 }
 
 #[tokio::test]
@@ -20,7 +20,7 @@ async fn registering_returns_201_with_the_profile_and_a_token_pair() {
     assert_eq!(body["user"]["username"], "ayguli");
     assert_eq!(body["user"]["display_name"], "阿依古丽");
     assert_eq!(body["user"]["role"], "learner");
-    assert_eq!(body["user"]["audience"], "junior");
+    assert_eq!(body["user"]["audience"], "senior");
     assert_eq!(body["user"]["locale"], "zh-Hans");
     assert_eq!(body["user"]["organization"], serde_json::Value::Null);
     assert_eq!(body["token_type"], "Bearer");
@@ -254,4 +254,119 @@ impl ClockYear for TestApp {
         use tongxin::clock::Clock as _;
         self.clock.now().with_timezone(&chrono_tz::Asia::Shanghai).year()
     }
+}
+
+#[tokio::test]
+async fn a_pupil_audience_without_a_birth_year_needs_guardian_consent() {
+    let app = TestApp::spawn().await;
+    let year = app.clock_year();
+    for audience in ["primary", "junior"] {
+        let mut body = registration(&format!("pupil_{audience}"));
+        body["audience"] = json!(audience);
+        for consent in [None, Some(false)] {
+            if let Some(given) = consent {
+                body["guardian_consent"] = json!(given);
+            }
+            let res = app.post_json("/auth/register", None, &body).await;
+            assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "guardian_consent_required").await;
+        }
+        let count: i64 = users::table.count().get_result(&mut app.db()).unwrap();
+        assert_eq!(count, i64::from(audience == "junior"), "nothing stored without consent ({audience})");
+        body["guardian_consent"] = json!(true);
+        let (status, created) = json_body(app.post_json("/auth/register", None, &body).await).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        assert!(created["user"]["guardian_consent_at"].is_string(), "{created}");
+    }
+    // A birth year that shows 14 or older decides: a late junior-school pupil needs none.
+    let mut body = registration("older_pupil");
+    body["audience"] = json!("junior");
+    body["birth_year"] = json!(year - 15);
+    let (status, created) = json_body(app.post_json("/auth/register", None, &body).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["user"]["guardian_consent_at"], serde_json::Value::Null);
+}
+
+#[tokio::test]
+async fn names_with_invisible_format_characters_are_refused_naming_the_field() {
+    let app = TestApp::spawn().await;
+    // A right-to-left override, zero-width spaces and joiners only, a byte order mark.
+    for bad in ["abc\u{202E}fed", "\u{200B}", "\u{200B}\u{200C}\u{200D}", "小明\u{FEFF}", "\u{2066}张伟\u{2069}"] {
+        let mut body = registration("format_user");
+        body["display_name"] = json!(bad);
+        assert_invalid(app.post_json("/auth/register", None, &body).await, &["display_name"]).await;
+    }
+    for bad in ["xiao\u{200B}ming", "\u{202E}gnimoaix", "zhang\u{00AD}wei"] {
+        assert_invalid(app.post_json("/auth/register", None, &registration(bad)).await, &["username"]).await;
+    }
+    let count: i64 = users::table.count().get_result(&mut app.db()).unwrap();
+    assert_eq!(count, 0);
+    let user = app.register("plain_name").await;
+    let res = app.patch_json("/me", Some(&user.access), &json!({"display_name": "\u{202E}名字"})).await;
+    assert_invalid(res, &["display_name"]).await;
+    let res = app.patch_json("/me", Some(&user.access), &json!({"display_name": "\u{200B}\u{200B}"})).await;
+    assert_invalid(res, &["display_name"]).await;
+}
+
+#[tokio::test]
+async fn a_username_that_looks_like_an_existing_one_is_refused() {
+    let app = TestApp::spawn().await;
+    app.register("xiaoming").await;
+    // Cyrillic х, Cyrillic capital Х with Latin capitals, Cyrillic і, "rn" for "m".
+    for look_alike in ["\u{0445}iaoming", "\u{0425}IAOMING", "xiaom\u{0456}ng", "xiaorning"] {
+        let res = app.post_json("/auth/register", None, &registration(look_alike)).await;
+        assert_problem(res, StatusCode::CONFLICT, "username_confusable").await;
+    }
+    let res = app.post_json("/auth/register", None, &registration("XiaoMing")).await;
+    assert_problem(res, StatusCode::CONFLICT, "username_taken").await;
+    let count: i64 = users::table.count().get_result(&mut app.db()).unwrap();
+    assert_eq!(count, 1, "no look-alike was stored");
+    // Names that merely resemble each other in meaning or spelling are fine.
+    for other in ["xiaohong", "xiaoming_2", "小明同学"] {
+        app.register(other).await;
+    }
+    // The operator's create-admin refuses a look-alike too, and still promotes the real one.
+    let config = app.config.clone();
+    let password = tongxin::auth::password::Password::new(PASSWORD);
+    assert!(tongxin::cli::create_admin(config.clone(), "\u{0445}iaoming", &password).await.is_err());
+    tongxin::cli::create_admin(config, "xiaoming", &password).await.expect("promotes the existing account");
+}
+
+#[tokio::test]
+async fn look_alike_usernames_registered_at_the_same_moment_make_one_account() {
+    let app = TestApp::spawn().await;
+    for base in ["aiguli", "maimaiti", "gulnaer"] {
+        let cyrillic = base.replacen('a', "\u{0430}", 1);
+        let (one, other) = (registration(base), registration(&cyrillic));
+        let (first, second) =
+            tokio::join!(app.post_json("/auth/register", None, &one), app.post_json("/auth/register", None, &other),);
+        let mut statuses = [first.status(), second.status()];
+        statuses.sort();
+        assert_eq!(statuses, [StatusCode::CREATED, StatusCode::CONFLICT], "{base}");
+        let loser = if first.status() == StatusCode::CONFLICT { first } else { second };
+        assert_problem(loser, StatusCode::CONFLICT, "username_confusable").await;
+    }
+    let count: i64 = users::table.count().get_result(&mut app.db()).unwrap();
+    assert_eq!(count, 3);
+}
+
+#[tokio::test]
+async fn a_look_alike_of_an_erased_accounts_held_username_is_held_too() {
+    let app = TestApp::spawn().await;
+    let gone = app.register("xiaoming").await;
+    let res = app
+        .request(reqwest::Method::DELETE, "/me", Some(&gone.access))
+        .json(&json!({"password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let res = app.post_json("/auth/register", None, &registration("\u{0445}iaoming")).await;
+    assert_problem(res, StatusCode::CONFLICT, "username_confusable").await;
+    let res = app.post_json("/auth/register", None, &registration("xiaoming")).await;
+    assert_problem(res, StatusCode::CONFLICT, "username_taken").await;
+    // When the hold ends, the name and its look-alikes are free (for one account).
+    app.clock.advance(chrono::Duration::days(31));
+    app.register("\u{0445}iaoming").await;
+    let res = app.post_json("/auth/register", None, &registration("xiaoming")).await;
+    assert_problem(res, StatusCode::CONFLICT, "username_confusable").await;
 }

@@ -490,18 +490,19 @@ async fn an_erased_account_ahead_no_longer_counts_in_a_learners_own_rank() {
 }
 
 #[tokio::test]
-async fn learners_under_14_are_named_only_on_their_own_class_board() {
+async fn learners_under_14_are_named_to_their_own_class_and_masked_for_everyone_else() {
     let app = TestApp::spawn().await;
     let admin = app.admin("root_admin").await;
     let school = app.create_org(&admin, "小学", "school", None).await;
     let class = app.create_org(&admin, "一班", "class", school["id"].as_i64()).await;
+    let other_class = app.create_org(&admin, "二班", "class", school["id"].as_i64()).await;
     let year = now(&app).with_timezone(&chrono_tz::Asia::Shanghai).format("%Y").to_string().parse::<i32>().unwrap();
     let child = app
         .register_with("little_one", json!({"org_code": class["join_code"], "birth_year": year - 9, "guardian_consent": true, "display_name": "小红"}))
         .await;
-    let adult = app.register_with("grown_up", json!({"org_code": class["join_code"]})).await;
-    let board = |scope: String| {
-        let token = adult.access.clone();
+    let classmate = app.register_with("grown_up", json!({"org_code": class["join_code"]})).await;
+    let outsider = app.register_with("next_door", json!({"org_code": other_class["join_code"]})).await;
+    let board = |scope: String, token: String| {
         let app = &app;
         async move {
             json_body(app.get(&format!("/leaderboards/users?period=today&scope={scope}"), Some(&token)).await).await.1
@@ -516,13 +517,14 @@ async fn learners_under_14_are_named_only_on_their_own_class_board() {
             .cloned()
             .unwrap()
     };
-    let on_class = find(&board(format!("org:{}", class["id"])).await);
-    assert_eq!(
-        (on_class["user"]["display_name"].as_str(), on_class["user"]["masked"].as_bool()),
-        (Some("小红"), Some(false))
-    );
-    for scope in [format!("org:{}", school["id"]), "global".to_owned()] {
-        let entry = find(&board(scope.clone()).await);
+    for scope in [format!("org:{}", class["id"]), format!("org:{}", school["id"]), "global".to_owned()] {
+        let named = find(&board(scope.clone(), classmate.access.clone()).await);
+        assert_eq!(
+            (named["user"]["display_name"].as_str(), named["user"]["masked"].as_bool()),
+            (Some("小红"), Some(false)),
+            "{scope}"
+        );
+        let entry = find(&board(scope.clone(), outsider.access.clone()).await);
         assert_eq!(entry["user"], json!({"id": null, "display_name": null, "org": null, "masked": true}), "{scope}");
         assert_eq!(entry["points"], 1, "counted, though masked");
     }

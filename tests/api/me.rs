@@ -1,3 +1,4 @@
+use chrono::Datelike as _;
 use diesel::prelude::*;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -142,4 +143,93 @@ async fn a_wrong_current_password_or_a_weak_new_one_is_refused() {
         .await;
     assert_invalid(res, &["new_password"]).await;
     assert_eq!(app.login("pw_guard", PASSWORD).await.status(), StatusCode::OK, "password unchanged");
+}
+
+async fn change_password(app: &TestApp, who: &Session, current: &str) -> reqwest::Response {
+    app.post_json(
+        "/me/password",
+        Some(&who.access),
+        &json!({"current_password": current, "new_password": "Another-good-pass-1"}),
+    )
+    .await
+}
+
+async fn erase(app: &TestApp, who: &Session, password: &str) -> reqwest::Response {
+    let body = json!({"password": password});
+    app.request(reqwest::Method::DELETE, "/me", Some(&who.access)).json(&body).send().await.unwrap()
+}
+
+fn password_hash(app: &TestApp, id: i64) -> String {
+    users::table.find(id).select(users::password_hash).first(&mut app.db()).unwrap()
+}
+
+#[tokio::test]
+async fn password_guesses_on_me_password_and_delete_me_are_limited_per_account() {
+    let app = TestApp::spawn_with(&[("password_checks_per_hour", "3")]).await;
+    let user = app.register("guessed_at").await;
+    let other = app.register("left_alone").await;
+    let hash = password_hash(&app, user.id);
+    for guess in ["Guess-number-1", "Guess-number-2", "Guess-number-3"] {
+        assert_invalid(change_password(&app, &user, guess).await, &["current_password"]).await;
+    }
+    // Even the right password is not checked any more: the answer would tell.
+    let res = change_password(&app, &user, PASSWORD).await;
+    let retry_after: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(retry_after >= 1, "{retry_after}");
+    assert_problem(res, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    assert_problem(erase(&app, &user, PASSWORD).await, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    assert_eq!(password_hash(&app, user.id), hash, "nothing changed");
+    assert_eq!(app.get("/me", Some(&user.access)).await.status(), StatusCode::OK, "nothing erased");
+    // Another account has its own budget; erasure's wrong password counts against it too.
+    assert_problem(erase(&app, &other, "Guess-number-1").await, StatusCode::FORBIDDEN, "wrong_password").await;
+    assert_eq!(change_password(&app, &other, PASSWORD).await.status(), StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn password_checks_count_against_the_per_address_limit_like_login() {
+    let app = TestApp::spawn_with(&[("auth_rate_per_min", "4"), ("password_checks_per_hour", "0")]).await;
+    let first = app.register("address_one").await;
+    let second = app.register("address_two").await;
+    assert_invalid(change_password(&app, &first, "Guess-number-1").await, &["current_password"]).await;
+    assert_invalid(change_password(&app, &second, "Guess-number-1").await, &["current_password"]).await;
+    // Four from this address: registrations and password checks share the budget.
+    let res = change_password(&app, &second, "Guess-number-2").await;
+    assert!(res.headers().contains_key("retry-after"));
+    assert_problem(res, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    assert_problem(erase(&app, &first, PASSWORD).await, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    assert_problem(app.login("address_one", PASSWORD).await, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+}
+
+#[tokio::test]
+async fn moving_into_a_pupil_audience_needs_a_recorded_or_given_guardian_consent() {
+    let app = TestApp::spawn().await;
+    let user = app.register("grows_younger").await;
+    for audience in ["primary", "junior"] {
+        let res = app.patch_json("/me", Some(&user.access), &json!({"audience": audience})).await;
+        assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "guardian_consent_required").await;
+    }
+    let res =
+        app.patch_json("/me", Some(&user.access), &json!({"audience": "junior", "guardian_consent": false})).await;
+    assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "guardian_consent_required").await;
+    let (_, me) = json_body(app.get("/me", Some(&user.access)).await).await;
+    assert_eq!((me["audience"].as_str(), me["guardian_consent_at"].is_null()), (Some("public"), true), "{me}");
+
+    let res = app.patch_json("/me", Some(&user.access), &json!({"audience": "junior", "guardian_consent": true})).await;
+    let (status, me) = json_body(res).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["audience"], "junior");
+    assert!(me["guardian_consent_at"].is_string(), "{me}");
+    let stored: Option<chrono::NaiveDateTime> =
+        users::table.find(user.id).select(users::guardian_consent_at).first(&mut app.db()).unwrap();
+    assert!(stored.is_some());
+    // Once recorded, it stands for later changes.
+    let res = app.patch_json("/me", Some(&user.access), &json!({"audience": "primary"})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // A birth year showing 14 or older needs none.
+    let year = chrono::Utc::now().year();
+    let older = app.register_with("older_pupil", json!({"birth_year": year - 16})).await;
+    let (status, me) =
+        json_body(app.patch_json("/me", Some(&older.access), &json!({"audience": "junior"})).await).await;
+    assert_eq!((status, me["guardian_consent_at"].is_null()), (StatusCode::OK, true), "{me}");
 }

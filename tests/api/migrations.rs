@@ -5,6 +5,8 @@ use diesel::prelude::*;
 use diesel::r2d2::ManageConnection as _;
 use diesel::sql_types::{BigInt, Text};
 use diesel_migrations::MigrationHarness as _;
+use reqwest::StatusCode;
+use serde_json::json;
 use tongxin::config::Config;
 use tongxin::db::{ConnectionManager, DbConn, migrate};
 
@@ -96,4 +98,41 @@ fn postgres_connections_stop_statements_that_run_too_long() {
     let mut conn = connect(&database, &[("db_statement_timeout_ms", "100")]);
     let err = diesel::sql_query("SELECT pg_sleep(2)").execute(&mut conn).unwrap_err();
     assert!(err.to_string().contains("statement timeout"), "{err}");
+}
+
+#[tokio::test]
+async fn existing_accounts_get_their_username_skeletons_when_the_database_is_migrated() {
+    use tongxin::db::models::users::username_skeleton;
+    use tongxin::db::schema::users;
+    let app = TestApp::spawn().await;
+    let first = app.register("xiaoming").await;
+    let other = app.register("zhangwei").await;
+    let twin = app.register("placeholder").await;
+    // As a database from before the column: no skeletons, and a look-alike pair that the
+    // old rules let in (Cyrillic х).
+    let mut conn = app.db();
+    diesel::update(users::table).set(users::username_skeleton.eq(None::<String>)).execute(&mut conn).unwrap();
+    diesel::update(users::table.find(twin.id))
+        .set((users::username.eq("\u{0445}iaoming"), users::username_key.eq("\u{0445}iaoming")))
+        .execute(&mut conn)
+        .unwrap();
+
+    assert_eq!(migrate(&mut conn).unwrap(), 0, "no migration pending, yet the skeletons are computed");
+    let skeleton = |id: i64, conn: &mut DbConn| -> Option<String> {
+        users::table.find(id).select(users::username_skeleton).first(conn).unwrap()
+    };
+    assert_eq!(skeleton(first.id, &mut conn), Some(username_skeleton("xiaoming")));
+    assert_eq!(skeleton(other.id, &mut conn), Some(username_skeleton("zhangwei")));
+    assert_eq!(skeleton(twin.id, &mut conn), None, "the later of two look-alikes keeps its name, not the skeleton");
+    assert_eq!(username_skeleton("\u{0445}iaoming"), username_skeleton("xiaoming"));
+
+    // From now on a third look-alike is refused, and the twins both still sign in.
+    let body =
+        json!({"username": "xiaom\u{0456}ng", "password": PASSWORD, "display_name": "小明", "audience": "public"});
+    assert_problem(app.post_json("/auth/register", None, &body).await, StatusCode::CONFLICT, "username_confusable")
+        .await;
+    app.login_ok("\u{0445}iaoming").await;
+    app.login_ok("xiaoming").await;
+    assert_eq!(migrate(&mut conn).unwrap(), 0);
+    assert_eq!(skeleton(twin.id, &mut conn), None, "a second run changes nothing");
 }

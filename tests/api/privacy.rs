@@ -498,11 +498,14 @@ async fn an_erased_username_is_held_for_the_configured_days_then_free() {
         tongxin::cli::create_admin(app.config.clone(), "held_name", &tongxin::auth::password::Password::new(PASSWORD))
             .await;
     assert!(refused.is_err_and(|e| e.to_string().contains("already taken")), "the operator's path refuses it too");
-    // Only a keyed hash is kept: not the name, and not a plain hash of it either.
+    // Only keyed hashes are kept (of the name, and of its look-alike form): not the name,
+    // and not a plain hash of it either.
     let holds: Vec<String> = username_holds::table.select(username_holds::name_hash).load(&mut app.db()).unwrap();
-    assert_eq!(holds.len(), 1);
-    assert!(holds[0].len() == 64 && !holds[0].contains("held"), "{holds:?}");
-    assert_ne!(holds[0], hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b"held_name")));
+    assert_eq!(holds.len(), 2);
+    for hold in &holds {
+        assert!(hold.len() == 64 && !hold.contains("held"), "{holds:?}");
+        assert_ne!(*hold, hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b"held_name")));
+    }
 
     app.clock.advance(Duration::days(29));
     let body = json!({"username": "held_name", "password": PASSWORD, "display_name": "新人", "audience": "public"});
@@ -706,4 +709,111 @@ fn retention_and_hold_settings_are_checked_at_start() {
     }
     assert!(Config::from_pairs(&[("username_hold_days", "100000")]).is_err());
     assert!(Config::from_pairs(&[("event_retension_days", "30")]).is_err(), "a misspelt setting is refused");
+}
+
+/// The board entry of a learner on a board (by id, or the one masked entry): its `user`.
+async fn board_entry(app: &TestApp, viewer: &Session, scope: &str, minor: i64) -> Value {
+    let path = format!("/leaderboards/users?scope={scope}&period=today&limit=100");
+    let (status, board) = json_body(app.get(&path, Some(&viewer.access)).await).await;
+    assert_eq!(status, StatusCode::OK, "{scope} for {}: {board}", viewer.username);
+    let found: Vec<&Value> = board["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["user"]["id"] == minor || i["user"]["masked"] == true)
+        .collect();
+    assert_eq!(found.len(), 1, "{scope} for {}: {board}", viewer.username);
+    assert!(found[0]["points"].as_i64().unwrap() > 0, "ranked either way");
+    found[0]["user"].clone()
+}
+
+fn masked() -> Value {
+    json!({"id": null, "display_name": null, "org": null, "masked": true})
+}
+
+#[tokio::test]
+async fn a_pupil_without_a_birth_year_is_masked_like_any_minor() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin("root_admin").await;
+    let school = app.create_org(&admin, "团结小学", "school", None).await;
+    let class_a = app.create_org(&admin, "一年级一班", "class", school["id"].as_i64()).await;
+    let class_b = app.create_org(&admin, "一年级二班", "class", school["id"].as_i64()).await;
+    let pupil = app
+        .register_with(
+            "no_birth_year",
+            json!({"audience": "junior", "guardian_consent": true, "org_code": class_a["join_code"], "display_name": "小红"}),
+        )
+        .await;
+    let outsider = app.register_with("next_class", json!({"org_code": class_b["join_code"]})).await;
+    let classmate = app.register_with("same_class", json!({"org_code": class_a["join_code"]})).await;
+    for scope in ["global".to_owned(), format!("org:{}", school["id"])] {
+        assert_eq!(board_entry(&app, &outsider, &scope, pupil.id).await, masked(), "{scope}");
+    }
+    let named = board_entry(&app, &classmate, &format!("org:{}", class_a["id"]), pupil.id).await;
+    assert_eq!((named["display_name"].as_str(), named["masked"].as_bool()), (Some("小红"), Some(false)));
+}
+
+#[tokio::test]
+async fn a_minors_name_reaches_only_their_own_node_and_the_staff_over_it_on_every_board() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let admin = &room.admin;
+    let county = app.create_org(admin, "团结县", "county", None).await;
+    let town = app.create_org(admin, "石榴镇", "township", county["id"].as_i64()).await;
+    let school = app.create_org(admin, "石榴镇小学", "school", town["id"].as_i64()).await;
+    let class_a = app.create_org(admin, "三年级一班", "class", school["id"].as_i64()).await;
+    let class_b = app.create_org(admin, "三年级二班", "class", school["id"].as_i64()).await;
+    let town2 = app.create_org(admin, "团结乡", "township", county["id"].as_i64()).await;
+    let class_c = app.create_org(admin, "团结乡小学一班", "class", town2["id"].as_i64()).await;
+    let year = now(&app).with_timezone(&chrono_tz::Asia::Shanghai).format("%Y").to_string().parse::<i32>().unwrap();
+    let child = app
+        .register_with(
+            "little_one",
+            json!({"org_code": class_a["join_code"], "birth_year": year - 9, "guardian_consent": true, "display_name": "小红"}),
+        )
+        .await;
+    let article = app.published_article(&room, "石榴籽", "正文").await;
+    let campaign = json!({"title": "宣传周", "kind": "themed", "starts_at": (now(&app) - Duration::hours(1)).to_rfc3339(),
+        "ends_at": (now(&app) + Duration::days(3)).to_rfc3339(), "content_ids": [article]});
+    let (status, created) =
+        json_body(app.post_json("/admin/campaigns", Some(&room.editor.access), &campaign).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let campaign_id = created["id"].as_i64().unwrap();
+    app.post_json(&format!("/admin/campaigns/{campaign_id}/submit"), Some(&room.editor.access), &json!({})).await;
+    let res = app
+        .post_json(&format!("/admin/campaigns/{campaign_id}/approve"), Some(&room.reviewer.access), &json!({}))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    send(&app, &child, &[event("share", article, None, now(&app))]).await;
+
+    let code = |org: &Value| json!({"org_code": org["join_code"]});
+    let classmate = app.register_with("classmate", code(&class_a)).await;
+    let schoolmate = app.register_with("schoolmate", code(&class_b)).await;
+    let at_school = app.register_with("school_node", code(&school)).await;
+    let far_away = app.register_with("far_away", code(&class_c)).await;
+    let school_admin = app.staff(admin, "school_admin", "org_admin", school["id"].as_i64()).await;
+    let town2_admin = app.staff(admin, "town2_admin", "org_admin", town2["id"].as_i64()).await;
+
+    let scopes = [
+        format!("org:{}", class_a["id"]),
+        format!("org:{}", school["id"]),
+        format!("org:{}", county["id"]),
+        "global".to_owned(),
+        format!("campaign:{campaign_id}"),
+    ];
+    for scope in &scopes {
+        for viewer in [&child, &classmate, admin, &school_admin] {
+            let user = board_entry(&app, viewer, scope, child.id).await;
+            assert_eq!(
+                (user["id"].as_i64(), user["display_name"].as_str(), user["masked"].as_bool()),
+                (Some(child.id), Some("小红"), Some(false)),
+                "{scope} for {}",
+                viewer.username
+            );
+            assert_eq!(user["org"]["id"], class_a["id"], "{scope} for {}", viewer.username);
+        }
+        for viewer in [&schoolmate, &at_school, &far_away, &town2_admin] {
+            assert_eq!(board_entry(&app, viewer, scope, child.id).await, masked(), "{scope} for {}", viewer.username);
+        }
+    }
 }

@@ -265,3 +265,106 @@ async fn moving_a_node_takes_its_members_into_the_new_subtree() {
     let res = app.patch_json(&pupil, Some(&w.west_admin.access), &json!({"organization_id": w.west})).await;
     assert_eq!(res.status(), StatusCode::OK);
 }
+
+/// The join code of an organization, as the admin reads it.
+async fn join_code(app: &TestApp, admin: &Session, org: i64) -> String {
+    let (_, body) = json_body(app.get(&format!("/admin/organizations/{org}"), Some(&admin.access)).await).await;
+    body["join_code"].as_str().unwrap().to_owned()
+}
+
+fn organization_of(app: &TestApp, user: i64) -> Option<i64> {
+    use diesel::prelude::*;
+    use tongxin::db::schema::users;
+    users::table.find(user).select(users::organization_id).first(&mut app.db()).unwrap()
+}
+
+#[tokio::test]
+async fn staff_cannot_move_themselves_with_a_join_code_so_an_org_admins_scope_stays_put() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let county_code = join_code(&app, &w.admin, w.county).await;
+    let west_code = join_code(&app, &w.admin, w.west).await;
+    let reviewer = app.staff(&w.admin, "east_reviewer", "reviewer", Some(w.east)).await;
+    for (who, code) in [(&w.east_admin, &county_code), (&w.east_admin, &west_code), (&reviewer, &county_code)] {
+        let res = app.patch_json("/me", Some(&who.access), &json!({"org_code": code})).await;
+        assert_problem(res, StatusCode::FORBIDDEN, "staff_cannot_change_organization").await;
+        assert_eq!(organization_of(&app, who.id), Some(w.east), "{} stays where the admin put them", who.username);
+    }
+    // Their other fields they still change themselves.
+    let res = app.patch_json("/me", Some(&w.east_admin.access), &json!({"display_name": "东乡管理员"})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // And the scope did not follow a code: the county's other members stay out of reach.
+    assert!(
+        usernames(&app, "/admin/users?q=pupil", &w.east_admin.access)
+            .await
+            .is_subset(&set(&["east_pupil", "class_pupil"]))
+    );
+    let res = app
+        .patch_json(
+            &format!("/admin/users/{}", w.west_pupil.id),
+            Some(&w.east_admin.access),
+            &json!({"disabled": true}),
+        )
+        .await;
+    assert_problem(res, StatusCode::NOT_FOUND, "not_found").await;
+    // Learners still join with a code.
+    let res = app.patch_json("/me", Some(&w.loner.access), &json!({"org_code": west_code})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(organization_of(&app, w.loner.id), Some(w.west));
+}
+
+#[tokio::test]
+async fn an_org_admin_manages_only_the_learners_of_their_subtree_never_its_staff() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let reviewer = app.staff(&w.admin, "east_reviewer", "reviewer", Some(w.east)).await;
+    let class_admin = app.staff(&w.admin, "class_admin", "org_admin", Some(w.class)).await;
+    let token = &w.east_admin.access;
+    for target in [&reviewer, &class_admin, &w.east_admin] {
+        for body in [json!({"disabled": true}), json!({"organization_id": w.school})] {
+            let res = app.patch_json(&format!("/admin/users/{}", target.id), Some(token), &body).await;
+            assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+        }
+        let (status, me) = json_body(app.get("/me", Some(&target.access)).await).await;
+        assert_eq!(status, StatusCode::OK, "{} is not disabled: {me}", target.username);
+    }
+    assert_eq!(organization_of(&app, reviewer.id), Some(w.east));
+    assert_eq!(organization_of(&app, class_admin.id), Some(w.class));
+    assert_eq!(organization_of(&app, w.east_admin.id), Some(w.east));
+    // Reading them is fine; a learner in the subtree they manage as before.
+    assert_eq!(app.get(&format!("/admin/users/{}", reviewer.id), Some(token)).await.status(), StatusCode::OK);
+    let pupil = format!("/admin/users/{}", w.class_pupil.id);
+    let (status, member) = json_body(app.patch_json(&pupil, Some(token), &json!({"disabled": true})).await).await;
+    assert_eq!((status, member["disabled"].as_bool()), (StatusCode::OK, Some(true)), "{member}");
+    let (status, member) =
+        json_body(app.patch_json(&pupil, Some(token), &json!({"disabled": false, "organization_id": w.school})).await)
+            .await;
+    assert_eq!((status, member["organization"]["id"].as_i64()), (StatusCode::OK, Some(w.school)), "{member}");
+}
+
+#[tokio::test]
+async fn only_an_admin_places_staff_and_the_move_is_audited_with_where_from() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let res = app
+        .patch_json(
+            &format!("/admin/users/{}", w.east_admin.id),
+            Some(&w.admin.access),
+            &json!({"organization_id": w.county}),
+        )
+        .await;
+    let (status, member) = json_body(res).await;
+    assert_eq!((status, member["organization"]["id"].as_i64()), (StatusCode::OK, Some(w.county)), "{member}");
+    let (_, log) = json_body(
+        app.get(
+            &format!("/admin/audit-log?target_type=user&target_id={}&action=user.update", w.east_admin.id),
+            Some(&w.admin.access),
+        )
+        .await,
+    )
+    .await;
+    let entry = &log["items"][0];
+    assert_eq!(entry["actor_id"], w.admin.id, "{log}");
+    assert_eq!(entry["detail"]["organization_id"], w.county, "{log}");
+    assert_eq!(entry["detail"]["from_organization_id"], w.east, "{log}");
+}

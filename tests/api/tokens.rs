@@ -297,3 +297,87 @@ async fn tokens_signed_with_a_previous_key_keep_working_until_the_key_is_dropped
     assert_problem(dropped.get("/me", Some(&user.access)).await, StatusCode::UNAUTHORIZED, "invalid_token").await;
     assert_eq!(dropped.get("/me", Some(&fresh.access)).await.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn an_access_token_stops_working_on_every_instance_as_soon_as_its_session_is_logged_out() {
+    let app = app_with_known_secret().await;
+    let beside = app.spawn_beside(&[("jwt_secret", SECRET)]).await;
+    let user = app.register("quick_leaver").await;
+    let other = app.login_ok("quick_leaver").await;
+    assert_eq!(beside.get("/me", Some(&user.access)).await.status(), StatusCode::OK);
+    let res = app.post_json("/auth/logout", None, &json!({"refresh_token": user.refresh})).await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    for instance in [&app, &beside] {
+        assert_problem(instance.get("/me", Some(&user.access)).await, StatusCode::UNAUTHORIZED, "session_ended").await;
+        assert_eq!(instance.get("/me", Some(&other.access)).await.status(), StatusCode::OK, "the other session lives");
+    }
+}
+
+#[tokio::test]
+async fn a_reused_refresh_token_ends_the_access_tokens_of_its_whole_session_at_once() {
+    let app = TestApp::spawn().await;
+    let user = app.register("reuse_victim").await;
+    let (_, rotated) = json_body(refresh(&app, &user.refresh).await).await;
+    let newer = rotated["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(app.get("/me", Some(&newer)).await.status(), StatusCode::OK);
+    app.clock.advance(Duration::seconds(11));
+    assert_problem(refresh(&app, &user.refresh).await, StatusCode::UNAUTHORIZED, "refresh_token_reused").await;
+    for token in [&user.access, &newer] {
+        assert_problem(app.get("/me", Some(token)).await, StatusCode::UNAUTHORIZED, "session_ended").await;
+    }
+}
+
+#[tokio::test]
+async fn a_password_change_ends_the_access_tokens_of_other_sessions_and_keeps_the_callers() {
+    let app = TestApp::spawn().await;
+    let here = app.register("pw_sessions").await;
+    let elsewhere = app.login_ok("pw_sessions").await;
+    let body = json!({"current_password": PASSWORD, "new_password": "Brand-new-pass-2026"});
+    assert_eq!(app.post_json("/me/password", Some(&here.access), &body).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(app.get("/me", Some(&here.access)).await.status(), StatusCode::OK, "the caller's session is kept");
+    assert_problem(app.get("/me", Some(&elsewhere.access)).await, StatusCode::UNAUTHORIZED, "session_ended").await;
+}
+
+#[tokio::test]
+async fn erasing_or_disabling_an_account_still_refuses_all_of_its_access_tokens() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin("root_admin").await;
+    let erased = app.register("to_erase").await;
+    let erased_too = app.login_ok("to_erase").await;
+    let res = app
+        .request(reqwest::Method::DELETE, "/me", Some(&erased.access))
+        .json(&json!({"password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let disabled = app.register("to_disable").await;
+    let res =
+        app.patch_json(&format!("/admin/users/{}", disabled.id), Some(&admin.access), &json!({"disabled": true})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    for token in [&erased.access, &erased_too.access, &disabled.access] {
+        assert_problem(app.get("/me", Some(token)).await, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    }
+}
+
+#[tokio::test]
+async fn inside_the_grace_an_old_refresh_token_cannot_walk_the_chain_once_its_successor_was_used() {
+    let app = TestApp::spawn().await;
+    let user = app.register("chain_walker").await;
+    let (_, first) = json_body(refresh(&app, &user.refresh).await).await;
+    let r1 = first["refresh_token"].as_str().unwrap().to_owned();
+    app.clock.advance(Duration::seconds(1));
+    let (status, second) = json_body(refresh(&app, &r1).await).await;
+    assert_eq!(status, StatusCode::OK, "{second}");
+    let r2 = second["refresh_token"].as_str().unwrap().to_owned();
+    app.clock.advance(Duration::seconds(1));
+    // R0 again, well inside the 10 s grace, but R1 has been used: that is reuse.
+    assert_problem(refresh(&app, &user.refresh).await, StatusCode::UNAUTHORIZED, "refresh_token_reused").await;
+    assert_problem(refresh(&app, &r2).await, StatusCode::UNAUTHORIZED, "invalid_refresh_token").await;
+    assert_problem(refresh(&app, &r1).await, StatusCode::UNAUTHORIZED, "invalid_refresh_token").await;
+    let token = second["access_token"].as_str().unwrap();
+    assert_problem(app.get("/me", Some(token)).await, StatusCode::UNAUTHORIZED, "session_ended").await;
+    let live: i64 =
+        refresh_tokens::table.filter(refresh_tokens::revoked_at.is_null()).count().get_result(&mut app.db()).unwrap();
+    assert_eq!(live, 0, "the whole family is revoked");
+}

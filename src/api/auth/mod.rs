@@ -60,8 +60,8 @@ pub fn token_response(
         .json(body))
 }
 
-/// Counts a login or register attempt against the caller's address. Put it first among
-/// a handler's arguments so even malformed requests are counted.
+/// Counts a login, register or password-check attempt against the caller's address. Put
+/// it first among a handler's arguments so even malformed requests are counted.
 pub struct AuthRateLimit;
 
 impl FromRequest for AuthRateLimit {
@@ -71,7 +71,7 @@ impl FromRequest for AuthRateLimit {
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let result = match req.app_data::<web::Data<AppState>>() {
             Some(state) => {
-                state.auth_limiter.check(client_ip(req, &state.config.trusted_proxies)).map(|()| AuthRateLimit)
+                state.auth_limiter.check(client_ip(req, &state.config.trusted_proxies).as_ref()).map(|()| AuthRateLimit)
             }
             None => Err(AppError::internal(anyhow::anyhow!("AppState missing"))),
         };

@@ -18,8 +18,10 @@ pub struct RefreshRequest {
 
 /// Exchange a refresh token for a new pair.
 ///
-/// Each refresh token works once. Presented again within a few seconds (a lost
-/// response), it returns the same new refresh token; presented later, it ends the session.
+/// Each refresh token works once. Presented again within a few seconds
+/// (`TONGXIN_REFRESH_GRACE_S`, a lost response), it returns the same new refresh token as
+/// long as that one has not been used itself; presented later, or after its successor was
+/// used, it ends the session (every refresh and access token of it).
 #[utoipa::path(
     operation_id = "refresh_tokens",
     tag = "auth",
@@ -27,7 +29,7 @@ pub struct RefreshRequest {
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "A new token pair", body = TokenPair),
-        (status = 401, description = "Invalid, expired or revoked (`invalid_refresh_token`), or reused after its grace window (`refresh_token_reused`, the session is ended)"),
+        (status = 401, description = "Invalid, expired or revoked (`invalid_refresh_token`), or reused after its grace window or after its successor was used (`refresh_token_reused`, the session is ended)"),
     )
 )]
 #[post("/auth/refresh")]

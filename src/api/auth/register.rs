@@ -16,21 +16,27 @@ use crate::startup::AppState;
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// 3–32 letters, digits or `_`; compared case-insensitively after NFKC normalization.
+    /// A name that looks like an existing one (Unicode UTS #39 skeleton: letters from
+    /// another script, `rn` for `m`) is refused (`username_confusable`).
     #[schema(example = "zhang_wei", min_length = 3, max_length = 32)]
     pub username: String,
     /// At least 10 characters mixing at least two of: lower case, upper case, digits, other.
     #[schema(value_type = String, format = Password, min_length = 10, max_length = 128)]
     pub password: Password,
+    /// 1–50 characters after trimming; no control or format characters (bidi overrides,
+    /// zero-width characters).
     #[schema(example = "张伟", min_length = 1, max_length = 50)]
     pub display_name: String,
     pub audience: Audience,
     /// The join code of the learner's class, school or unit.
     #[schema(example = "K7P3QX9M")]
     pub org_code: Option<String>,
-    /// Needed to tell whether a guardian's consent is required.
+    /// Tells whether a guardian's consent is required; without it a `primary` or `junior`
+    /// audience counts as possibly under 14.
     #[schema(example = 2010)]
     pub birth_year: Option<i32>,
-    /// Must be `true` when the learner may be under 14 (PIPL art. 31).
+    /// Must be `true` when the learner may be under 14 (PIPL art. 31): a birth year less
+    /// than 15 years ago, or a `primary` or `junior` audience without a birth year.
     pub guardian_consent: Option<bool>,
     /// BCP 47 tag; default `zh-Hans`.
     #[schema(example = "zh-Hans")]
@@ -45,7 +51,7 @@ pub struct RegisterRequest {
     request_body = RegisterRequest,
     responses(
         (status = 201, description = "Account created; tokens issued", body = TokenPair),
-        (status = 409, description = "The username is taken (`username_taken`)"),
+        (status = 409, description = "The username is taken (`username_taken`) or looks like one in use (`username_confusable`); an erased account's name and its look-alikes stay so for `TONGXIN_USERNAME_HOLD_DAYS`"),
         (status = 422, description = "A field is invalid, the join code is unknown, or guardian consent is missing (`guardian_consent_required`)"),
         (status = 429, description = "Too many attempts from this address (`rate_limited`)"),
     )

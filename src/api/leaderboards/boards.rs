@@ -7,6 +7,7 @@ use crate::api::me::OrgRef;
 use crate::api::pagination;
 use crate::auth::AuthUser;
 use crate::domain::leaderboards::{self, Metric, Period, Scope, Viewer};
+use crate::domain::organizations::Scope as StaffScope;
 use crate::domain::vocab::OrgKind;
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -32,7 +33,9 @@ pub struct RankedUser {
     /// `null` when masked.
     pub display_name: Option<String>,
     pub org: Option<OrgRef>,
-    /// A learner who may be under 14, shown by name only on their own class's board.
+    /// A learner who may be under 14 (a birth year less than 15 years ago, or a `primary`
+    /// or `junior` audience without one), whose name, id and organization are shown only to
+    /// viewers of their own organization node and to staff whose scope covers it.
     pub masked: bool,
 }
 
@@ -59,6 +62,10 @@ pub struct UserBoard {
 
 /// Learners ranked by points in a period. Ties go to whoever reached the score first.
 ///
+/// Learners who may be under 14 are ranked on every board, but named only to viewers who
+/// belong to their own organization node and to staff whose scope covers it (admins, org
+/// admins of a subtree containing it); to everyone else they are `masked`.
+///
 /// `me` gives the caller's current points and rank. On a county-wide board of at least
 /// `TONGXIN_RANK_SNAPSHOT_MIN` learners (10,000) a caller outside the returned list is
 /// ranked against the others' scores as of at most `TONGXIN_RANK_SNAPSHOT_S` seconds ago
@@ -84,7 +91,12 @@ pub async fn users(
             .ok_or_else(|| AppError::bad_request("invalid_scope", "scope is global, org:{id} or campaign:{id}"))?,
     };
     let limit = pagination::limit(params.limit)?;
-    let viewer = Viewer { id: caller.id, org_path: caller.org_path().map(str::to_owned) };
+    let viewer = Viewer {
+        id: caller.id,
+        org_id: caller.user.organization_id,
+        org_path: caller.org_path().map(str::to_owned),
+        staff_scope: StaffScope::of(caller.role, caller.org_path()),
+    };
     let (period, now, tz) = (params.period.unwrap_or(Period::Week), state.clock.now(), state.config.timezone);
     let snapshots = state.rank_snapshots.clone();
     let board =

@@ -2,6 +2,7 @@ use actix_web::{HttpResponse, post, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::api::auth::AuthRateLimit;
 use crate::api::extract::Json;
 use crate::auth::AuthUser;
 use crate::auth::password::Password;
@@ -19,6 +20,11 @@ pub struct ChangePassword {
 }
 
 /// Change the caller's password. Every other session is ended; this one stays.
+///
+/// Each request checks a password, so it is rate-limited like login: per client address
+/// (with login and register, `TONGXIN_AUTH_RATE_PER_MIN`) and per account
+/// (`TONGXIN_PASSWORD_CHECKS_PER_HOUR`, shared with `DELETE /me`); past either, 429
+/// `rate_limited` with `Retry-After`, and the password is not checked.
 #[utoipa::path(
     operation_id = "change_password",
     tag = "me",
@@ -28,14 +34,18 @@ pub struct ChangePassword {
         (status = 204, description = "Password changed; other sessions ended"),
         (status = 401, description = "Missing, invalid or expired access token"),
         (status = 422, description = "The current password is wrong or the new one is too weak"),
+        (status = 429, description = "Too many password checks from this address or for this account (`rate_limited`); see `Retry-After`"),
     )
 )]
 #[post("/me/password")]
 pub async fn change_password(
+    _limit: AuthRateLimit,
     state: web::Data<AppState>,
     caller: AuthUser,
     Json(body): Json<ChangePassword>,
 ) -> Result<HttpResponse, AppError> {
+    // Before any hashing: each request checks a password guess.
+    state.password_check_limiter.check(Some(&caller.id))?;
     accounts::check_password("new_password", body.new_password.expose(), Some(&caller.user.username_key))
         .map_err(|e| AppError::Validation(vec![e]))?;
     let ok = state.hasher.verify(&body.current_password, Some(caller.user.password_hash.clone())).await?;

@@ -26,6 +26,9 @@ pub struct DeleteAccount {
 /// progress and scores stay only as anonymous figures in the reports of the unit the
 /// learner belonged to. The username cannot be registered by anyone for a while
 /// (`TONGXIN_USERNAME_HOLD_DAYS`), then becomes free.
+///
+/// The password check is rate-limited per client address (with login and register) and
+/// per account (with `POST /me/password`, `TONGXIN_PASSWORD_CHECKS_PER_HOUR`).
 #[utoipa::path(
     operation_id = "delete_me",
     tag = "me",
@@ -36,7 +39,7 @@ pub struct DeleteAccount {
         (status = 401, description = "Missing, invalid or expired access token"),
         (status = 403, description = "The password is wrong (`wrong_password`); nothing was erased"),
         (status = 422, description = "The body is not `{\"password\": \"...\"}`"),
-        (status = 429, description = "Too many attempts from this address (`rate_limited`)"),
+        (status = 429, description = "Too many password checks from this address or for this account (`rate_limited`); see `Retry-After`"),
     )
 )]
 #[delete("/me")]
@@ -46,6 +49,8 @@ pub async fn delete(
     caller: AuthUser,
     Json(body): Json<DeleteAccount>,
 ) -> Result<HttpResponse, AppError> {
+    // The same per-account budget as POST /me/password: a wrong password here is a guess too.
+    state.password_check_limiter.check(Some(&caller.id))?;
     let ok = state.hasher.verify(&body.password, Some(caller.user.password_hash.clone())).await?;
     if !ok {
         return Err(AppError::Forbidden {

@@ -14,11 +14,17 @@ use crate::startup::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProfile {
+    /// 1–50 characters after trimming; no control or format characters.
     pub display_name: Option<String>,
     pub audience: Option<Audience>,
     pub locale: Option<String>,
-    /// Join (or move to) the organization with this join code.
+    /// Join (or move to) the organization with this join code. Learners only: staff are
+    /// placed by an admin (`staff_cannot_change_organization`).
     pub org_code: Option<String>,
+    /// A parent or guardian has consented (PIPL art. 31). Needed to move into a `primary`
+    /// or `junior` audience (possibly under 14) unless the birth year shows 14 or older or
+    /// consent is already recorded; with it the consent is recorded.
+    pub guardian_consent: Option<bool>,
 }
 
 /// Change the caller's own profile.
@@ -30,7 +36,8 @@ pub struct UpdateProfile {
     responses(
         (status = 200, description = "The updated profile", body = Profile),
         (status = 401, description = "Missing, invalid or expired access token"),
-        (status = 422, description = "A field is invalid or not changeable here (e.g. `role`)"),
+        (status = 403, description = "A staff account sent `org_code` (`staff_cannot_change_organization`): only an admin places staff"),
+        (status = 422, description = "A field is invalid or not changeable here (e.g. `role`), or a move into a pupil audience lacks a guardian's consent (`guardian_consent_required`)"),
     )
 )]
 #[patch("/me")]
@@ -39,7 +46,7 @@ pub async fn update(
     caller: AuthUser,
     Json(body): Json<UpdateProfile>,
 ) -> Result<HttpResponse, AppError> {
-    let now = state.clock.now();
+    let (now, tz) = (state.clock.now(), state.config.timezone);
     let (user, org) = state
         .db
         .run(move |conn| {
@@ -48,8 +55,9 @@ pub async fn update(
                 audience: body.audience,
                 locale: body.locale.as_deref(),
                 org_code: body.org_code.as_deref(),
+                guardian_consent: body.guardian_consent.unwrap_or(false),
             };
-            accounts::update_profile(conn, caller.id, &changes, now)
+            accounts::update_profile(conn, caller.id, &changes, now, tz)
         })
         .await?;
     Ok(HttpResponse::Ok().json(Profile::from_rows(&user, org.as_ref())))

@@ -15,9 +15,11 @@ pub struct Entry {
     pub reached_at: NaiveDateTime,
     pub display_name: String,
     pub birth_year: Option<i32>,
+    pub audience: String,
     pub org_id: Option<i64>,
     pub org_name: Option<String>,
     pub org_kind: Option<String>,
+    pub org_path: Option<String>,
 }
 
 /// The best `limit` learners of a period, optionally within an organization subtree.
@@ -34,9 +36,11 @@ pub fn top(conn: &mut DbConn, period: &str, within: Option<&str>, limit: i64) ->
             user_points::reached_at,
             users::display_name,
             users::birth_year,
+            users::audience,
             users::organization_id,
             organizations::name.nullable(),
             organizations::kind.nullable(),
+            organizations::path.nullable(),
         ))
         .into_boxed();
     if let Some(path) = within {

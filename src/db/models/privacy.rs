@@ -290,6 +290,8 @@ pub fn erase_user(conn: &mut DbConn, user: i64, erasure: &Erasure<'_>) -> QueryR
         .set((
             users::username.eq(erasure.tombstone),
             users::username_key.eq(erasure.tombstone),
+            // The name's look-alikes are free again once its hold ends.
+            users::username_skeleton.eq(None::<String>),
             users::display_name.eq(erasure.tombstone),
             users::password_hash.eq(erasure.unusable_hash),
             users::birth_year.eq(None::<i32>),

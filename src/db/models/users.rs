@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use super::lower;
 use crate::db::DbConn;
 use crate::db::models::organizations::{OrganizationRow, subtree_range};
-use crate::db::schema::{organizations, users};
+use crate::db::schema::{organizations, refresh_tokens, users};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
@@ -34,6 +34,8 @@ pub type UserWithOrg = (UserRow, Option<OrganizationRow>);
 pub struct NewUser<'a> {
     pub username: &'a str,
     pub username_key: &'a str,
+    /// `username_skeleton(username_key)`.
+    pub username_skeleton: &'a str,
     pub display_name: &'a str,
     pub password_hash: &'a str,
     pub role: &'a str,
@@ -56,7 +58,100 @@ pub struct UserChanges {
     pub role: Option<String>,
     pub disabled: Option<bool>,
     pub password_hash: Option<String>,
+    pub guardian_consent_at: Option<Option<NaiveDateTime>>,
     pub updated_at: Option<NaiveDateTime>,
+}
+
+/// The form under which a username is compared for look-alikes: the UTS #39 skeleton of
+/// its key (the lower-cased NFKC name), lower-cased again so that a prototype in capitals
+/// (`0` → `O`) meets its lower-case twin. Two names with the same skeleton may be taken
+/// for each other (Cyrillic `х` for `x`, `rn` for `m`, `1` for `l`); the unique index
+/// `users_username_skeleton` lets only one of them exist. Kept here, below the domain,
+/// because the migrate-time backfill needs the very same function. (A new version of the
+/// `unicode-security` tables could change some skeletons; rows keep the ones they got.)
+pub fn username_skeleton(username_key: &str) -> String {
+    unicode_security::skeleton(username_key).collect::<String>().to_lowercase()
+}
+
+/// Whether a live account's username has this skeleton.
+pub fn skeleton_taken(conn: &mut DbConn, skeleton: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(users::table.filter(users::username_skeleton.eq(skeleton)))).get_result(conn)
+}
+
+/// True when `err` is the unique index on skeletons refusing a look-alike (PostgreSQL
+/// names the constraint; SQLite names the column in its message).
+pub fn is_skeleton_violation(err: &diesel::result::Error) -> bool {
+    match err {
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, info) => {
+            info.constraint_name().is_some_and(|c| c.contains("skeleton")) || info.message().contains("skeleton")
+        }
+        _ => false,
+    }
+}
+
+/// Computes the skeleton of live accounts that have none: rows from before the column
+/// existed, or written by tools that insert users directly. Runs when the server
+/// migrates, so every database gets them without an operator's step. In id order: of
+/// several look-alikes registered before the rule, the oldest keeps the skeleton and the
+/// others stay without one (nobody is renamed; a new look-alike of any of them is still
+/// refused, since they share it). Returns how many rows got one.
+pub fn backfill_skeletons(conn: &mut DbConn) -> QueryResult<usize> {
+    let missing: Vec<(i64, String)> = users::table
+        .filter(users::username_skeleton.is_null())
+        .filter(users::deleted_at.is_null())
+        .order(users::id.asc())
+        .select((users::id, users::username_key))
+        .load(conn)?;
+    if missing.is_empty() {
+        return Ok(0);
+    }
+    let mut taken: std::collections::HashSet<String> = users::table
+        .filter(users::username_skeleton.is_not_null())
+        .select(users::username_skeleton)
+        .load::<Option<String>>(conn)?
+        .into_iter()
+        .flatten()
+        .collect();
+    let todo: Vec<(i64, String)> = missing
+        .into_iter()
+        .filter_map(|(id, key)| {
+            let skeleton = username_skeleton(&key);
+            taken.insert(skeleton.clone()).then_some((id, skeleton))
+        })
+        .collect();
+    let set_one = |conn: &mut DbConn, id: i64, skeleton: &str| {
+        diesel::update(users::table.find(id).filter(users::username_skeleton.is_null()))
+            .set(users::username_skeleton.eq(skeleton))
+            .execute(conn)
+    };
+    let mut set = 0;
+    for chunk in todo.chunks(500) {
+        let done = conn.transaction(|conn| {
+            let mut n = 0;
+            for (id, skeleton) in chunk {
+                n += set_one(conn, *id, skeleton)?;
+            }
+            Ok::<_, diesel::result::Error>(n)
+        });
+        set += match done {
+            Ok(n) => n,
+            // A server already running registered a look-alike meanwhile: one by one,
+            // leaving out whoever collides.
+            Err(e) if is_skeleton_violation(&e) => {
+                let mut n = 0;
+                for (id, skeleton) in chunk {
+                    match conn.transaction(|conn| set_one(conn, *id, skeleton)) {
+                        Ok(one) => n += one,
+                        Err(e) if is_skeleton_violation(&e) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                n
+            }
+            Err(e) => return Err(e),
+        };
+    }
+    Ok(set)
 }
 
 /// A live (not deleted) user by id, with their organization.
@@ -68,6 +163,29 @@ pub fn find_active(conn: &mut DbConn, id: i64) -> QueryResult<Option<UserWithOrg
         .select((UserRow::as_select(), Option::<OrganizationRow>::as_select()))
         .first(conn)
         .optional()
+}
+
+/// The caller of a request: a live user by id with their organization, and whether the
+/// session (refresh-token family) their access token was issued with is still alive.
+/// One statement, so checking the session costs no extra round trip: a logout, a reused
+/// refresh token or a password change ends the session's access tokens at once, on every
+/// instance (the partial index `refresh_tokens_live_family` answers the `EXISTS`). The
+/// session id comes from a signed token and a family belongs to one user: the family
+/// alone is looked up, so that index, not every token the user ever had, is probed.
+pub fn find_caller(conn: &mut DbConn, id: i64, session: &str) -> QueryResult<Option<(UserWithOrg, bool)>> {
+    let alive = diesel::dsl::exists(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(session))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    );
+    users::table
+        .left_join(organizations::table)
+        .filter(users::id.eq(id))
+        .filter(users::deleted_at.is_null())
+        .select((UserRow::as_select(), Option::<OrganizationRow>::as_select(), alive))
+        .first::<(UserRow, Option<OrganizationRow>, bool)>(conn)
+        .optional()
+        .map(|found| found.map(|(user, org, alive)| ((user, org), alive)))
 }
 
 pub fn find_by_username_key(conn: &mut DbConn, key: &str) -> QueryResult<Option<UserWithOrg>> {

@@ -25,6 +25,10 @@ pub struct UpdateUser {
 }
 
 /// Change a member's role (admins), organization or disabled flag.
+///
+/// Org admins change learners of their subtree only; staff accounts are placed, moved and
+/// disabled by admins. Every change is in the audit log (`user.update`, with the
+/// organization a member was moved from).
 #[utoipa::path(
     operation_id = "update_user",
     tag = "admin: users",
@@ -34,7 +38,7 @@ pub struct UpdateUser {
     responses(
         (status = 200, description = "The updated member", body = Member),
         (status = 401, description = "Missing, invalid or expired access token"),
-        (status = 403, description = "Not allowed: role changes need admin; nobody changes their own role or disables themselves"),
+        (status = 403, description = "Not allowed: role changes need admin; org admins change learners only (never staff, themselves included); nobody changes their own role or disables themselves"),
         (status = 404, description = "No such member in the caller's scope"),
         (status = 422, description = "A field is invalid"),
     )
