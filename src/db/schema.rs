@@ -118,6 +118,10 @@ diesel::table! {
         popularity -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        revised_by -> Text,
+        submitted_by -> Nullable<BigInt>,
+        revision_status -> Nullable<Text>,
+        revision -> Nullable<Text>,
     }
 }
 
@@ -221,6 +225,10 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        revised_by -> Text,
+        submitted_by -> Nullable<BigInt>,
+        revision_status -> Nullable<Text>,
+        revision -> Nullable<Text>,
     }
 }
 
@@ -424,6 +432,10 @@ diesel::table! {
         reject_reason -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        revised_by -> Text,
+        submitted_by -> Nullable<BigInt>,
+        revision_status -> Nullable<Text>,
+        revision -> Nullable<Text>,
     }
 }
 
