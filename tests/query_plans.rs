@@ -765,12 +765,19 @@ async fn read_everything(app: &TestApp, w: &World) {
         }
     }
 
-    // Staff lists, with and without each filter.
+    // Staff lists, with and without each filter; two changes to published items wait for
+    // review, so the pending revisions are read beside their rows.
+    for (what, id) in [("contents", w.articles[0]), ("quizzes", w.quiz)] {
+        let path = format!("/admin/{what}/{id}");
+        created(app, Method::PATCH, &path, &w.room.editor.access, &json!({"title": "待审的更正"})).await;
+        created(app, Method::POST, &format!("{path}/submit"), &w.room.editor.access, &json!({})).await;
+    }
     let author = w.room.editor.id;
     for query in [
         "",
         "status=published",
         "status=draft",
+        "revision_status=in_review",
         "kind=video",
         "topic=history",
         "q=团结",
@@ -820,11 +827,11 @@ async fn read_everything(app: &TestApp, w: &World) {
     let mut ids: Vec<i64> = tagged["items"].as_array().unwrap().iter().map(|q| q["id"].as_i64().unwrap()).collect();
     ids.sort_unstable();
     assert_eq!(ids, w.questions, "the tag filter finds exactly the tagged questions");
-    for query in ["", "status=published", "mode=daily"] {
+    for query in ["", "status=published", "revision_status=in_review", "mode=daily"] {
         pages(app, &format!("/admin/quizzes?{query}"), editor).await;
     }
     read(app, &format!("/admin/quizzes/{}", w.quiz), editor).await;
-    for query in ["", "status=published"] {
+    for query in ["", "status=published", "revision_status=draft"] {
         pages(app, &format!("/admin/campaigns?{query}"), editor).await;
     }
     read(app, &format!("/admin/campaigns/{}", w.campaign), editor).await;

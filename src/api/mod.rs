@@ -60,6 +60,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(admin::contents::transitions::submit)
             .service(admin::contents::transitions::approve)
             .service(admin::contents::transitions::reject)
+            .service(admin::contents::transitions::discard)
             .service(admin::media::upload::upload)
             .service(admin::topics::manage::list)
             .service(admin::topics::manage::create)
@@ -90,6 +91,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(admin::quizzes::transitions::submit)
             .service(admin::quizzes::transitions::approve)
             .service(admin::quizzes::transitions::reject)
+            .service(admin::quizzes::transitions::discard)
             .service(admin::reports::quiz::quiz)
             .service(admin::reports::participation::participation)
             .service(admin::reports::timeseries::timeseries)
@@ -119,6 +121,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(admin::campaigns::manage::archive)
             .service(admin::campaigns::transitions::submit)
             .service(admin::campaigns::transitions::approve)
-            .service(admin::campaigns::transitions::reject),
+            .service(admin::campaigns::transitions::reject)
+            .service(admin::campaigns::transitions::discard),
     );
 }

@@ -119,6 +119,10 @@ diesel::table! {
         popularity -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        revised_by -> Text,
+        submitted_by -> Nullable<BigInt>,
+        revision_status -> Nullable<Text>,
+        revision -> Nullable<Text>,
     }
 }
 
@@ -222,6 +226,10 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        revised_by -> Text,
+        submitted_by -> Nullable<BigInt>,
+        revision_status -> Nullable<Text>,
+        revision -> Nullable<Text>,
     }
 }
 
@@ -425,6 +433,10 @@ diesel::table! {
         reject_reason -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        revised_by -> Text,
+        submitted_by -> Nullable<BigInt>,
+        revision_status -> Nullable<Text>,
+        revision -> Nullable<Text>,
     }
 }
 

@@ -22,7 +22,7 @@ use crate::db::{DbConn, write_tx};
 use crate::domain::audit::{self, Target};
 use crate::domain::organizations::Scope;
 use crate::domain::points::{self, Day, Earner};
-use crate::domain::workflow::{self, Actor, Status, Transition, require_editor};
+use crate::domain::workflow::{self, Actor, Edit, Effect, Status, Transition, require_editor};
 use crate::domain::{feed, quizzes};
 use crate::error::{AppError, FieldError};
 
@@ -113,14 +113,38 @@ pub struct CampaignInput {
 }
 
 /// A campaign's settings after merging changes into what is stored.
-struct Settings {
-    title: String,
-    description: String,
-    kind: Kind,
-    starts_at: Option<DateTime<Utc>>,
-    ends_at: Option<DateTime<Utc>>,
-    org_id: Option<i64>,
-    multiplier: i32,
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Settings {
+    pub title: String,
+    pub description: String,
+    pub kind: Kind,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub org_id: Option<i64>,
+    /// Percent: 100 = no bonus.
+    pub multiplier: i32,
+}
+
+/// The pending change of a published campaign, as stored (JSON in `campaigns.revision`):
+/// its settings and attachments as they would be once approved. Learners go on seeing the
+/// published campaign until another reviewer approves it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Revision {
+    #[serde(flatten)]
+    pub settings: Settings,
+    pub content_ids: Vec<i64>,
+    pub quiz_ids: Vec<i64>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Revision {
+    fn parse(text: &str) -> Option<Self> {
+        serde_json::from_str(text).ok()
+    }
+
+    fn pending(conn: &mut DbConn, id: i64) -> Result<Option<Self>, AppError> {
+        Ok(campaign_db::revision_of(conn, id)?.and_then(|text| Self::parse(&text)))
+    }
 }
 
 impl Settings {
@@ -213,6 +237,20 @@ impl Settings {
         })?;
         if errors.is_empty() { Ok(self) } else { Err(AppError::Validation(errors)) }
     }
+
+    /// Every setting as a change to the stored campaign.
+    fn changes(&self) -> CampaignChanges {
+        CampaignChanges {
+            title: Some(self.title.clone()),
+            description: Some(self.description.clone()),
+            kind: Some(self.kind.as_str().to_owned()),
+            starts_at: self.starts_at.map(naive),
+            ends_at: self.ends_at.map(naive),
+            org_id: Some(self.org_id),
+            points_multiplier: Some(self.multiplier),
+            ..CampaignChanges::default()
+        }
+    }
 }
 
 /// Attached ids must be distinct, existing and not too many.
@@ -240,12 +278,19 @@ fn check_ids(
 }
 
 fn item(row: &CampaignRow) -> workflow::Item {
-    workflow::Item { status: Status::parse(&row.status).unwrap_or(Status::Draft), author_id: row.author_id }
+    workflow::Item::from_columns(
+        &row.status,
+        row.author_id,
+        row.revision_status.as_deref(),
+        &row.revised_by,
+        row.submitted_by,
+    )
 }
 
 /// Creates a draft campaign with its attachments.
 pub fn create(conn: &mut DbConn, actor: Actor, input: &CampaignInput, now: DateTime<Utc>) -> Result<i64, AppError> {
     require_editor(actor.role)?;
+    let writers = workflow::writers_text(&[actor.id]);
     write_tx(conn, |conn| {
         let s = Settings::blank().merge(conn, input, true)?;
         let (Some(starts_at), Some(ends_at)) = (s.starts_at, s.ends_at) else {
@@ -263,6 +308,7 @@ pub fn create(conn: &mut DbConn, actor: Actor, input: &CampaignInput, now: DateT
                 points_multiplier: s.multiplier,
                 status: Status::Draft.as_str(),
                 author_id: actor.id,
+                revised_by: &writers,
                 created_at: naive(now),
                 updated_at: naive(now),
             },
@@ -275,7 +321,9 @@ pub fn create(conn: &mut DbConn, actor: Actor, input: &CampaignInput, now: DateT
     })
 }
 
-/// Changes a campaign under the same edit rules as contents and quizzes.
+/// Changes a campaign under the same edit rules as contents and quizzes: a draft in
+/// place; a published campaign through its pending revision (settings and attachments),
+/// which another reviewer approves while learners keep the published campaign.
 pub fn update(
     conn: &mut DbConn,
     actor: Actor,
@@ -284,26 +332,49 @@ pub fn update(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     write_tx(conn, |conn| {
-        let row = campaign_db::find(conn, id)?.ok_or_else(|| AppError::not_found("campaign"))?;
-        workflow::check_editable(actor, item(&row))?;
-        let s = Settings::from_row(&row).merge(conn, input, false)?;
-        let changes = CampaignChanges {
-            title: Some(s.title),
-            description: Some(s.description),
-            kind: Some(s.kind.as_str().to_owned()),
-            starts_at: s.starts_at.map(naive),
-            ends_at: s.ends_at.map(naive),
-            org_id: Some(s.org_id),
-            points_multiplier: Some(s.multiplier),
-            updated_at: Some(naive(now)),
-            ..CampaignChanges::default()
-        };
-        campaign_db::update(conn, id, &changes)?;
-        if let Some(ids) = &input.content_ids {
-            campaign_db::set_contents(conn, id, ids)?;
-        }
-        if let Some(ids) = &input.quiz_ids {
-            campaign_db::set_quizzes(conn, id, ids)?;
+        let row = campaign_db::find_for_update(conn, id)?.ok_or_else(|| AppError::not_found("campaign"))?;
+        let item = item(&row);
+        let edit = workflow::check_editable(actor, &item)?;
+        let revised_by = Some(workflow::writers_text(&workflow::writers_after(actor, &item, edit)));
+        let revision = edit != Edit::InPlace;
+        if revision {
+            let base = match edit {
+                Edit::Revision { fresh: false } => Revision::pending(conn, id)?,
+                _ => None,
+            };
+            let base = if let Some(pending) = base {
+                pending
+            } else {
+                let live = with_attachments(conn, vec![row.clone()])?.pop();
+                let (content_ids, quiz_ids) = live.map(|f| (f.content_ids, f.quiz_ids)).unwrap_or_default();
+                Revision { settings: Settings::from_row(&row), content_ids, quiz_ids, updated_at: now }
+            };
+            let pending = Revision {
+                settings: base.settings.merge(conn, input, false)?,
+                content_ids: input.content_ids.clone().unwrap_or(base.content_ids),
+                quiz_ids: input.quiz_ids.clone().unwrap_or(base.quiz_ids),
+                updated_at: now,
+            };
+            let changes = CampaignChanges {
+                revision: Some(Some(json!(pending).to_string())),
+                revision_status: Some(Some(Status::Draft.as_str().to_owned())),
+                revised_by,
+                ..CampaignChanges::default()
+            };
+            campaign_db::update(conn, id, &changes)?;
+        } else {
+            let s = Settings::from_row(&row).merge(conn, input, false)?;
+            campaign_db::update(
+                conn,
+                id,
+                &CampaignChanges { updated_at: Some(naive(now)), revised_by, ..s.changes() },
+            )?;
+            if let Some(ids) = &input.content_ids {
+                campaign_db::set_contents(conn, id, ids)?;
+            }
+            if let Some(ids) = &input.quiz_ids {
+                campaign_db::set_quizzes(conn, id, ids)?;
+            }
         }
         let fields: Vec<&str> = [
             input.title.as_ref().map(|_| "title"),
@@ -319,12 +390,13 @@ pub fn update(
         .into_iter()
         .flatten()
         .collect();
-        let detail = json!({ "fields": fields });
+        let detail = json!({ "fields": fields, "revision": revision });
         audit::record(conn, Some(actor.id), "campaign.update", Target::Campaign(id), &detail, now)
     })
 }
 
-/// Applies a workflow transition (the rules shared with contents and quizzes).
+/// Applies a workflow transition (the rules shared with contents and quizzes). Approving
+/// the pending revision of a published campaign puts its settings and attachments live.
 pub fn transition(
     conn: &mut DbConn,
     actor: Actor,
@@ -336,18 +408,35 @@ pub fn transition(
 ) -> Result<(), AppError> {
     let reason = workflow::reject_reason(step, actor, reason)?;
     write_tx(conn, |conn| {
-        let row = campaign_db::find(conn, id)?.ok_or_else(|| AppError::not_found("campaign"))?;
-        let outcome = workflow::outcome(step, actor, item(&row), &row.status, publish_at, reason.clone(), now)?;
-        let Some(out) = outcome else { return Ok(()) };
+        let row = campaign_db::find_for_update(conn, id)?.ok_or_else(|| AppError::not_found("campaign"))?;
+        let item = item(&row);
+        let Some(out) = workflow::outcome(step, actor, &item, publish_at, reason.clone(), now)? else { return Ok(()) };
+        let pending = if out.effect == Effect::ApplyRevision {
+            Some(
+                Revision::pending(conn, id)?
+                    .ok_or_else(|| AppError::conflict("invalid_state", "The pending change could not be read."))?,
+            )
+        } else {
+            None
+        };
+        let live = pending.as_ref().map_or_else(CampaignChanges::default, |p| p.settings.changes());
         let changes = CampaignChanges {
-            status: Some(out.status.as_str().to_owned()),
+            status: out.status().map(str::to_owned),
             publish_at: out.publish_at.map(Some),
             reviewer_id: out.reviewer_id.map(Some),
-            reject_reason: out.reject_reason,
+            reject_reason: out.reject_reason.clone(),
+            submitted_by: out.submitted_by,
+            revised_by: out.revised_by.as_deref().map(workflow::writers_text),
+            revision_status: out.revision_status().map(|s| s.map(str::to_owned)),
+            revision: out.drops_revision().then_some(None),
             updated_at: Some(naive(now)),
-            ..CampaignChanges::default()
+            ..live
         };
         campaign_db::update(conn, id, &changes)?;
+        if let Some(pending) = &pending {
+            campaign_db::set_contents(conn, id, &pending.content_ids)?;
+            campaign_db::set_quizzes(conn, id, &pending.quiz_ids)?;
+        }
         let action = format!("campaign.{}", out.verb);
         audit::record(conn, Some(actor.id), &action, Target::Campaign(id), &out.detail, now)
     })
@@ -358,6 +447,8 @@ pub struct Full {
     pub row: CampaignRow,
     pub content_ids: Vec<i64>,
     pub quiz_ids: Vec<i64>,
+    /// Its pending change (staff reads only; `None` in what learners get).
+    pub revision: Option<(Status, Revision)>,
 }
 
 fn with_attachments(conn: &mut DbConn, rows: Vec<CampaignRow>) -> Result<Vec<Full>, AppError> {
@@ -375,25 +466,51 @@ fn with_attachments(conn: &mut DbConn, rows: Vec<CampaignRow>) -> Result<Vec<Ful
         .map(|row| Full {
             content_ids: contents.remove(&row.id).unwrap_or_default(),
             quiz_ids: quizzes.remove(&row.id).unwrap_or_default(),
+            revision: None,
             row,
         })
         .collect())
 }
 
-pub fn find(conn: &mut DbConn, id: i64) -> Result<Full, AppError> {
-    let row = campaign_db::find(conn, id)?.ok_or_else(|| AppError::not_found("campaign"))?;
-    with_attachments(conn, vec![row])?.pop().ok_or_else(|| AppError::not_found("campaign"))
+/// Adds their pending changes to campaigns staff read.
+fn with_revisions(conn: &mut DbConn, mut items: Vec<Full>) -> Result<Vec<Full>, AppError> {
+    let ids: Vec<i64> = items.iter().filter(|c| c.row.revision_status.is_some()).map(|c| c.row.id).collect();
+    let mut stored: HashMap<i64, Revision> = campaign_db::revisions_of(conn, &ids)?
+        .into_iter()
+        .filter_map(|(id, text)| Revision::parse(&text).map(|r| (id, r)))
+        .collect();
+    for item in &mut items {
+        item.revision = item.row.revision_status.as_deref().and_then(Status::parse).zip(stored.remove(&item.row.id));
+    }
+    Ok(items)
 }
 
-/// Staff listing: every state, newest first.
+/// One campaign in any state, with its pending change, as staff see it.
+pub fn find(conn: &mut DbConn, id: i64) -> Result<Full, AppError> {
+    let row = campaign_db::find(conn, id)?.ok_or_else(|| AppError::not_found("campaign"))?;
+    let full = with_attachments(conn, vec![row])?;
+    with_revisions(conn, full)?.pop().ok_or_else(|| AppError::not_found("campaign"))
+}
+
+/// Staff listing: every state (or one; or those whose pending change is in a state),
+/// newest first.
 pub fn staff_list(
     conn: &mut DbConn,
     status: Option<Status>,
+    revision_status: Option<Status>,
     before_id: Option<i64>,
     limit: i64,
 ) -> Result<Page<Full>, AppError> {
-    let page = Page::from_probe(campaign_db::admin_list(conn, status.map(Status::as_str), before_id, limit)?, limit);
-    Ok(Page { items: with_attachments(conn, page.items)?, has_more: page.has_more })
+    let rows = campaign_db::admin_list(
+        conn,
+        status.map(Status::as_str),
+        revision_status.map(Status::as_str),
+        before_id,
+        limit,
+    )?;
+    let page = Page::from_probe(rows, limit);
+    let items = with_attachments(conn, page.items)?;
+    Ok(Page { items: with_revisions(conn, items)?, has_more: page.has_more })
 }
 
 /// Whether a learner at `viewer_path` (their organization's path, if any) is inside a

@@ -1,6 +1,8 @@
 //! Contents and their publishing workflow: draft → in_review → published (now or at a
-//! scheduled time) → archived, with rejection back to draft. Four eyes: nobody approves
-//! their own work. Every edit and transition is in the audit log.
+//! scheduled time) → archived, with rejection back to draft. A change to a published
+//! content is a pending revision, reviewed the same way while the published version stays
+//! live. Four eyes: nobody who wrote or submitted a revision approves it. Every edit and
+//! transition is in the audit log.
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -10,9 +12,10 @@ use crate::db::models::contents::{self as content_db, ContentChanges, ContentRow
 use crate::db::models::media::{self as media_db};
 use crate::db::{DbConn, search as search_db, write_tx};
 use crate::domain::audit::{self, Target};
+use crate::domain::content_revision as revision;
 use crate::domain::topics::{self, TopicRef};
 use crate::domain::vocab::Audience;
-use crate::domain::workflow::{self, Transition};
+use crate::domain::workflow::{self, Edit, Effect, Transition};
 use crate::domain::{accounts, locale, markdown, search};
 use crate::error::{AppError, FieldError};
 
@@ -21,16 +24,17 @@ pub const SUMMARY_CHARS: usize = 500;
 pub const BODY_CHARS: usize = 200_000;
 pub const MAX_TAGS: usize = 10;
 pub const TAG_CHARS: std::ops::RangeInclusive<usize> = 1..=20;
-pub const REASON_CHARS: std::ops::RangeInclusive<usize> = 1..=500;
 
 pub use crate::domain::workflow::{Actor, Status, require_editor};
 
-fn status_of(row: &ContentRow) -> Status {
-    Status::parse(&row.status).unwrap_or(Status::Draft)
-}
-
 fn workflow_item(row: &ContentRow) -> workflow::Item {
-    workflow::Item { status: status_of(row), author_id: row.author_id }
+    workflow::Item::from_columns(
+        &row.status,
+        row.author_id,
+        row.revision_status.as_deref(),
+        &row.revised_by,
+        row.submitted_by,
+    )
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,6 +229,7 @@ pub fn create(
     if !missing.is_empty() {
         return Err(AppError::Validation(missing));
     }
+    let writers = workflow::writers_text(&[actor.id]);
     write_tx(conn, |conn| {
         let topic = topics::resolve(
             conn,
@@ -263,6 +268,7 @@ pub fn create(
                 duration_s: duration,
                 status: Status::Draft.as_str(),
                 author_id: actor.id,
+                revised_by: &writers,
                 created_at: naive(now),
                 updated_at: naive(now),
             },
@@ -282,7 +288,10 @@ pub fn create(
     })
 }
 
-/// Applies changes; the version goes up by one.
+/// Applies an edit. A draft changes in place (its version goes up by one); a published
+/// content keeps its published version live and the edit goes to its pending revision,
+/// which another reviewer approves. Either way the editor becomes one of the revision's
+/// writers, who may not approve it.
 pub fn update(
     conn: &mut DbConn,
     actor: Actor,
@@ -292,8 +301,9 @@ pub fn update(
 ) -> Result<(), AppError> {
     let checked = check_fields(input)?;
     write_tx(conn, |conn| {
-        let row = content_db::find(conn, id)?.ok_or_else(|| AppError::not_found("content"))?;
-        workflow::check_editable(actor, workflow_item(&row))?;
+        let row = content_db::find_for_update(conn, id)?.ok_or_else(|| AppError::not_found("content"))?;
+        let item = workflow_item(&row);
+        let edit = workflow::check_editable(actor, &item)?;
         let is_video = row.kind == Kind::Video.as_str();
         if is_video && input.body_markdown.is_some() {
             return Err(AppError::validation("body_markdown", "videos have no body; use summary"));
@@ -318,31 +328,23 @@ pub fn update(
         if let Some(Some(cover)) = input.cover_media_id {
             check_media(conn, "cover_media_id", cover, "image")?;
         }
-        let (body_html, reading_time) = render(checked.body.as_deref());
-        let changes = ContentChanges {
-            topic_id,
-            locale: checked.locale.clone(),
-            title: checked.title.clone(),
-            summary: checked.summary.clone(),
-            body_markdown: checked.body.clone().map(Some),
-            body_html: body_html.map(Some),
-            reading_time_s: reading_time.map(Some),
-            cover_media_id: input.cover_media_id,
-            media_id: input.media_id.map(Some),
-            poster_media_id: input.poster_media_id,
-            duration_s: input.duration_s.map(Some),
-            version: Some(row.version + 1),
-            updated_at: Some(naive(now)),
-            ..ContentChanges::default()
-        };
-        content_db::update(conn, id, &changes)?;
-        if let Some(audiences) = &checked.audiences {
-            content_db::set_audiences(conn, id, audiences)?;
+        let mut state = editing_state(conn, &row, edit)?;
+        merge(&mut state, input, &checked, topic_id);
+        state.updated_at = now;
+        let writers = workflow::writers_text(&workflow::writers_after(actor, &item, edit));
+        let revision = edit != Edit::InPlace;
+        if revision {
+            save_revision(conn, id, &state, writers)?;
+        } else {
+            let extra = ContentChanges {
+                version: Some(row.version + 1),
+                updated_at: Some(naive(now)),
+                revised_by: Some(writers),
+                ..ContentChanges::default()
+            };
+            state.write(conn, id, extra, now)?;
+            reindex(conn, id)?;
         }
-        if let Some(tags) = &checked.tags {
-            content_db::set_tags(conn, id, tags)?;
-        }
-        reindex(conn, id)?;
         let fields: Vec<&str> = [
             ("title", input.title.is_some()),
             ("summary", input.summary.is_some()),
@@ -359,9 +361,76 @@ pub fn update(
         .into_iter()
         .filter_map(|(name, given)| given.then_some(name))
         .collect();
-        let detail = json!({"fields": fields, "version": row.version + 1, "status": row.status});
+        let version = if revision { row.version } else { row.version + 1 };
+        let detail = json!({"fields": fields, "version": version, "status": row.status, "revision": revision});
         audit::record(conn, Some(actor.id), "content.update", Target::Content(id), &detail, now)
     })
+}
+
+/// What an edit starts from: the draft itself, the pending revision, or (for the first
+/// change to a published content) a copy of the published version.
+fn editing_state(conn: &mut DbConn, row: &ContentRow, edit: Edit) -> Result<revision::State, AppError> {
+    if edit == (Edit::Revision { fresh: false })
+        && let Some(pending) = revision::State::pending(conn, row.id)?
+    {
+        return Ok(pending);
+    }
+    revision::State::of_row(conn, row)
+}
+
+/// Stores the pending revision of a published content: staff see it, learners do not.
+fn save_revision(conn: &mut DbConn, id: i64, state: &revision::State, writers: String) -> Result<(), AppError> {
+    content_db::update_staff_only(
+        conn,
+        id,
+        &ContentChanges {
+            revision: Some(Some(state.to_json())),
+            revision_status: Some(Some(Status::Draft.as_str().to_owned())),
+            revised_by: Some(writers),
+            ..ContentChanges::default()
+        },
+    )?;
+    Ok(())
+}
+
+/// Merges checked input into a state.
+fn merge(state: &mut revision::State, input: &ContentInput, checked: &Checked, topic_id: Option<i64>) {
+    if let Some(topic) = topic_id {
+        state.topic_id = topic;
+    }
+    if let Some(locale) = &checked.locale {
+        locale.clone_into(&mut state.locale);
+    }
+    if let Some(title) = &checked.title {
+        title.clone_into(&mut state.title);
+    }
+    if let Some(summary) = &checked.summary {
+        summary.clone_into(&mut state.summary);
+    }
+    if let Some(body) = &checked.body {
+        let (html, reading_time) = render(Some(body));
+        state.body_markdown = Some(body.clone());
+        state.body_html = html;
+        state.reading_time_s = reading_time;
+    }
+    if let Some(audiences) = &checked.audiences {
+        state.audiences = audiences.iter().map(|a| (*a).to_owned()).collect();
+    }
+    if let Some(tags) = &checked.tags {
+        state.tags.clone_from(tags);
+    }
+    if let Some(cover) = input.cover_media_id {
+        state.cover_media_id = cover;
+    }
+    if let Some(media) = input.media_id {
+        state.media_id = Some(media);
+    }
+    if let Some(poster) = input.poster_media_id {
+        state.poster_media_id = poster;
+    }
+    if let Some(duration) = input.duration_s {
+        state.duration_s = Some(duration);
+    }
 }
 
 pub struct TranslationInput {
@@ -370,7 +439,9 @@ pub struct TranslationInput {
     pub body_markdown: Option<String>,
 }
 
-/// Adds or replaces the translation into `tag`; same edit rules as the content itself.
+/// Adds or replaces the translation into `tag`, under the same rules as any edit: into
+/// a draft directly, into the pending revision of a published content (learners keep the
+/// published translations until the revision is approved).
 pub fn translate(
     conn: &mut DbConn,
     actor: Actor,
@@ -378,7 +449,7 @@ pub fn translate(
     tag: &str,
     input: &TranslationInput,
     now: DateTime<Utc>,
-) -> Result<TranslationRow, AppError> {
+) -> Result<(), AppError> {
     let mut errors = Vec::new();
     let tag = accounts::check_locale(tag).map_err(|e| errors.push(e)).ok();
     let title = check_title(&input.title).map_err(|e| errors.push(e)).ok();
@@ -388,9 +459,15 @@ pub fn translate(
         return Err(AppError::Validation(errors));
     };
     write_tx(conn, |conn| {
-        let row = content_db::find(conn, id)?.ok_or_else(|| AppError::not_found("content"))?;
-        workflow::check_editable(actor, workflow_item(&row))?;
-        if tag.eq_ignore_ascii_case(&row.locale) {
+        let row = content_db::find_for_update(conn, id)?.ok_or_else(|| AppError::not_found("content"))?;
+        let item = workflow_item(&row);
+        let edit = workflow::check_editable(actor, &item)?;
+        let mut state = match edit {
+            Edit::InPlace => None,
+            Edit::Revision { .. } => Some(editing_state(conn, &row, edit)?),
+        };
+        let own_locale = state.as_ref().map_or(&row.locale, |s| &s.locale);
+        if tag.eq_ignore_ascii_case(own_locale) {
             return Err(AppError::validation("locale", "is the content's own locale; edit the content instead"));
         }
         if row.kind == Kind::Video.as_str() && body.is_some() {
@@ -400,71 +477,109 @@ pub fn translate(
             return Err(AppError::validation("body_markdown", "is required for an article"));
         }
         let (body_html, _) = render(body.as_deref());
-        let translation = TranslationRow {
-            content_id: id,
+        let translation = revision::Translation {
             locale: tag.clone(),
             title: title.clone(),
             summary: summary.clone().unwrap_or_default(),
             body_markdown: body.clone(),
             body_html,
-            updated_at: naive(now),
         };
-        content_db::put_translation(conn, &translation)?;
-        content_db::update(
-            conn,
-            id,
-            &ContentChanges {
-                version: Some(row.version + 1),
-                updated_at: Some(naive(now)),
-                ..ContentChanges::default()
-            },
-        )?;
-        reindex(conn, id)?;
-        audit::record(conn, Some(actor.id), "content.translate", Target::Content(id), &json!({"locale": tag}), now)?;
-        Ok(translation)
+        let writers = workflow::writers_text(&workflow::writers_after(actor, &item, edit));
+        if let Some(state) = &mut state {
+            state.put_translation(translation);
+            state.updated_at = now;
+            save_revision(conn, id, state, writers)?;
+        } else {
+            content_db::put_translation(
+                conn,
+                &TranslationRow {
+                    content_id: id,
+                    locale: translation.locale,
+                    title: translation.title,
+                    summary: translation.summary,
+                    body_markdown: translation.body_markdown,
+                    body_html: translation.body_html,
+                    updated_at: naive(now),
+                },
+            )?;
+            content_db::update(
+                conn,
+                id,
+                &ContentChanges {
+                    version: Some(row.version + 1),
+                    updated_at: Some(naive(now)),
+                    revised_by: Some(writers),
+                    ..ContentChanges::default()
+                },
+            )?;
+            reindex(conn, id)?;
+        }
+        let detail = json!({"locale": tag, "revision": state.is_some()});
+        audit::record(conn, Some(actor.id), "content.translate", Target::Content(id), &detail, now)
     })
 }
 
-/// Applies a workflow transition and records it. `extra` adds changes for the new state.
+/// Applies a workflow transition and records it. Approving the pending revision of a
+/// published content puts it live in the same transaction: its fields, audiences, tags
+/// and translations, the search index, and (through the change log) every cached page.
 fn transition(
     conn: &mut DbConn,
     actor: Actor,
     id: i64,
     step: Transition,
+    publish_at: Option<DateTime<Utc>>,
+    reason: Option<String>,
     now: DateTime<Utc>,
-    extra: impl FnOnce(&mut ContentChanges) -> serde_json::Value,
 ) -> Result<(), AppError> {
     write_tx(conn, |conn| {
-        let row = content_db::find(conn, id)?.ok_or_else(|| AppError::not_found("content"))?;
-        let Some(next) = workflow::decide(step, actor, workflow_item(&row))? else { return Ok(()) };
+        let row = content_db::find_for_update(conn, id)?.ok_or_else(|| AppError::not_found("content"))?;
+        let item = workflow_item(&row);
+        let Some(out) = workflow::outcome(step, actor, &item, publish_at, reason.clone(), now)? else { return Ok(()) };
         let mut changes = ContentChanges {
-            status: Some(next.as_str().to_owned()),
-            updated_at: Some(naive(now)),
+            status: out.status().map(str::to_owned),
+            publish_at: out.publish_at.map(Some),
+            reviewer_id: out.reviewer_id.map(Some),
+            reject_reason: out.reject_reason.clone(),
+            submitted_by: out.submitted_by,
+            revised_by: out.revised_by.as_deref().map(workflow::writers_text),
+            revision_status: out.revision_status().map(|s| s.map(str::to_owned)),
+            revision: out.drops_revision().then_some(None),
             ..ContentChanges::default()
         };
-        let mut detail = extra(&mut changes);
-        detail["from"] = json!(row.status);
-        content_db::update(conn, id, &changes)?;
-        let action = format!("content.{}", next_action(step));
+        let mut detail = out.detail.clone();
+        match out.effect {
+            Effect::ApplyRevision => {
+                let state = revision::State::pending(conn, id)?
+                    .ok_or_else(|| AppError::conflict("invalid_state", "The pending change could not be read."))?;
+                changes.version = Some(row.version + 1);
+                changes.updated_at = Some(naive(now));
+                detail["version"] = json!(row.version + 1);
+                state.write(conn, id, changes, now)?;
+                reindex(conn, id)?;
+            }
+            // Learners see no difference: their cached pages stay.
+            Effect::Revision(_) | Effect::DiscardRevision => {
+                content_db::update_staff_only(conn, id, &changes)?;
+            }
+            Effect::Status(_) => {
+                changes.updated_at = Some(naive(now));
+                content_db::update(conn, id, &changes)?;
+            }
+        }
+        let action = format!("content.{}", out.verb);
         audit::record(conn, Some(actor.id), &action, Target::Content(id), &detail, now)
     })
 }
 
-fn next_action(step: Transition) -> &'static str {
-    match step {
-        Transition::Submit => "submit",
-        Transition::Approve => "approve",
-        Transition::Reject => "reject",
-        Transition::Archive => "archive",
-    }
-}
-
-/// draft → in_review, by its author or a reviewer.
+/// Sends a draft, or the pending change of a published content, for review (its author
+/// or a reviewer); they become its submitter, who may not approve it.
 pub fn submit(conn: &mut DbConn, actor: Actor, id: i64, now: DateTime<Utc>) -> Result<(), AppError> {
-    transition(conn, actor, id, Transition::Submit, now, |_| json!({}))
+    transition(conn, actor, id, Transition::Submit, None, None, now)
 }
 
-/// in_review → published, now or at `publish_at`; never by the author.
+/// Approves what is in review: a draft is published now or at `publish_at`; the pending
+/// change of a published content goes live now (it cannot be scheduled). Never by one of
+/// its writers or its submitter.
 pub fn approve(
     conn: &mut DbConn,
     actor: Actor,
@@ -472,33 +587,27 @@ pub fn approve(
     publish_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let at = publish_at.filter(|at| *at > now).unwrap_or(now);
-    transition(conn, actor, id, Transition::Approve, now, |changes| {
-        changes.publish_at = Some(Some(naive(at)));
-        changes.reviewer_id = Some(Some(actor.id));
-        changes.reject_reason = Some(None);
-        json!({"publish_at": at, "scheduled": at > now})
-    })
+    transition(conn, actor, id, Transition::Approve, publish_at, None, now)
 }
 
-/// in_review → draft, with a reason the author will read.
+/// Sends what is in review back to its writers with a reason: a draft back to draft, a
+/// pending change back to a draft change (the published version stays live).
 pub fn reject(conn: &mut DbConn, actor: Actor, id: i64, reason: &str, now: DateTime<Utc>) -> Result<(), AppError> {
-    workflow::require_reviewer(actor.role)?;
-    let reason = reason.trim().to_owned();
-    if !REASON_CHARS.contains(&reason.chars().count()) {
-        return Err(AppError::validation("reason", "must be 1 to 500 characters"));
-    }
-    transition(conn, actor, id, Transition::Reject, now, |changes| {
-        changes.reviewer_id = Some(Some(actor.id));
-        changes.reject_reason = Some(Some(reason.clone()));
-        json!({"reason": reason})
-    })
+    let reason = workflow::reject_reason(Transition::Reject, actor, Some(reason))?;
+    transition(conn, actor, id, Transition::Reject, None, reason, now)
 }
 
-/// Any state → archived (hidden from learners). Authors may archive their own unpublished
-/// work; reviewers anything. Archiving twice is not an error and logs nothing new.
+/// Any state → archived (hidden from learners), dropping a pending change. Authors may
+/// archive their own unpublished work; reviewers anything. Archiving twice is not an
+/// error and logs nothing new.
 pub fn archive(conn: &mut DbConn, actor: Actor, id: i64, now: DateTime<Utc>) -> Result<(), AppError> {
-    transition(conn, actor, id, Transition::Archive, now, |_| json!({}))
+    transition(conn, actor, id, Transition::Archive, None, None, now)
+}
+
+/// Drops the pending change of a published content (its author, a writer of the change
+/// or a reviewer); the published version is untouched. Nothing pending: nothing to do.
+pub fn discard_revision(conn: &mut DbConn, actor: Actor, id: i64, now: DateTime<Utc>) -> Result<(), AppError> {
+    transition(conn, actor, id, Transition::Discard, None, None, now)
 }
 
 /// When the content becomes (or became) visible to learners, if it is published.
@@ -513,6 +622,15 @@ pub struct StaffData {
     pub tags: Vec<String>,
     pub audiences: Vec<String>,
     pub translations: Vec<TranslationRow>,
+    /// The pending change of a published content.
+    pub revision: Option<Pending>,
+}
+
+/// A change to a published content awaiting approval, as staff see it.
+pub struct Pending {
+    pub status: Status,
+    pub state: revision::State,
+    pub topic: Option<crate::db::models::topics::TopicRow>,
 }
 
 /// Loads staff views of these contents in a fixed number of queries.
@@ -522,9 +640,20 @@ fn load_staff(conn: &mut DbConn, rows: Vec<ContentRow>, with_translations: bool)
     let tags = content_db::tags_of(conn, &ids)?;
     let audiences = content_db::audiences_of(conn, &ids)?;
     let translations = if with_translations { content_db::translations_of(conn, &ids)? } else { Vec::new() };
+    let pending_ids: Vec<i64> = rows.iter().filter(|r| r.revision_status.is_some()).map(|r| r.id).collect();
+    let mut revisions: std::collections::HashMap<i64, revision::State> = content_db::revisions_of(conn, &pending_ids)?
+        .into_iter()
+        .filter_map(|(id, text)| revision::State::parse(&text).map(|state| (id, state)))
+        .collect();
     Ok(rows
         .into_iter()
         .map(|row| StaffData {
+            revision: match (row.revision_status.as_deref().and_then(Status::parse), revisions.remove(&row.id)) {
+                (Some(status), Some(state)) => {
+                    Some(Pending { status, topic: topics.iter().find(|t| t.id == state.topic_id).cloned(), state })
+                }
+                _ => None,
+            },
             topic: topics.iter().find(|t| t.id == row.topic_id).cloned(),
             tags: tags.iter().filter(|(id, _)| *id == row.id).map(|(_, t)| t.clone()).collect(),
             audiences: audiences.iter().filter(|(id, _)| *id == row.id).map(|(_, a)| a.clone()).collect(),
@@ -541,6 +670,8 @@ pub fn staff_view(conn: &mut DbConn, id: i64) -> Result<StaffData, AppError> {
 
 pub struct StaffFilter {
     pub status: Option<Status>,
+    /// Only contents whose pending change is in this state.
+    pub revision_status: Option<Status>,
     pub kind: Option<Kind>,
     pub topic: Option<TopicRef>,
     pub author_id: Option<i64>,
@@ -566,6 +697,7 @@ pub fn staff_list(conn: &mut DbConn, filter: &StaffFilter) -> Result<(Vec<StaffD
         conn,
         &content_db::AdminFilter {
             status: filter.status.map(Status::as_str),
+            revision_status: filter.revision_status.map(Status::as_str),
             kind: filter.kind.map(Kind::as_str),
             topic_id,
             author_id: filter.author_id,

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod attempts;
 pub mod audit;
 pub mod campaigns;
+pub mod content_revision;
 pub mod contents;
 pub mod engagement;
 pub mod feed;

@@ -12,7 +12,7 @@ use crate::db::models::quizzes::{self as quiz_db, NewQuiz, QuizChanges, QuizRow}
 use crate::db::{DbConn, write_tx};
 use crate::domain::audit::{self, Target};
 use crate::domain::topics::{self, TopicRef};
-use crate::domain::workflow::{self, Actor, Status, Transition, require_editor};
+use crate::domain::workflow::{self, Actor, Edit, Effect, Status, Transition, require_editor};
 use crate::error::{AppError, FieldError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -129,22 +129,39 @@ pub struct QuizInput {
     pub points_per_correct: Option<Option<i32>>,
 }
 
-/// The settings of a quiz after merging changes into what is stored.
-struct Settings {
-    title: String,
-    description: String,
-    mode: Mode,
-    question_ids: Option<Vec<i64>>,
-    draw: Option<StoredDraw>,
-    shuffle_questions: bool,
-    shuffle_options: bool,
-    time_limit_s: Option<i32>,
-    max_attempts: Option<i32>,
-    pass_score: Option<i32>,
-    opens_at: Option<DateTime<Utc>>,
-    closes_at: Option<DateTime<Utc>>,
-    review: Review,
-    points_per_correct: Option<i32>,
+/// The settings of a quiz after merging changes into what is stored: what an edit
+/// produces, and (for a published quiz) the pending revision approval puts live.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Settings {
+    pub title: String,
+    pub description: String,
+    pub mode: Mode,
+    pub question_ids: Option<Vec<i64>>,
+    pub draw: Option<StoredDraw>,
+    pub shuffle_questions: bool,
+    pub shuffle_options: bool,
+    pub time_limit_s: Option<i32>,
+    pub max_attempts: Option<i32>,
+    pub pass_score: Option<i32>,
+    pub opens_at: Option<DateTime<Utc>>,
+    pub closes_at: Option<DateTime<Utc>>,
+    pub review: Review,
+    pub points_per_correct: Option<i32>,
+}
+
+/// The pending change of a published quiz, as stored (JSON in `quizzes.revision`):
+/// learners go on taking the published settings until another reviewer approves it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Revision {
+    #[serde(flatten)]
+    pub settings: Settings,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Revision {
+    fn pending(conn: &mut DbConn, id: i64) -> Result<Option<Self>, AppError> {
+        Ok(quiz_db::revision_of(conn, id)?.and_then(|text| serde_json::from_str(&text).ok()))
+    }
 }
 
 impl Settings {
@@ -317,10 +334,41 @@ impl Settings {
     fn draw_json(&self) -> Option<String> {
         self.draw.as_ref().map(|d| json!(d).to_string())
     }
+
+    /// Every setting as a change to the stored quiz.
+    fn changes(&self) -> QuizChanges {
+        QuizChanges {
+            title: Some(self.title.clone()),
+            description: Some(self.description.clone()),
+            mode: Some(self.mode.as_str().to_owned()),
+            question_ids: Some(self.ids_json()),
+            draw: Some(self.draw_json()),
+            shuffle_questions: Some(self.shuffle_questions),
+            shuffle_options: Some(self.shuffle_options),
+            time_limit_s: Some(self.time_limit_s),
+            max_attempts: Some(self.max_attempts),
+            pass_score: Some(self.pass_score),
+            opens_at: Some(self.opens_at.map(naive)),
+            closes_at: Some(self.closes_at.map(naive)),
+            review: Some(self.review.as_str().to_owned()),
+            points_per_correct: Some(self.points_per_correct),
+            ..QuizChanges::default()
+        }
+    }
+
+    /// How many questions an attempt gets.
+    pub fn question_count(&self) -> i32 {
+        match (&self.question_ids, &self.draw) {
+            (Some(ids), _) => ids.len() as i32,
+            (None, Some(draw)) => draw.count,
+            (None, None) => 0,
+        }
+    }
 }
 
 pub fn create(conn: &mut DbConn, actor: Actor, input: &QuizInput, now: DateTime<Utc>) -> Result<i64, AppError> {
     require_editor(actor.role)?;
+    let writers = workflow::writers_text(&[actor.id]);
     write_tx(conn, |conn| {
         let s = Settings::blank().merge(conn, input)?;
         let id = quiz_db::insert(
@@ -342,6 +390,7 @@ pub fn create(conn: &mut DbConn, actor: Actor, input: &QuizInput, now: DateTime<
                 points_per_correct: s.points_per_correct,
                 status: Status::Draft.as_str(),
                 author_id: actor.id,
+                revised_by: &writers,
                 created_at: naive(now),
                 updated_at: naive(now),
             },
@@ -359,39 +408,50 @@ pub fn create(conn: &mut DbConn, actor: Actor, input: &QuizInput, now: DateTime<
 }
 
 fn item(row: &QuizRow) -> workflow::Item {
-    workflow::Item { status: Status::parse(&row.status).unwrap_or(Status::Draft), author_id: row.author_id }
+    workflow::Item::from_columns(
+        &row.status,
+        row.author_id,
+        row.revision_status.as_deref(),
+        &row.revised_by,
+        row.submitted_by,
+    )
 }
 
+/// Applies an edit: a draft changes in place; a published quiz keeps its published
+/// settings and the edit goes to its pending revision, which another reviewer approves.
+/// The editor becomes one of the revision's writers, who may not approve it.
 pub fn update(conn: &mut DbConn, actor: Actor, id: i64, input: &QuizInput, now: DateTime<Utc>) -> Result<(), AppError> {
     write_tx(conn, |conn| {
-        let row = quiz_db::find(conn, id)?.ok_or_else(|| AppError::not_found("quiz"))?;
-        workflow::check_editable(actor, item(&row))?;
-        let s = Settings::from_row(&row).merge(conn, input)?;
-        let changes = QuizChanges {
-            title: Some(s.title.clone()),
-            description: Some(s.description.clone()),
-            mode: Some(s.mode.as_str().to_owned()),
-            question_ids: Some(s.ids_json()),
-            draw: Some(s.draw_json()),
-            shuffle_questions: Some(s.shuffle_questions),
-            shuffle_options: Some(s.shuffle_options),
-            time_limit_s: Some(s.time_limit_s),
-            max_attempts: Some(s.max_attempts),
-            pass_score: Some(s.pass_score),
-            opens_at: Some(s.opens_at.map(naive)),
-            closes_at: Some(s.closes_at.map(naive)),
-            review: Some(s.review.as_str().to_owned()),
-            points_per_correct: Some(s.points_per_correct),
-            version: Some(row.version + 1),
-            updated_at: Some(naive(now)),
-            ..QuizChanges::default()
+        let row = quiz_db::find_for_update(conn, id)?.ok_or_else(|| AppError::not_found("quiz"))?;
+        let item = item(&row);
+        let edit = workflow::check_editable(actor, &item)?;
+        let base = match edit {
+            Edit::Revision { fresh: false } => Revision::pending(conn, id)?.map(|r| r.settings),
+            _ => None,
+        };
+        let s = base.unwrap_or_else(|| Settings::from_row(&row)).merge(conn, input)?;
+        let revised_by = Some(workflow::writers_text(&workflow::writers_after(actor, &item, edit)));
+        let revision = edit != Edit::InPlace;
+        let changes = if revision {
+            let pending = Revision { settings: s, updated_at: now };
+            QuizChanges {
+                revision: Some(Some(json!(pending).to_string())),
+                revision_status: Some(Some(Status::Draft.as_str().to_owned())),
+                revised_by,
+                ..QuizChanges::default()
+            }
+        } else {
+            QuizChanges { version: Some(row.version + 1), updated_at: Some(naive(now)), revised_by, ..s.changes() }
         };
         quiz_db::update(conn, id, &changes)?;
-        audit::record(conn, Some(actor.id), "quiz.update", Target::Quiz(id), &json!({"version": row.version + 1}), now)
+        let version = if revision { row.version } else { row.version + 1 };
+        let detail = json!({"version": version, "revision": revision});
+        audit::record(conn, Some(actor.id), "quiz.update", Target::Quiz(id), &detail, now)
     })
 }
 
 /// Applies a workflow transition (the same rules as for contents) and records it.
+/// Approving the pending revision of a published quiz puts its settings live.
 pub fn transition(
     conn: &mut DbConn,
     actor: Actor,
@@ -403,31 +463,66 @@ pub fn transition(
 ) -> Result<(), AppError> {
     let reason = workflow::reject_reason(step, actor, reason)?;
     write_tx(conn, |conn| {
-        let row = quiz_db::find(conn, id)?.ok_or_else(|| AppError::not_found("quiz"))?;
-        let outcome = workflow::outcome(step, actor, item(&row), &row.status, publish_at, reason.clone(), now)?;
-        let Some(out) = outcome else { return Ok(()) };
+        let row = quiz_db::find_for_update(conn, id)?.ok_or_else(|| AppError::not_found("quiz"))?;
+        let item = item(&row);
+        let Some(out) = workflow::outcome(step, actor, &item, publish_at, reason.clone(), now)? else { return Ok(()) };
+        let mut detail = out.detail.clone();
+        let live = if out.effect == Effect::ApplyRevision {
+            let pending = Revision::pending(conn, id)?
+                .ok_or_else(|| AppError::conflict("invalid_state", "The pending change could not be read."))?;
+            detail["version"] = json!(row.version + 1);
+            QuizChanges { version: Some(row.version + 1), ..pending.settings.changes() }
+        } else {
+            QuizChanges::default()
+        };
         let changes = QuizChanges {
-            status: Some(out.status.as_str().to_owned()),
+            status: out.status().map(str::to_owned),
             publish_at: out.publish_at.map(Some),
             reviewer_id: out.reviewer_id.map(Some),
-            reject_reason: out.reject_reason,
+            reject_reason: out.reject_reason.clone(),
+            submitted_by: out.submitted_by,
+            revised_by: out.revised_by.as_deref().map(workflow::writers_text),
+            revision_status: out.revision_status().map(|s| s.map(str::to_owned)),
+            revision: out.drops_revision().then_some(None),
             updated_at: Some(naive(now)),
-            ..QuizChanges::default()
+            ..live
         };
         quiz_db::update(conn, id, &changes)?;
         let action = format!("quiz.{}", out.verb);
-        audit::record(conn, Some(actor.id), &action, Target::Quiz(id), &out.detail, now)
+        audit::record(conn, Some(actor.id), &action, Target::Quiz(id), &detail, now)
     })
+}
+
+/// A quiz with what staff see beside it: its pending change, if any.
+pub struct StaffData {
+    pub row: QuizRow,
+    pub revision: Option<(Status, Revision)>,
+}
+
+fn with_revisions(conn: &mut DbConn, rows: Vec<QuizRow>) -> Result<Vec<StaffData>, AppError> {
+    let ids: Vec<i64> = rows.iter().filter(|r| r.revision_status.is_some()).map(|r| r.id).collect();
+    let mut stored: std::collections::HashMap<i64, Revision> = quiz_db::revisions_of(conn, &ids)?
+        .into_iter()
+        .filter_map(|(id, text)| serde_json::from_str(&text).ok().map(|r| (id, r)))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|row| StaffData {
+            revision: row.revision_status.as_deref().and_then(Status::parse).zip(stored.remove(&row.id)),
+            row,
+        })
+        .collect())
+}
+
+/// One quiz in any state, as staff see it.
+pub fn staff_view(conn: &mut DbConn, id: i64) -> Result<StaffData, AppError> {
+    let row = find(conn, id)?;
+    with_revisions(conn, vec![row])?.pop().ok_or_else(|| AppError::not_found("quiz"))
 }
 
 /// How many questions an attempt at this quiz gets.
 pub fn question_count(row: &QuizRow) -> i32 {
-    let s = Settings::from_row(row);
-    match (&s.question_ids, &s.draw) {
-        (Some(ids), _) => ids.len() as i32,
-        (None, Some(draw)) => draw.count,
-        (None, None) => 0,
-    }
+    Settings::from_row(row).question_count()
 }
 
 pub fn fixed_ids(row: &QuizRow) -> Option<Vec<i64>> {
@@ -492,7 +587,14 @@ pub fn visible_list(
     limit: i64,
     now: DateTime<Utc>,
 ) -> Result<(Vec<ForLearner>, Option<i64>), AppError> {
-    let filter = quiz_db::ListFilter { visible_at: Some(naive(now)), status: None, mode: None, before_id, limit };
+    let filter = quiz_db::ListFilter {
+        visible_at: Some(naive(now)),
+        status: None,
+        revision_status: None,
+        mode: None,
+        before_id,
+        limit,
+    };
     let mut rows = quiz_db::list(conn, &filter)?;
     let has_more = rows.len() as i64 > limit;
     rows.truncate(usize::try_from(limit).unwrap_or(0));
@@ -526,13 +628,15 @@ pub fn visible_one(
 pub fn staff_list(
     conn: &mut DbConn,
     status: Option<Status>,
+    revision_status: Option<Status>,
     mode: Option<Mode>,
     before_id: Option<i64>,
     limit: i64,
-) -> Result<(Vec<QuizRow>, Option<i64>), AppError> {
+) -> Result<(Vec<StaffData>, Option<i64>), AppError> {
     let filter = quiz_db::ListFilter {
         visible_at: None,
         status: status.map(Status::as_str),
+        revision_status: revision_status.map(Status::as_str),
         mode: mode.map(Mode::as_str),
         before_id,
         limit,
@@ -541,7 +645,7 @@ pub fn staff_list(
     let has_more = rows.len() as i64 > limit;
     rows.truncate(usize::try_from(limit).unwrap_or(0));
     let next = if has_more { rows.last().map(|r| r.id) } else { None };
-    Ok((rows, next))
+    Ok((with_revisions(conn, rows)?, next))
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> Result<QuizRow, AppError> {

@@ -106,6 +106,7 @@ const RULES: &[(&str, &str, Who)] = &[
     ("POST", "/api/v1/admin/contents/{id}/submit", ContentStaff),
     ("POST", "/api/v1/admin/contents/{id}/approve", Reviewers),
     ("POST", "/api/v1/admin/contents/{id}/reject", Reviewers),
+    ("DELETE", "/api/v1/admin/contents/{id}/revision", ContentStaff),
     ("POST", "/api/v1/admin/media", ContentStaff),
     // Staff: question bank and quizzes.
     ("GET", "/api/v1/admin/questions", ContentStaff),
@@ -122,6 +123,7 @@ const RULES: &[(&str, &str, Who)] = &[
     ("POST", "/api/v1/admin/quizzes/{id}/submit", ContentStaff),
     ("POST", "/api/v1/admin/quizzes/{id}/approve", Reviewers),
     ("POST", "/api/v1/admin/quizzes/{id}/reject", Reviewers),
+    ("DELETE", "/api/v1/admin/quizzes/{id}/revision", ContentStaff),
     ("GET", "/api/v1/admin/reports/quizzes/{id}", ContentStaff),
     ("GET", "/api/v1/admin/reports/participation", MemberManagers),
     ("GET", "/api/v1/admin/reports/timeseries", MemberManagers),
@@ -154,6 +156,7 @@ const RULES: &[(&str, &str, Who)] = &[
     ("POST", "/api/v1/admin/campaigns/{id}/submit", ContentStaff),
     ("POST", "/api/v1/admin/campaigns/{id}/approve", Reviewers),
     ("POST", "/api/v1/admin/campaigns/{id}/reject", Reviewers),
+    ("DELETE", "/api/v1/admin/campaigns/{id}/revision", ContentStaff),
     // A rule the names above do not cover, e.g. editors and org admins but not reviewers:
     // ("GET", "/api/v1/admin/reports/...", Only(&["editor", "org_admin", "admin"])),
 ];

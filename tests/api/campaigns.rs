@@ -95,6 +95,104 @@ async fn a_campaign_goes_through_review_and_nobody_approves_their_own() {
 }
 
 #[tokio::test]
+async fn a_change_to_a_published_campaign_stays_out_of_sight_until_another_reviewer_approves_it() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let first = app.published_article(&room, "第一篇", "正文").await;
+    let second = app.published_article(&room, "第二篇", "正文").await;
+    let body = json!({"title": "宣传周", "kind": "publicity_week", "starts_at": at(&app, -Duration::hours(1)), "ends_at": at(&app, Duration::days(7)), "content_ids": [first]});
+    let id = published_campaign(&app, &room, body).await;
+    let learner_view = || async {
+        let (status, detail) = json_body(app.get(&format!("/campaigns/{id}"), None).await).await;
+        assert_eq!(status, StatusCode::OK, "{detail}");
+        let (_, feed) = json_body(app.get(&format!("/contents?campaign={id}"), None).await).await;
+        let ids: Vec<i64> = feed["items"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect();
+        (detail["title"].as_str().unwrap().to_owned(), detail["content_ids"].clone(), ids)
+    };
+    let original = ("宣传周".to_owned(), json!([first]), vec![first]);
+    let path = |action: &str| format!("/admin/campaigns/{id}{action}");
+
+    let change = json!({"title": "宣传月", "content_ids": [first, second], "ends_at": at(&app, Duration::days(30))});
+    let (status, staff) = json_body(app.patch_json(&path(""), Some(&room.reviewer.access), &change).await).await;
+    assert_eq!(status, StatusCode::OK, "{staff}");
+    assert_eq!((staff["title"].as_str(), staff["content_ids"].clone()), (Some("宣传周"), json!([first])));
+    let revision = &staff["revision"];
+    assert_eq!((revision["status"].as_str(), revision["title"].as_str()), (Some("draft"), Some("宣传月")));
+    assert_eq!(revision["content_ids"], json!([first, second]));
+    assert_eq!(staff["revised_by"], json!([room.reviewer.id]));
+    assert_eq!(learner_view().await, original);
+    let res = app.post_json(&path("/submit"), Some(&room.reviewer.access), &json!({})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(learner_view().await, original);
+    let own = app.post_json(&path("/approve"), Some(&room.reviewer.access), &json!({})).await;
+    assert_problem(own, StatusCode::FORBIDDEN, "forbidden").await;
+    let later = json!({"publish_at": at(&app, Duration::days(1))});
+    assert_invalid(app.post_json(&path("/approve"), Some(&room.admin.access), &later).await, &["publish_at"]).await;
+    assert_eq!(learner_view().await, original);
+
+    let (status, approved) =
+        json_body(app.post_json(&path("/approve"), Some(&room.admin.access), &json!({})).await).await;
+    assert_eq!(status, StatusCode::OK, "{approved}");
+    assert_eq!((approved["revision"].clone(), approved["content_ids"].clone()), (Value::Null, json!([first, second])));
+    let (title, content_ids, mut feed) = learner_view().await;
+    feed.sort_unstable();
+    assert_eq!((title.as_str(), content_ids, feed), ("宣传月", json!([first, second]), vec![first, second]));
+
+    let (_, log) = json_body(
+        app.get(&format!("/admin/audit-log?target_type=campaign&target_id={id}"), Some(&room.admin.access)).await,
+    )
+    .await;
+    let entries: Vec<(&str, i64)> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .skip(3)
+        .map(|e| (e["action"].as_str().unwrap(), e["actor_id"].as_i64().unwrap()))
+        .collect();
+    let (reviewer, admin) = (room.reviewer.id, room.admin.id);
+    assert_eq!(entries, [("campaign.update", reviewer), ("campaign.submit", reviewer), ("campaign.approve", admin)]);
+}
+
+#[tokio::test]
+async fn a_rejected_change_to_a_campaign_leaves_it_as_it_was() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let body = json!({"title": "知识竞赛", "kind": "contest", "starts_at": at(&app, -Duration::hours(1)), "ends_at": at(&app, Duration::days(7))});
+    let id = published_campaign(&app, &room, body).await;
+    let res = app
+        .patch_json(&format!("/admin/campaigns/{id}"), Some(&room.editor.access), &json!({"points_multiplier": 5.0}))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    app.post_json(&format!("/admin/campaigns/{id}/submit"), Some(&room.editor.access), &json!({})).await;
+    let (status, rejected) = json_body(
+        app.post_json(
+            &format!("/admin/campaigns/{id}/reject"),
+            Some(&room.reviewer.access),
+            &json!({"reason": "倍数过高"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (rejected["points_multiplier"].as_f64(), rejected["revision"]["points_multiplier"].as_f64()),
+        (Some(1.0), Some(5.0))
+    );
+    assert_eq!(
+        (rejected["revision"]["status"].as_str(), rejected["reject_reason"].as_str()),
+        (Some("draft"), Some("倍数过高"))
+    );
+    let (_, detail) = json_body(app.get(&format!("/campaigns/{id}"), None).await).await;
+    assert_eq!(detail["points_multiplier"], 1.0, "{detail}");
+    let res =
+        app.request(Method::DELETE, &format!("/admin/campaigns/{id}/revision"), Some(&room.editor.access)).send().await;
+    assert_eq!(res.unwrap().status(), StatusCode::NO_CONTENT);
+    let (_, staff) = json_body(app.get(&format!("/admin/campaigns/{id}"), Some(&room.editor.access)).await).await;
+    assert_eq!((staff["revision"].clone(), staff["points_multiplier"].as_f64()), (Value::Null, Some(1.0)));
+}
+
+#[tokio::test]
 async fn learners_see_a_campaign_by_its_window_and_only_inside_its_organization_scope() {
     let app = TestApp::spawn().await;
     let room = app.newsroom().await;

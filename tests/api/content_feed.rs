@@ -288,8 +288,7 @@ async fn anonymous_responses_carry_etags_and_answer_304() {
     let (_, before) = json_body(app.get(&format!("/contents/{id}"), None).await).await;
     let res = app.get(&format!("/contents/{id}"), None).await;
     let etag = res.headers()["etag"].to_str().unwrap().to_owned();
-    app.patch_json(&format!("/admin/contents/{id}"), Some(&room.reviewer.access), &json!({"summary": "新的摘要"}))
-        .await;
+    app.revise(&room, id, &json!({"summary": "新的摘要"})).await;
     let res = app.client.get(app.url(&format!("/contents/{id}"))).header("if-none-match", &etag).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let (_, after) = json_body(res).await;

@@ -400,6 +400,18 @@ impl TestApp {
         assert_eq!(res.status(), StatusCode::OK, "approve {id}");
     }
 
+    /// Changes a published content through review: its author (the editor) proposes the
+    /// change and submits it, the reviewer approves it.
+    pub async fn revise(&self, room: &Newsroom, id: i64, change: &Value) {
+        let res = self.patch_json(&format!("/admin/contents/{id}"), Some(&room.editor.access), change).await;
+        assert_eq!(res.status(), StatusCode::OK, "propose a change to {id}");
+        let res = self.post_json(&format!("/admin/contents/{id}/submit"), Some(&room.editor.access), &json!({})).await;
+        assert_eq!(res.status(), StatusCode::OK, "submit the change to {id}");
+        let res =
+            self.post_json(&format!("/admin/contents/{id}/approve"), Some(&room.reviewer.access), &json!({})).await;
+        assert_eq!(res.status(), StatusCode::OK, "approve the change to {id}");
+    }
+
     pub async fn published_article(&self, room: &Newsroom, title: &str, body: &str) -> i64 {
         let id = self.draft_article(room, title, body).await;
         self.publish(room, id, None).await;

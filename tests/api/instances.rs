@@ -215,8 +215,13 @@ async fn publishing_on_one_instance_shows_on_the_other_within_five_seconds() {
         })
         .await;
 
+    // A change to a published article goes live on B once another reviewer approves it.
     let edit = json!({"title": "常驻文章（更正）"});
-    let res = a.patch_json(&format!("/admin/contents/{standing}"), reviewer, &edit).await;
+    let res = a.patch_json(&format!("/admin/contents/{standing}"), editor, &edit).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = a.post_json(&format!("/admin/contents/{standing}/submit"), editor, &json!({})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = a.post_json(&format!("/admin/contents/{standing}/approve"), reviewer, &json!({})).await;
     assert_eq!(res.status(), StatusCode::OK);
     watch
         .until("the corrected title", |s| {

@@ -166,6 +166,10 @@ const NOT_EXPORTED: &[(&str, &str)] = &[
     ("media", "uploader_id"),
     ("campaigns", "author_id"),
     ("campaigns", "reviewer_id"),
+    // Who submitted a revision for review (a foreign key on PostgreSQL only).
+    ("contents", "submitted_by"),
+    ("quizzes", "submitted_by"),
+    ("campaigns", "submitted_by"),
 ];
 
 #[tokio::test]

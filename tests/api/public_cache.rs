@@ -62,14 +62,20 @@ async fn publishing_editing_and_archiving_show_at_once_on_the_same_instance() {
     let second = app.published_article(&room, "第二篇", "正文").await;
     assert_eq!(titles(&feed(&app, None).await), ["第二篇", "第一篇"]);
 
+    // A proposed change is not live: the cached pages stay as they are...
     let res = app
-        .patch_json(
-            &format!("/admin/contents/{first}"),
-            Some(&room.reviewer.access),
-            &json!({"title": "第一篇（更正）"}),
-        )
+        .patch_json(&format!("/admin/contents/{first}"), Some(&room.editor.access), &json!({"title": "第一篇（更正）"}))
         .await;
     assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(titles(&feed(&app, None).await), ["第二篇", "第一篇"]);
+    assert_eq!(detail(&app, first, None).await.1["title"], "第一篇");
+    // ...until it is approved, and then at once.
+    let submitted =
+        app.post_json(&format!("/admin/contents/{first}/submit"), Some(&room.editor.access), &json!({})).await;
+    assert_eq!(submitted.status(), StatusCode::OK);
+    let approved =
+        app.post_json(&format!("/admin/contents/{first}/approve"), Some(&room.reviewer.access), &json!({})).await;
+    assert_eq!(approved.status(), StatusCode::OK);
     assert_eq!(titles(&feed(&app, None).await), ["第二篇", "第一篇（更正）"]);
     assert_eq!(detail(&app, first, None).await.1["title"], "第一篇（更正）");
 
@@ -166,9 +172,7 @@ async fn another_instance_drops_its_cached_copies_within_the_recheck_interval() 
     assert_eq!(detail(&b, id, None).await.1["title"], "甲发布");
 
     let started = Instant::now();
-    let res =
-        a.patch_json(&format!("/admin/contents/{id}"), Some(&room.reviewer.access), &json!({"title": "甲更正"})).await;
-    assert_eq!(res.status(), StatusCode::OK);
+    a.revise(&room, id, &json!({"title": "甲更正"})).await;
     let second = a.published_article(&room, "甲又发布", "正文").await;
     loop {
         let (page, one) = (feed(&b, None).await, detail(&b, id, None).await.1);

@@ -745,6 +745,145 @@ async fn quizzes_go_through_review_and_stay_hidden_until_published() {
     assert_eq!(actions, ["quiz.create", "quiz.submit", "quiz.reject", "quiz.submit", "quiz.approve"]);
 }
 
+/// A reviewer rewrites another editor's quiz, submits it and approves it: refused.
+#[tokio::test]
+async fn a_reviewer_who_edited_a_draft_quiz_cannot_approve_it() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let ids = bank(&app, &room).await;
+    let body = json!({"title": "编辑的测验", "mode": "exam", "question_ids": ids});
+    let (_, draft) = json_body(app.post_json("/admin/quizzes", Some(&room.editor.access), &body).await).await;
+    let id = draft["id"].as_i64().unwrap();
+    let admin_quiz = |action: &str| format!("/admin/quizzes/{id}/{action}");
+    let res = app
+        .patch_json(&format!("/admin/quizzes/{id}"), Some(&room.reviewer.access), &json!({"question_ids": [ids[0]]}))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let (_, submitted) =
+        json_body(app.post_json(&admin_quiz("submit"), Some(&room.reviewer.access), &json!({})).await).await;
+    assert_eq!(submitted["revised_by"], json!([room.editor.id, room.reviewer.id]));
+    assert_eq!(submitted["submitted_by"], room.reviewer.id);
+    let res = app.post_json(&admin_quiz("approve"), Some(&room.reviewer.access), &json!({})).await;
+    assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+    assert_problem(app.get(&format!("/quizzes/{id}"), None).await, StatusCode::NOT_FOUND, "not_found").await;
+    let (status, published) =
+        json_body(app.post_json(&admin_quiz("approve"), Some(&room.admin.access), &json!({})).await).await;
+    assert_eq!((status, published["status"].as_str()), (StatusCode::OK, Some("published")));
+}
+
+#[tokio::test]
+async fn a_change_to_a_published_quiz_waits_for_another_reviewer_and_a_rejection_keeps_it_as_it_was() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let ids = bank(&app, &room).await;
+    let id = publish_quiz(
+        &app,
+        &room,
+        json!({"title": "原来的测验", "mode": "exam", "question_ids": ids, "max_attempts": 3}),
+    )
+    .await;
+    let learner = app.register("quiz_taker").await;
+    let learner_view = || async {
+        let (status, quiz) = json_body(app.get(&format!("/quizzes/{id}"), Some(&learner.access)).await).await;
+        assert_eq!(status, StatusCode::OK, "{quiz}");
+        (
+            quiz["title"].as_str().unwrap().to_owned(),
+            quiz["question_count"].as_i64().unwrap(),
+            quiz["max_attempts"].clone(),
+        )
+    };
+    let original = ("原来的测验".to_owned(), 3, json!(3));
+    let path = |action: &str| format!("/admin/quizzes/{id}{action}");
+
+    // The reviewer proposes a change: staff see it beside the published settings.
+    let change = json!({"title": "改过的测验", "question_ids": [ids[0]], "max_attempts": 1});
+    let (status, staff) = json_body(app.patch_json(&path(""), Some(&room.reviewer.access), &change).await).await;
+    assert_eq!(status, StatusCode::OK, "{staff}");
+    assert_eq!(
+        (staff["status"].as_str(), staff["title"].as_str(), staff["version"].as_i64()),
+        (Some("published"), Some("原来的测验"), Some(1))
+    );
+    assert_eq!(
+        (staff["revision"]["status"].as_str(), staff["revision"]["title"].as_str()),
+        (Some("draft"), Some("改过的测验"))
+    );
+    assert_eq!(
+        (staff["revision"]["question_count"].as_i64(), staff["revision"]["max_attempts"].as_i64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(learner_view().await, original);
+    let (_, in_review) =
+        json_body(app.post_json(&path("/submit"), Some(&room.reviewer.access), &json!({})).await).await;
+    assert_eq!(
+        (in_review["revision"]["status"].as_str(), in_review["submitted_by"].as_i64()),
+        (Some("in_review"), Some(room.reviewer.id))
+    );
+    let (_, listed) =
+        json_body(app.get("/admin/quizzes?revision_status=in_review", Some(&room.admin.access)).await).await;
+    assert_eq!(
+        listed["items"].as_array().unwrap().iter().map(|q| q["id"].as_i64().unwrap()).collect::<Vec<_>>(),
+        vec![id]
+    );
+    assert_problem(
+        app.post_json(&path("/approve"), Some(&room.reviewer.access), &json!({})).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    assert_eq!(learner_view().await, original);
+
+    // Rejected: back to its writer, the published quiz untouched; attempts use it.
+    let (status, rejected) =
+        json_body(app.post_json(&path("/reject"), Some(&room.admin.access), &json!({"reason": "题目太少"})).await)
+            .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (rejected["revision"]["status"].as_str(), rejected["reject_reason"].as_str()),
+        (Some("draft"), Some("题目太少"))
+    );
+    assert_eq!(learner_view().await, original);
+    let (status, attempt) = start(&app, &learner, id).await;
+    assert_eq!((status, attempt["questions"].as_array().map(Vec::len)), (StatusCode::CREATED, Some(3)));
+
+    // Rewritten, resubmitted, approved by someone else: live at once.
+    let res = app.patch_json(&path(""), Some(&room.reviewer.access), &json!({"question_ids": [ids[0], ids[1]]})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    app.post_json(&path("/submit"), Some(&room.reviewer.access), &json!({})).await;
+    let (status, approved) =
+        json_body(app.post_json(&path("/approve"), Some(&room.admin.access), &json!({})).await).await;
+    assert_eq!(status, StatusCode::OK, "{approved}");
+    assert_eq!(
+        (approved["revision"].clone(), approved["version"].as_i64(), approved["revised_by"].clone()),
+        (Value::Null, Some(2), json!([]))
+    );
+    assert_eq!(learner_view().await, ("改过的测验".to_owned(), 2, json!(1)));
+
+    let (_, log) = json_body(
+        app.get(&format!("/admin/audit-log?target_type=quiz&target_id={id}"), Some(&room.admin.access)).await,
+    )
+    .await;
+    let entries: Vec<(&str, i64)> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .skip(3)
+        .map(|e| (e["action"].as_str().unwrap(), e["actor_id"].as_i64().unwrap()))
+        .collect();
+    let (reviewer, admin) = (room.reviewer.id, room.admin.id);
+    assert_eq!(
+        entries,
+        [
+            ("quiz.update", reviewer),
+            ("quiz.submit", reviewer),
+            ("quiz.reject", admin),
+            ("quiz.update", reviewer),
+            ("quiz.submit", reviewer),
+            ("quiz.approve", admin)
+        ]
+    );
+}
+
 #[tokio::test]
 async fn quiz_settings_are_checked() {
     let app = TestApp::spawn().await;

@@ -27,6 +27,12 @@ pub struct CampaignRow {
     pub reject_reason: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// JSON array of the staff ids who wrote the revision awaiting approval.
+    pub revised_by: String,
+    pub submitted_by: Option<i64>,
+    /// The pending change of a published campaign: `draft` or `in_review` (its fields are in
+    /// the `revision` column, read with [`revision_of`]).
+    pub revision_status: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -43,6 +49,7 @@ pub struct NewCampaign<'a> {
     pub author_id: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub revised_by: &'a str,
 }
 
 /// `None` leaves a field as it is, `Some(None)` clears it.
@@ -61,6 +68,10 @@ pub struct CampaignChanges {
     pub reviewer_id: Option<Option<i64>>,
     pub reject_reason: Option<Option<String>>,
     pub updated_at: Option<NaiveDateTime>,
+    pub revised_by: Option<String>,
+    pub submitted_by: Option<Option<i64>>,
+    pub revision_status: Option<Option<String>>,
+    pub revision: Option<Option<String>>,
 }
 
 /// A campaign with the materialized path of its organization scope (if any).
@@ -80,6 +91,33 @@ pub fn insert(conn: &mut DbConn, new: &NewCampaign<'_>) -> QueryResult<i64> {
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<CampaignRow>> {
     campaigns::table.find(id).select(CampaignRow::as_select()).first(conn).optional()
+}
+
+/// The campaign to change, locked against concurrent changes until the transaction ends
+/// (PostgreSQL `FOR UPDATE`; SQLite's write transaction already excludes them).
+pub fn find_for_update(conn: &mut DbConn, id: i64) -> QueryResult<Option<CampaignRow>> {
+    match conn {
+        DbConn::Pg(c) => campaigns::table.find(id).select(CampaignRow::as_select()).for_update().first(c).optional(),
+        DbConn::Sqlite(c) => campaigns::table.find(id).select(CampaignRow::as_select()).first(c).optional(),
+    }
+}
+
+/// The stored pending revision of a campaign, if any.
+pub fn revision_of(conn: &mut DbConn, id: i64) -> QueryResult<Option<String>> {
+    Ok(campaigns::table.find(id).select(campaigns::revision).first(conn).optional()?.flatten())
+}
+
+/// `(id, revision)` for those of these campaigns that have a pending revision.
+pub fn revisions_of(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(i64, Option<String>)> = campaigns::table
+        .filter(campaigns::id.eq_any(ids))
+        .filter(campaigns::revision.is_not_null())
+        .select((campaigns::id, campaigns::revision))
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(|(id, r)| r.map(|r| (id, r))).collect())
 }
 
 /// A visible campaign with its scope path.
@@ -209,16 +247,21 @@ pub fn list_visible(conn: &mut DbConn, f: &ListFilter) -> QueryResult<Vec<Scoped
     query.limit(f.limit + 1).load(conn)
 }
 
-/// Staff listing: every state, newest first.
+/// Staff listing: every state (or one; or those with a pending revision in a state),
+/// newest first.
 pub fn admin_list(
     conn: &mut DbConn,
     status: Option<&str>,
+    revision_status: Option<&str>,
     before_id: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<CampaignRow>> {
     let mut query = campaigns::table.select(CampaignRow::as_select()).into_boxed();
     if let Some(status) = status {
         query = query.filter(campaigns::status.eq(status));
+    }
+    if let Some(revision) = revision_status {
+        query = query.filter(campaigns::revision_status.eq(revision));
     }
     if let Some(before) = before_id {
         query = query.filter(campaigns::id.lt(before));

@@ -39,6 +39,12 @@ pub struct ContentRow {
     pub popularity: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// JSON array of the staff ids who wrote the revision awaiting approval.
+    pub revised_by: String,
+    pub submitted_by: Option<i64>,
+    /// The pending change of a published item: `draft` or `in_review` (its fields are in
+    /// the `revision` column, read with [`revision_of`]).
+    pub revision_status: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -58,6 +64,7 @@ pub struct NewContent<'a> {
     pub duration_s: Option<i32>,
     pub status: &'a str,
     pub author_id: i64,
+    pub revised_by: &'a str,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -82,6 +89,10 @@ pub struct ContentChanges {
     pub reject_reason: Option<Option<String>>,
     pub version: Option<i32>,
     pub updated_at: Option<NaiveDateTime>,
+    pub revised_by: Option<String>,
+    pub submitted_by: Option<Option<i64>>,
+    pub revision_status: Option<Option<String>>,
+    pub revision: Option<Option<String>>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -122,6 +133,33 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<ContentRow>> {
     contents::table.find(id).select(ContentRow::as_select()).first(conn).optional()
 }
 
+/// The content to change, locked against concurrent changes until the transaction ends
+/// (PostgreSQL `FOR UPDATE`; SQLite's write transaction already excludes them).
+pub fn find_for_update(conn: &mut DbConn, id: i64) -> QueryResult<Option<ContentRow>> {
+    match conn {
+        DbConn::Pg(c) => contents::table.find(id).select(ContentRow::as_select()).for_update().first(c).optional(),
+        DbConn::Sqlite(c) => contents::table.find(id).select(ContentRow::as_select()).first(c).optional(),
+    }
+}
+
+/// The stored pending revision of a content, if any.
+pub fn revision_of(conn: &mut DbConn, id: i64) -> QueryResult<Option<String>> {
+    Ok(contents::table.find(id).select(contents::revision).first(conn).optional()?.flatten())
+}
+
+/// `(content_id, revision)` for those of these contents that have a pending revision.
+pub fn revisions_of(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(i64, Option<String>)> = contents::table
+        .filter(contents::id.eq_any(ids))
+        .filter(contents::revision.is_not_null())
+        .select((contents::id, contents::revision))
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(|(id, r)| r.map(|r| (id, r))).collect())
+}
+
 pub fn find_many(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<ContentRow>> {
     contents::table.filter(contents::id.eq_any(ids)).select(ContentRow::as_select()).load(conn)
 }
@@ -141,6 +179,12 @@ pub fn find_visible(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> QueryResu
 
 pub fn update(conn: &mut DbConn, id: i64, changes: &ContentChanges) -> QueryResult<usize> {
     record(conn, Change::Content(id))?;
+    diesel::update(contents::table.find(id)).set(changes).execute(conn)
+}
+
+/// Changes only what staff see (a pending revision and its workflow columns): learners'
+/// cached pages stay, since nothing they are shown changed.
+pub fn update_staff_only(conn: &mut DbConn, id: i64, changes: &ContentChanges) -> QueryResult<usize> {
     diesel::update(contents::table.find(id)).set(changes).execute(conn)
 }
 
@@ -359,6 +403,8 @@ pub fn feed(conn: &mut DbConn, f: &FeedFilter<'_>) -> QueryResult<Vec<(ContentRo
 
 pub struct AdminFilter<'a> {
     pub status: Option<&'a str>,
+    /// Only contents with a pending revision in this state.
+    pub revision_status: Option<&'a str>,
     pub kind: Option<&'a str>,
     pub topic_id: Option<i64>,
     pub author_id: Option<i64>,
@@ -373,6 +419,9 @@ pub fn admin_list(conn: &mut DbConn, f: &AdminFilter<'_>) -> QueryResult<Vec<Con
     let mut query = contents::table.select(ContentRow::as_select()).into_boxed();
     if let Some(status) = f.status {
         query = query.filter(contents::status.eq(status));
+    }
+    if let Some(revision) = f.revision_status {
+        query = query.filter(contents::revision_status.eq(revision));
     }
     if let Some(kind) = f.kind {
         query = query.filter(contents::kind.eq(kind));

@@ -34,6 +34,12 @@ pub struct QuizRow {
     pub version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// JSON array of the staff ids who wrote the revision awaiting approval.
+    pub revised_by: String,
+    pub submitted_by: Option<i64>,
+    /// The pending change of a published quiz: `draft` or `in_review` (its fields are in
+    /// the `revision` column, read with [`revision_of`]).
+    pub revision_status: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -57,6 +63,7 @@ pub struct NewQuiz<'a> {
     pub author_id: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub revised_by: &'a str,
 }
 
 /// Every editable field; `None` leaves a field as it is, `Some(None)` clears it.
@@ -83,6 +90,10 @@ pub struct QuizChanges {
     pub reject_reason: Option<Option<String>>,
     pub version: Option<i32>,
     pub updated_at: Option<NaiveDateTime>,
+    pub revised_by: Option<String>,
+    pub submitted_by: Option<Option<i64>>,
+    pub revision_status: Option<Option<String>>,
+    pub revision: Option<Option<String>>,
 }
 
 /// Learners see a quiz when it is published and its publication time has come (the same
@@ -99,6 +110,33 @@ pub fn insert(conn: &mut DbConn, new: &NewQuiz<'_>) -> QueryResult<i64> {
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<QuizRow>> {
     quizzes::table.find(id).select(QuizRow::as_select()).first(conn).optional()
+}
+
+/// The quiz to change, locked against concurrent changes until the transaction ends
+/// (PostgreSQL `FOR UPDATE`; SQLite's write transaction already excludes them).
+pub fn find_for_update(conn: &mut DbConn, id: i64) -> QueryResult<Option<QuizRow>> {
+    match conn {
+        DbConn::Pg(c) => quizzes::table.find(id).select(QuizRow::as_select()).for_update().first(c).optional(),
+        DbConn::Sqlite(c) => quizzes::table.find(id).select(QuizRow::as_select()).first(c).optional(),
+    }
+}
+
+/// The stored pending revision of a quiz, if any.
+pub fn revision_of(conn: &mut DbConn, id: i64) -> QueryResult<Option<String>> {
+    Ok(quizzes::table.find(id).select(quizzes::revision).first(conn).optional()?.flatten())
+}
+
+/// `(id, revision)` for those of these quizzes that have a pending revision.
+pub fn revisions_of(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(i64, Option<String>)> = quizzes::table
+        .filter(quizzes::id.eq_any(ids))
+        .filter(quizzes::revision.is_not_null())
+        .select((quizzes::id, quizzes::revision))
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(|(id, r)| r.map(|r| (id, r))).collect())
 }
 
 pub fn find_visible(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> QueryResult<Option<QuizRow>> {
@@ -134,6 +172,8 @@ pub struct ListFilter<'a> {
     /// `Some(now)`: only what learners see, and never the daily quiz.
     pub visible_at: Option<NaiveDateTime>,
     pub status: Option<&'a str>,
+    /// Only quizzes with a pending revision in this state.
+    pub revision_status: Option<&'a str>,
     pub mode: Option<&'a str>,
     pub before_id: Option<i64>,
     pub limit: i64,
@@ -146,6 +186,9 @@ pub fn list(conn: &mut DbConn, f: &ListFilter<'_>) -> QueryResult<Vec<QuizRow>> 
     }
     if let Some(status) = f.status {
         query = query.filter(quizzes::status.eq(status));
+    }
+    if let Some(revision) = f.revision_status {
+        query = query.filter(quizzes::revision_status.eq(revision));
     }
     if let Some(mode) = f.mode {
         query = query.filter(quizzes::mode.eq(mode));

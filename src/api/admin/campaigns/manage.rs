@@ -4,12 +4,12 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{StaffCampaign, StaffCampaignPage};
-use crate::api::admin::contents::WorkflowStatus;
+use crate::api::admin::contents::{RevisionStatus, WorkflowStatus};
 use crate::api::extract::{Json, Query};
 use crate::api::pagination;
 use crate::auth::{ContentStaff, Require};
 use crate::domain::campaigns::{self, CampaignInput};
-use crate::domain::workflow::{Actor, Status};
+use crate::domain::workflow::Actor;
 use crate::error::AppError;
 use crate::startup::AppState;
 
@@ -18,6 +18,9 @@ use crate::startup::AppState;
 #[into_params(parameter_in = Query)]
 pub struct StaffCampaignParams {
     pub status: Option<WorkflowStatus>,
+    /// Only published campaigns with a pending change in this state (`in_review`: the
+    /// changes waiting for a reviewer).
+    pub revision_status: Option<RevisionStatus>,
     /// Page size, 1–100 (default 20).
     pub limit: Option<u32>,
     pub cursor: Option<String>,
@@ -34,15 +37,11 @@ pub async fn list(
     state: web::Data<AppState>,
     Require { body: Query(params), .. }: Require<ContentStaff, Query<StaffCampaignParams>>,
 ) -> Result<HttpResponse, AppError> {
-    let status = params.status.map(|s| match s {
-        WorkflowStatus::Draft => Status::Draft,
-        WorkflowStatus::InReview => Status::InReview,
-        WorkflowStatus::Published => Status::Published,
-        WorkflowStatus::Archived => Status::Archived,
-    });
+    let status = params.status.map(WorkflowStatus::status);
+    let revision = params.revision_status.map(RevisionStatus::status);
     let (limit, before) = (pagination::limit(params.limit)?, pagination::decode_cursor(params.cursor.as_deref())?);
     let now = state.clock.now();
-    let page = state.db.run(move |conn| campaigns::staff_list(conn, status, before, limit)).await?;
+    let page = state.db.run(move |conn| campaigns::staff_list(conn, status, revision, before, limit)).await?;
     let next = if page.has_more { page.items.last().map(|c| pagination::encode_cursor(c.row.id)) } else { None };
     Ok(HttpResponse::Ok().json(StaffCampaignPage {
         items: page.items.into_iter().map(|c| StaffCampaign::from_full(c, now)).collect(),
@@ -73,7 +72,7 @@ pub async fn create(
     Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/api/v1/admin/campaigns/{id}"))).json(body))
 }
 
-/// One campaign in any state.
+/// One campaign in any state, with its pending change (`revision`) if it is published.
 #[utoipa::path(
     operation_id = "admin_get_campaign", tag = "admin: campaigns", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Campaign id")),
@@ -88,8 +87,11 @@ pub async fn show(
     Ok(HttpResponse::Ok().json(respond(&state, id.into_inner()).await?))
 }
 
-/// Change a campaign (drafts by their author or a reviewer, published campaigns by
-/// reviewers). `content_ids` and `quiz_ids`, when given, replace the attachments.
+/// Change a campaign, under the same rules as contents: a draft (its author or a
+/// reviewer) in place; a published campaign (its author or a reviewer) through its pending
+/// `revision`, which learners do not see until a reviewer who neither wrote nor submitted
+/// it approves it. `content_ids` and `quiz_ids`, when given, replace the attachments. The
+/// caller becomes one of the revision's writers.
 #[utoipa::path(
     operation_id = "admin_update_campaign", tag = "admin: campaigns", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Campaign id")),

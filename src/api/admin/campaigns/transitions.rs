@@ -1,4 +1,4 @@
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, delete, post, web};
 
 use super::StaffCampaign;
 use super::manage::respond;
@@ -23,11 +23,12 @@ async fn apply(
     Ok(HttpResponse::Ok().json(respond(state, id).await?))
 }
 
-/// Send a draft campaign for review.
+/// Send a draft campaign, or the pending change of a published one, for review; the
+/// caller is recorded as `submitted_by` and may not approve it.
 #[utoipa::path(
     operation_id = "admin_submit_campaign", tag = "admin: campaigns", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Campaign id")),
-    responses((status = 200, description = "In review", body = StaffCampaign), (status = 403, description = "Not the author or a reviewer"), (status = 404, description = "No such campaign"), (status = 409, description = "Not a draft (`invalid_state`)"))
+    responses((status = 200, description = "In review (the draft, or its `revision`)", body = StaffCampaign), (status = 403, description = "Not the author or a reviewer"), (status = 404, description = "No such campaign"), (status = 409, description = "Neither a draft nor a published campaign with a draft change (`invalid_state`)"))
 )]
 #[post("/admin/campaigns/{id}/submit")]
 pub async fn submit(
@@ -38,12 +39,14 @@ pub async fn submit(
     apply(&state, Actor { id: caller.id, role: caller.role }, id.into_inner(), Transition::Submit, None, None).await
 }
 
-/// Approve a campaign in review (now or at `publish_at`); nobody approves their own.
+/// Approve what is in review: a draft campaign is published now or at `publish_at`; the
+/// pending change of a published campaign (settings and attachments) goes live at once
+/// (it cannot be scheduled). Nobody who wrote or submitted the revision may approve it.
 #[utoipa::path(
     operation_id = "admin_approve_campaign", tag = "admin: campaigns", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Campaign id")),
     request_body(content = Option<ApproveBody>, description = "Optional; an empty body publishes now"),
-    responses((status = 200, description = "Published or scheduled", body = StaffCampaign), (status = 403, description = "Needs reviewer or admin, and not the author"), (status = 404, description = "No such campaign"), (status = 409, description = "Not in review (`invalid_state`)"))
+    responses((status = 200, description = "Published, scheduled, or the change applied", body = StaffCampaign), (status = 403, description = "Needs reviewer or admin who neither wrote nor submitted the revision"), (status = 404, description = "No such campaign"), (status = 409, description = "Nothing in review (`invalid_state`)"), (status = 422, description = "`publish_at` in the future for a change to a published campaign (`validation_failed`)"))
 )]
 #[post("/admin/campaigns/{id}/approve")]
 pub async fn approve(
@@ -56,12 +59,14 @@ pub async fn approve(
         .await
 }
 
-/// Send a campaign in review back to draft with a reason.
+/// Send what is in review back with a reason: a draft campaign back to draft, the pending
+/// change of a published campaign back to a draft change (the published campaign stays
+/// live).
 #[utoipa::path(
     operation_id = "admin_reject_campaign", tag = "admin: campaigns", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Campaign id")),
     request_body = RejectBody,
-    responses((status = 200, description = "Back to draft", body = StaffCampaign), (status = 403, description = "Needs reviewer or admin"), (status = 404, description = "No such campaign"), (status = 409, description = "Not in review (`invalid_state`)"))
+    responses((status = 200, description = "Back to draft (the campaign, or its `revision`)", body = StaffCampaign), (status = 403, description = "Needs reviewer or admin"), (status = 404, description = "No such campaign"), (status = 409, description = "Nothing in review (`invalid_state`)"))
 )]
 #[post("/admin/campaigns/{id}/reject")]
 pub async fn reject(
@@ -78,4 +83,22 @@ pub async fn reject(
         Some(body.reason),
     )
     .await
+}
+
+/// Discard the pending change of a published campaign (its author, a writer of the change
+/// or a reviewer); the published campaign is untouched. Idempotent.
+#[utoipa::path(
+    operation_id = "admin_discard_campaign_revision", tag = "admin: campaigns", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Campaign id")),
+    responses((status = 204, description = "No pending change any more"), (status = 403, description = "Not the author, a writer of the change or a reviewer"), (status = 404, description = "No such campaign"), (status = 409, description = "Not published: a draft is edited or archived instead (`invalid_state`)"))
+)]
+#[delete("/admin/campaigns/{id}/revision")]
+pub async fn discard(
+    state: web::Data<AppState>,
+    caller: Require<ContentStaff>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let (actor, now, id) = (Actor { id: caller.id, role: caller.role }, state.clock.now(), id.into_inner());
+    state.db.run(move |conn| campaigns::transition(conn, actor, id, Transition::Discard, None, None, now)).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

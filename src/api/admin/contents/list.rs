@@ -2,12 +2,12 @@ use actix_web::{HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{StaffContent, StaffContentPage, WorkflowStatus};
+use super::{RevisionStatus, StaffContent, StaffContentPage, WorkflowStatus};
 use crate::api::contents::feed::KindFilter;
 use crate::api::extract::Query;
 use crate::api::pagination;
 use crate::auth::{ContentStaff, Require};
-use crate::domain::contents::{self, Kind, StaffFilter, Status};
+use crate::domain::contents::{self, Kind, StaffFilter};
 use crate::domain::search;
 use crate::domain::topics::TopicRef;
 use crate::error::AppError;
@@ -18,6 +18,9 @@ use crate::startup::AppState;
 #[into_params(parameter_in = Query)]
 pub struct StaffListParams {
     pub status: Option<WorkflowStatus>,
+    /// Only published contents with a pending change in this state (`in_review`: the
+    /// changes waiting for a reviewer).
+    pub revision_status: Option<RevisionStatus>,
     pub kind: Option<KindFilter>,
     /// Topic slug or id.
     pub topic: Option<String>,
@@ -47,12 +50,8 @@ pub async fn list(
     Require { user: _, body: Query(params), .. }: Require<ContentStaff, Query<StaffListParams>>,
 ) -> Result<HttpResponse, AppError> {
     let filter = StaffFilter {
-        status: params.status.map(|s| match s {
-            WorkflowStatus::Draft => Status::Draft,
-            WorkflowStatus::InReview => Status::InReview,
-            WorkflowStatus::Published => Status::Published,
-            WorkflowStatus::Archived => Status::Archived,
-        }),
+        status: params.status.map(WorkflowStatus::status),
+        revision_status: params.revision_status.map(RevisionStatus::status),
         kind: params.kind.map(|k| match k {
             KindFilter::Article => Kind::Article,
             KindFilter::Video => Kind::Video,

@@ -16,7 +16,7 @@ use crate::api::contents::feed::KindFilter;
 use crate::api::contents::{ContentKind, Stats, TopicBrief};
 use crate::auth::AuthUser;
 use crate::clock::utc;
-use crate::domain::contents::{Actor, ContentInput, StaffData};
+use crate::domain::contents::{Actor, ContentInput, Pending, StaffData, Status};
 use crate::domain::topics::{self, TopicRef};
 use crate::domain::vocab::Audience;
 
@@ -31,6 +31,49 @@ pub enum WorkflowStatus {
     InReview,
     Published,
     Archived,
+}
+
+impl WorkflowStatus {
+    pub fn of(status: Status) -> Self {
+        match status {
+            Status::Draft => Self::Draft,
+            Status::InReview => Self::InReview,
+            Status::Published => Self::Published,
+            Status::Archived => Self::Archived,
+        }
+    }
+
+    pub fn status(self) -> Status {
+        match self {
+            Self::Draft => Status::Draft,
+            Self::InReview => Status::InReview,
+            Self::Published => Status::Published,
+            Self::Archived => Status::Archived,
+        }
+    }
+}
+
+/// The state of a pending change to a published item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RevisionStatus {
+    /// Being written; its writers submit it when it is ready.
+    Draft,
+    /// Waiting for a reviewer who neither wrote nor submitted it.
+    InReview,
+}
+
+impl RevisionStatus {
+    pub fn of(status: Status) -> Self {
+        if status == Status::InReview { Self::InReview } else { Self::Draft }
+    }
+
+    pub fn status(self) -> Status {
+        match self {
+            Self::Draft => Status::Draft,
+            Self::InReview => Status::InReview,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -71,9 +114,20 @@ pub struct StaffContent {
     pub duration_s: Option<i32>,
     pub author_id: i64,
     pub reviewer_id: Option<i64>,
-    /// Why a reviewer sent it back, until it is approved.
+    /// Why a reviewer sent the revision under work (this draft, or the pending `revision`)
+    /// back, until it is approved.
     pub reject_reason: Option<String>,
-    /// Goes up by one with every edit.
+    /// Who wrote the revision awaiting approval: this item until it is first published
+    /// (its author first), then its pending `revision`. Empty when nothing awaits
+    /// approval. None of them may approve it.
+    pub revised_by: Vec<i64>,
+    /// Who sent the revision awaiting approval for review; they may not approve it either.
+    pub submitted_by: Option<i64>,
+    /// A change to this published item awaiting review. Learners keep seeing the published
+    /// version (the fields above) until a reviewer who neither wrote nor submitted the
+    /// change approves it; then it replaces them at once. `null`: no pending change.
+    pub revision: Option<ContentRevision>,
+    /// Goes up by one with every edit of a draft and every approved change.
     pub version: i32,
     pub stats: Stats,
     pub translations: Vec<Translation>,
@@ -81,13 +135,74 @@ pub struct StaffContent {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A pending change to a published content: the fields as they will be once approved.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContentRevision {
+    pub status: RevisionStatus,
+    pub title: String,
+    pub summary: String,
+    pub locale: String,
+    pub topic: TopicBrief,
+    pub tags: Vec<String>,
+    pub audiences: Vec<Audience>,
+    pub body_markdown: Option<String>,
+    pub body_html: Option<String>,
+    pub reading_time_s: Option<i32>,
+    pub media_id: Option<i64>,
+    pub poster_media_id: Option<i64>,
+    pub cover_media_id: Option<i64>,
+    pub duration_s: Option<i32>,
+    /// Translations the change adds or replaces (the others stay as published).
+    pub translations: Vec<Translation>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn topic_brief(id: i64, topic: Option<crate::db::models::topics::TopicRow>) -> TopicBrief {
+    topic.map_or_else(
+        || TopicBrief { id, slug: String::new(), name: String::new() },
+        |t| TopicBrief { id: t.id, name: topics::name_for(&t, &[]).0, slug: t.slug },
+    )
+}
+
+impl ContentRevision {
+    fn from_pending(pending: Pending) -> Self {
+        let state = pending.state;
+        let updated_at = state.updated_at;
+        Self {
+            status: RevisionStatus::of(pending.status),
+            topic: topic_brief(state.topic_id, pending.topic),
+            title: state.title,
+            summary: state.summary,
+            locale: state.locale,
+            tags: state.tags,
+            audiences: state.audiences.iter().filter_map(|a| Audience::parse(a)).collect(),
+            body_markdown: state.body_markdown,
+            body_html: state.body_html,
+            reading_time_s: state.reading_time_s,
+            media_id: state.media_id,
+            poster_media_id: state.poster_media_id,
+            cover_media_id: state.cover_media_id,
+            duration_s: state.duration_s,
+            translations: state
+                .translations
+                .into_iter()
+                .map(|t| Translation {
+                    locale: t.locale,
+                    title: t.title,
+                    summary: t.summary,
+                    body_markdown: t.body_markdown,
+                    updated_at,
+                })
+                .collect(),
+            updated_at,
+        }
+    }
+}
+
 impl StaffContent {
     pub fn from_data(data: StaffData) -> Self {
         let row = data.row;
-        let topic = data.topic.map_or_else(
-            || TopicBrief { id: row.topic_id, slug: String::new(), name: String::new() },
-            |t| TopicBrief { id: t.id, name: topics::name_for(&t, &[]).0, slug: t.slug },
-        );
+        let topic = topic_brief(row.topic_id, data.topic);
         Self {
             id: row.id,
             kind: if row.kind == "video" { ContentKind::Video } else { ContentKind::Article },
@@ -114,6 +229,9 @@ impl StaffContent {
             author_id: row.author_id,
             reviewer_id: row.reviewer_id,
             reject_reason: row.reject_reason,
+            revised_by: crate::domain::workflow::parse_writers(&row.revised_by),
+            submitted_by: row.submitted_by,
+            revision: data.revision.map(ContentRevision::from_pending),
             version: row.version,
             stats: Stats {
                 views: row.view_count,

@@ -6,7 +6,8 @@ use crate::domain::contents;
 use crate::error::AppError;
 use crate::startup::AppState;
 
-/// One content in any state, with its translations.
+/// One content in any state, with its translations and, for a published content, its
+/// pending change (`revision`) and who wrote and submitted it.
 #[utoipa::path(
     operation_id = "admin_get_content",
     tag = "admin: contents",

@@ -1,6 +1,6 @@
-//! The review workflow: submit, approve, reject.
+//! The review workflow: submit, approve, reject, and discarding a pending change.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, delete, post, web};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -17,17 +17,18 @@ async fn respond(state: &AppState, id: i64) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(StaffContent::from_data(data)))
 }
 
-/// Send a draft for review (its author or a reviewer).
+/// Send a draft, or the pending change of a published content, for review (its author or
+/// a reviewer). The caller is recorded as `submitted_by` and may not approve it.
 #[utoipa::path(
     operation_id = "admin_submit_content",
     tag = "admin: contents",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Content id")),
     responses(
-        (status = 200, description = "Now in review", body = StaffContent),
+        (status = 200, description = "Now in review (the draft, or its `revision`)", body = StaffContent),
         (status = 403, description = "Not the author or a reviewer"),
         (status = 404, description = "No such content"),
-        (status = 409, description = "Not a draft (`invalid_state`)"),
+        (status = 409, description = "Neither a draft nor a published content with a draft change (`invalid_state`)"),
     )
 )]
 #[post("/admin/contents/{id}/submit")]
@@ -44,12 +45,16 @@ pub async fn submit(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApproveBody {
-    /// Publish at this time instead of now (scheduled publishing).
+    /// Publish at this time instead of now (scheduled publishing). Only for a first
+    /// publication: a change to a published item goes live when it is approved, and a
+    /// time in the future is refused for it (422, field `publish_at`).
     pub publish_at: Option<DateTime<Utc>>,
 }
 
-/// Approve an item in review: published now, or scheduled for `publish_at`. Nobody
-/// approves their own work.
+/// Approve what is in review: a draft is published now or scheduled for `publish_at`; the
+/// pending change of a published content replaces the published version at once (feed,
+/// detail, search, media and cached pages alike). Four eyes: nobody who wrote the revision
+/// (`revised_by`) or submitted it (`submitted_by`) may approve it.
 #[utoipa::path(
     operation_id = "admin_approve_content",
     tag = "admin: contents",
@@ -57,10 +62,11 @@ pub struct ApproveBody {
     params(("id" = i64, Path, description = "Content id")),
     request_body(content = Option<ApproveBody>, description = "Optional; an empty body publishes now"),
     responses(
-        (status = 200, description = "Published or scheduled", body = StaffContent),
-        (status = 403, description = "Needs reviewer or admin, and not the author"),
+        (status = 200, description = "Published, scheduled, or the change applied", body = StaffContent),
+        (status = 403, description = "Needs reviewer or admin who neither wrote nor submitted the revision"),
         (status = 404, description = "No such content"),
-        (status = 409, description = "Not in review (`invalid_state`)"),
+        (status = 409, description = "Nothing in review (`invalid_state`)"),
+        (status = 422, description = "`publish_at` in the future for a change to a published content (`validation_failed`)"),
     )
 )]
 #[post("/admin/contents/{id}/approve")]
@@ -83,7 +89,9 @@ pub struct RejectBody {
     pub reason: String,
 }
 
-/// Send an item in review back to draft, with a reason.
+/// Send what is in review back to its writers with a reason: a draft back to draft, the
+/// pending change of a published content back to a draft change (the published version
+/// stays live; nothing is discarded).
 #[utoipa::path(
     operation_id = "admin_reject_content",
     tag = "admin: contents",
@@ -91,10 +99,10 @@ pub struct RejectBody {
     params(("id" = i64, Path, description = "Content id")),
     request_body = RejectBody,
     responses(
-        (status = 200, description = "Back to draft", body = StaffContent),
+        (status = 200, description = "Back to draft (the item, or its `revision`)", body = StaffContent),
         (status = 403, description = "Needs reviewer or admin"),
         (status = 404, description = "No such content"),
-        (status = 409, description = "Not in review (`invalid_state`)"),
+        (status = 409, description = "Nothing in review (`invalid_state`)"),
     )
 )]
 #[post("/admin/contents/{id}/reject")]
@@ -106,4 +114,30 @@ pub async fn reject(
     let (actor, now, id) = (actor(&caller), state.clock.now(), id.into_inner());
     state.db.run(move |conn| contents::reject(conn, actor, id, &body.reason, now)).await?;
     respond(&state, id).await
+}
+
+/// Discard the pending change of a published content (its author, a writer of the change
+/// or a reviewer). The published version is untouched. Idempotent: with no pending change
+/// there is nothing to do.
+#[utoipa::path(
+    operation_id = "admin_discard_content_revision",
+    tag = "admin: contents",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Content id")),
+    responses(
+        (status = 204, description = "No pending change any more"),
+        (status = 403, description = "Not the author, a writer of the change or a reviewer"),
+        (status = 404, description = "No such content"),
+        (status = 409, description = "Not published: a draft is edited or archived instead (`invalid_state`)"),
+    )
+)]
+#[delete("/admin/contents/{id}/revision")]
+pub async fn discard(
+    state: web::Data<AppState>,
+    caller: Require<ContentStaff>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let (actor, now, id) = (actor(&caller), state.clock.now(), id.into_inner());
+    state.db.run(move |conn| contents::discard_revision(conn, actor, id, now)).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

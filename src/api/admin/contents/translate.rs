@@ -18,7 +18,9 @@ pub struct TranslationBody {
     pub body_markdown: Option<String>,
 }
 
-/// Add or replace the translation of a content into a locale (same edit rules as PATCH).
+/// Add or replace the translation of a content into a locale, under the same rules as
+/// PATCH: into a draft directly, into the pending `revision` of a published content
+/// (learners keep the published translations until the change is approved).
 #[utoipa::path(
     operation_id = "admin_put_translation",
     tag = "admin: contents",
@@ -26,7 +28,7 @@ pub struct TranslationBody {
     params(("id" = i64, Path, description = "Content id"), ("locale" = String, Path, description = "BCP 47 tag, e.g. `en`, `ug`")),
     request_body = TranslationBody,
     responses(
-        (status = 200, description = "The content with its translations", body = StaffContent),
+        (status = 200, description = "The content with its translations (and its pending `revision`)", body = StaffContent),
         (status = 403, description = "Not allowed for this caller in this state"),
         (status = 404, description = "No such content"),
         (status = 409, description = "Not editable in its state (`invalid_state`)"),

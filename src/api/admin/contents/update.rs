@@ -7,9 +7,15 @@ use crate::domain::contents;
 use crate::error::AppError;
 use crate::startup::AppState;
 
-/// Edit a content. Drafts: their author or a reviewer. Published items: reviewers
-/// (corrections). Items in review or archived cannot be edited. Status changes only
-/// through the workflow endpoints.
+/// Edit a content; the caller becomes one of the writers of the revision, who may not
+/// approve it.
+///
+/// Drafts: their author or a reviewer, changed in place. Published contents: their author
+/// or a reviewer; the change goes to the pending `revision` (started from the published
+/// version) and learners keep the published version until the change is submitted and
+/// approved by a reviewer who neither wrote nor submitted it. Items (or changes) in review
+/// and archived items cannot be edited. Status changes only through the workflow
+/// endpoints.
 #[utoipa::path(
     operation_id = "admin_update_content",
     tag = "admin: contents",
@@ -17,7 +23,7 @@ use crate::startup::AppState;
     params(("id" = i64, Path, description = "Content id")),
     request_body = ContentFields,
     responses(
-        (status = 200, description = "The updated content", body = StaffContent),
+        (status = 200, description = "The content: the draft as edited, or the published version with its pending `revision`", body = StaffContent),
         (status = 403, description = "Not allowed for this caller in this state"),
         (status = 404, description = "No such content"),
         (status = 409, description = "Not editable in its state (`invalid_state`)"),

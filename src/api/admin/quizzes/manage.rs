@@ -4,12 +4,12 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{StaffQuiz, StaffQuizPage};
-use crate::api::admin::contents::WorkflowStatus;
+use crate::api::admin::contents::{RevisionStatus, WorkflowStatus};
 use crate::api::extract::{Json, Query};
 use crate::api::pagination;
 use crate::auth::{ContentStaff, Require};
 use crate::domain::quizzes::{self, Mode, QuizInput};
-use crate::domain::workflow::{Actor, Status, Transition};
+use crate::domain::workflow::{Actor, Transition};
 use crate::error::AppError;
 use crate::startup::AppState;
 
@@ -18,6 +18,9 @@ use crate::startup::AppState;
 #[into_params(parameter_in = Query)]
 pub struct StaffQuizParams {
     pub status: Option<WorkflowStatus>,
+    /// Only published quizzes with a pending change in this state (`in_review`: the
+    /// changes waiting for a reviewer).
+    pub revision_status: Option<RevisionStatus>,
     pub mode: Option<Mode>,
     /// Page size, 1–100 (default 20).
     pub limit: Option<u32>,
@@ -35,15 +38,12 @@ pub async fn list(
     state: web::Data<AppState>,
     Require { body: Query(params), .. }: Require<ContentStaff, Query<StaffQuizParams>>,
 ) -> Result<HttpResponse, AppError> {
-    let status = params.status.map(|s| match s {
-        WorkflowStatus::Draft => Status::Draft,
-        WorkflowStatus::InReview => Status::InReview,
-        WorkflowStatus::Published => Status::Published,
-        WorkflowStatus::Archived => Status::Archived,
-    });
+    let status = params.status.map(WorkflowStatus::status);
+    let revision = params.revision_status.map(RevisionStatus::status);
     let (limit, before) = (pagination::limit(params.limit)?, pagination::decode_cursor(params.cursor.as_deref())?);
     let mode = params.mode;
-    let (rows, next) = state.db.run(move |conn| quizzes::staff_list(conn, status, mode, before, limit)).await?;
+    let (rows, next) =
+        state.db.run(move |conn| quizzes::staff_list(conn, status, revision, mode, before, limit)).await?;
     Ok(HttpResponse::Ok().json(StaffQuizPage {
         items: rows.into_iter().map(StaffQuiz::from).collect(),
         next_cursor: next.map(pagination::encode_cursor),
@@ -51,7 +51,7 @@ pub async fn list(
 }
 
 async fn respond(state: &AppState, id: i64) -> Result<StaffQuiz, AppError> {
-    Ok(StaffQuiz::from(state.db.run(move |conn| quizzes::find(conn, id)).await?))
+    Ok(StaffQuiz::from(state.db.run(move |conn| quizzes::staff_view(conn, id)).await?))
 }
 
 /// Create a draft quiz: fixed `question_ids` or a `draw`, and its rules.
@@ -71,7 +71,7 @@ pub async fn create(
     Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/api/v1/admin/quizzes/{id}"))).json(body))
 }
 
-/// One quiz in any state.
+/// One quiz in any state, with its pending change (`revision`) if it is published.
 #[utoipa::path(
     operation_id = "admin_get_quiz", tag = "admin: quizzes", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Quiz id")),
@@ -86,14 +86,16 @@ pub async fn show(
     Ok(HttpResponse::Ok().json(respond(&state, id.into_inner()).await?))
 }
 
-/// Change a quiz (same edit rules as contents: drafts by their author or a reviewer,
-/// published quizzes by reviewers).
+/// Change a quiz, under the same rules as contents: a draft (its author or a reviewer) in
+/// place; a published quiz (its author or a reviewer) through its pending `revision`,
+/// which learners do not see until a reviewer who neither wrote nor submitted it approves
+/// it. The caller becomes one of the revision's writers.
 #[utoipa::path(
     operation_id = "admin_update_quiz", tag = "admin: quizzes", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Quiz id")),
     request_body = QuizInput,
     responses(
-        (status = 200, description = "The quiz", body = StaffQuiz),
+        (status = 200, description = "The quiz: the draft as edited, or the published settings with the pending `revision`", body = StaffQuiz),
         (status = 403, description = "Not allowed for this caller in this state"),
         (status = 404, description = "No such quiz"),
         (status = 409, description = "Not editable in its state (`invalid_state`)"),

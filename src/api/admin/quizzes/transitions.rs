@@ -1,4 +1,4 @@
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, delete, post, web};
 
 use super::StaffQuiz;
 use crate::api::admin::contents::transitions::{ApproveBody, RejectBody};
@@ -22,17 +22,18 @@ async fn apply(
         .db
         .run(move |conn| {
             quizzes::transition(conn, actor, id, step, publish_at, reason.as_deref(), now)?;
-            quizzes::find(conn, id)
+            quizzes::staff_view(conn, id)
         })
         .await?;
     Ok(HttpResponse::Ok().json(StaffQuiz::from(row)))
 }
 
-/// Send a draft quiz for review.
+/// Send a draft quiz, or the pending change of a published one, for review; the caller
+/// is recorded as `submitted_by` and may not approve it.
 #[utoipa::path(
     operation_id = "admin_submit_quiz", tag = "admin: quizzes", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Quiz id")),
-    responses((status = 200, description = "In review", body = StaffQuiz), (status = 403, description = "Not the author or a reviewer"), (status = 404, description = "No such quiz"), (status = 409, description = "Not a draft (`invalid_state`)"))
+    responses((status = 200, description = "In review (the draft, or its `revision`)", body = StaffQuiz), (status = 403, description = "Not the author or a reviewer"), (status = 404, description = "No such quiz"), (status = 409, description = "Neither a draft nor a published quiz with a draft change (`invalid_state`)"))
 )]
 #[post("/admin/quizzes/{id}/submit")]
 pub async fn submit(
@@ -43,12 +44,14 @@ pub async fn submit(
     apply(&state, Actor { id: caller.id, role: caller.role }, id.into_inner(), Transition::Submit, None, None).await
 }
 
-/// Approve a quiz in review (now or at `publish_at`); nobody approves their own.
+/// Approve what is in review: a draft quiz is published now or at `publish_at`; the
+/// pending change of a published quiz goes live at once (it cannot be scheduled). Nobody
+/// who wrote or submitted the revision may approve it.
 #[utoipa::path(
     operation_id = "admin_approve_quiz", tag = "admin: quizzes", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Quiz id")),
     request_body(content = Option<ApproveBody>, description = "Optional; an empty body publishes now"),
-    responses((status = 200, description = "Published or scheduled", body = StaffQuiz), (status = 403, description = "Needs reviewer or admin, and not the author"), (status = 404, description = "No such quiz"), (status = 409, description = "Not in review (`invalid_state`)"))
+    responses((status = 200, description = "Published, scheduled, or the change applied", body = StaffQuiz), (status = 403, description = "Needs reviewer or admin who neither wrote nor submitted the revision"), (status = 404, description = "No such quiz"), (status = 409, description = "Nothing in review (`invalid_state`)"), (status = 422, description = "`publish_at` in the future for a change to a published quiz (`validation_failed`)"))
 )]
 #[post("/admin/quizzes/{id}/approve")]
 pub async fn approve(
@@ -61,12 +64,13 @@ pub async fn approve(
         .await
 }
 
-/// Send a quiz in review back to draft with a reason.
+/// Send what is in review back with a reason: a draft quiz back to draft, the pending
+/// change of a published quiz back to a draft change (the published quiz stays live).
 #[utoipa::path(
     operation_id = "admin_reject_quiz", tag = "admin: quizzes", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Quiz id")),
     request_body = RejectBody,
-    responses((status = 200, description = "Back to draft", body = StaffQuiz), (status = 403, description = "Needs reviewer or admin"), (status = 404, description = "No such quiz"), (status = 409, description = "Not in review (`invalid_state`)"))
+    responses((status = 200, description = "Back to draft (the quiz, or its `revision`)", body = StaffQuiz), (status = 403, description = "Needs reviewer or admin"), (status = 404, description = "No such quiz"), (status = 409, description = "Nothing in review (`invalid_state`)"))
 )]
 #[post("/admin/quizzes/{id}/reject")]
 pub async fn reject(
@@ -83,4 +87,22 @@ pub async fn reject(
         Some(body.reason),
     )
     .await
+}
+
+/// Discard the pending change of a published quiz (its author, a writer of the change or
+/// a reviewer); the published quiz is untouched. Idempotent.
+#[utoipa::path(
+    operation_id = "admin_discard_quiz_revision", tag = "admin: quizzes", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Quiz id")),
+    responses((status = 204, description = "No pending change any more"), (status = 403, description = "Not the author, a writer of the change or a reviewer"), (status = 404, description = "No such quiz"), (status = 409, description = "Not published: a draft is edited or archived instead (`invalid_state`)"))
+)]
+#[delete("/admin/quizzes/{id}/revision")]
+pub async fn discard(
+    state: web::Data<AppState>,
+    caller: Require<ContentStaff>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let (actor, now, id) = (Actor { id: caller.id, role: caller.role }, state.clock.now(), id.into_inner());
+    state.db.run(move |conn| quizzes::transition(conn, actor, id, Transition::Discard, None, None, now)).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
