@@ -67,7 +67,7 @@ pub fn load(conn: &mut DbConn, ctx: &Context<'_>) -> Result<(), AppError> {
             }
             // An evening session, local time does not matter for the demo's shape.
             let start = ctx.now - Duration::days(day) - Duration::hours(3) + Duration::minutes((i as i64 * 7) % 90);
-            let who = Earner { user_id: user, org_id: org };
+            let who = Earner::learner(user, org);
             study(conn, ctx, who, i, day, start)?;
             let learner = Learner { id: user, audience: audience.as_str().to_owned() };
             if mix(i, day + 100).is_multiple_of(3) {

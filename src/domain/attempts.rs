@@ -367,8 +367,11 @@ fn credit(
     at: DateTime<Utc>,
     tz: chrono_tz::Tz,
 ) -> Result<(), AppError> {
-    let org_id = crate::db::models::users::find_active(conn, attempt.user_id)?.and_then(|(u, _)| u.organization_id);
-    let who = points::Earner { user_id: attempt.user_id, org_id };
+    // The account's organization and role when the attempt is scored: staff earn nothing.
+    let who = match crate::db::models::users::find_active(conn, attempt.user_id)? {
+        Some((user, _)) => points::Earner::of(user.id, user.organization_id, &user.role),
+        None => points::Earner { user_id: attempt.user_id, org_id: None, learner: true },
+    };
     crate::db::models::points::lock_learner(conn, who.user_id)?;
     let day = points::Day::of(at, tz);
     let taken = crate::db::models::points::DayDelta {

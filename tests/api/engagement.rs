@@ -799,7 +799,7 @@ async fn a_group_of_batches_commits_all_but_the_one_whose_learner_was_erased_mea
     // Checked (and so authenticated) before the erasure commits.
     let settings = app.state.engagement();
     let batch = |who: &Session, kind: &str| {
-        let earner = Earner { user_id: who.id, org_id: None };
+        let earner = Earner::learner(who.id, None);
         check(earner, &[event(kind, content, None, now(&app))], now(&app), settings)
     };
     let group = vec![batch(&stays, "view"), batch(&leaves, "view"), batch(&stays, "share")];

@@ -89,7 +89,7 @@ pub async fn events(
     if body.events.len() > MAX_BATCH {
         return Err(AppError::validation("events", format!("at most {MAX_BATCH} events per batch")));
     }
-    let who = Earner { user_id: caller.id, org_id: caller.user.organization_id };
+    let who = Earner::of(caller.id, caller.user.organization_id, caller.role.as_str());
     let (now, settings) = (state.clock.now(), state.engagement());
     let outcome = state.event_writer.submit(engagement::check(who, &body.events, now, settings)).await?;
     Ok(HttpResponse::Ok().json(IngestResult {
