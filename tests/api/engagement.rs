@@ -48,10 +48,12 @@ fn earned(points: &Value, action: &str) -> i64 {
         .map_or(0, |t| t["points"].as_i64().unwrap())
 }
 
-/// A published video `length` seconds long.
-async fn video(app: &TestApp, room: &Newsroom, length: i64) -> i64 {
-    let (_, upload) = json_body(app.upload(&room.editor.access, CLIP, "v.mp4", "video/mp4").await).await;
-    let body = json!({"kind": "video", "title": format!("{length}秒视频"), "topic": room.topic["id"], "audiences": ["public"], "media_id": upload["id"], "duration_s": length});
+/// A published video `length` seconds long (the file says so; the server reads it).
+async fn video(app: &TestApp, room: &Newsroom, length: u32) -> i64 {
+    let (_, upload) =
+        json_body(app.upload(&room.editor.access, &mp4_lasting(length), "v.mp4", "video/mp4").await).await;
+    assert_eq!(upload["duration_s"], length, "{upload}");
+    let body = json!({"kind": "video", "title": format!("{length}秒视频"), "topic": room.topic["id"], "audiences": ["public"], "media_id": upload["id"]});
     let (status, created) = json_body(app.post_json("/admin/contents", Some(&room.editor.access), &body).await).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let id = created["id"].as_i64().unwrap();
