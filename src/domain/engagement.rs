@@ -364,13 +364,13 @@ pub fn write(conn: &mut DbConn, batch: &Batch, shared: &mut SharedCounts) -> Res
     for (content_id, action) in completed {
         let source = format!("content:{content_id}");
         let granted = points::award(conn, who, action, &source, 1, &day, now)?;
-        campaigns::credit(conn, who, Attached::Content(content_id), granted, &source, &day, now)?;
+        campaigns::credit(conn, who, Attached::Content(content_id), granted, &source, &day, (now, now))?;
     }
     for &(content_id, _, shares) in &counted {
         if shares > 0 {
             let source = format!("content:{content_id}");
             let granted = points::award(conn, who, Action::Share, &source, 1, &day, now)?;
-            campaigns::credit(conn, who, Attached::Content(content_id), granted, &source, &day, now)?;
+            campaigns::credit(conn, who, Attached::Content(content_id), granted, &source, &day, (now, now))?;
         }
     }
     if delta.reading_seconds > 0 || delta.watching_seconds > 0 {
@@ -481,8 +481,7 @@ fn apply(
                 }
             }
             // Videos complete from their progress; a completed article stays completed.
-            Kind::Complete => {}
-            Kind::Share => {}
+            Kind::Complete | Kind::Share => {}
         }
     }
     if is_video {

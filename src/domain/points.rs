@@ -184,11 +184,28 @@ pub fn award(
     day: &Day,
     now: DateTime<Utc>,
 ) -> Result<i32, AppError> {
+    award_top_up(conn, who, action, source, units, 0, day, now)
+}
+
+/// `award`, less `paid` points already granted for the same thing under other sources:
+/// a retaken contest quiz pays only what a better attempt adds to the best so far (its own
+/// ledger entry, so every point stays explainable), and nothing for an equal or worse one.
+#[allow(clippy::too_many_arguments)]
+pub fn award_top_up(
+    conn: &mut DbConn,
+    who: Earner,
+    action: Action,
+    source: &str,
+    units: i32,
+    paid: i64,
+    day: &Day,
+    now: DateTime<Utc>,
+) -> Result<i32, AppError> {
     if !who.learner {
         return Ok(0);
     }
     let Some(rule) = points_db::rule(conn, action.as_str())?.filter(|r| r.enabled) else { return Ok(0) };
-    let wanted = units.saturating_mul(rule.points);
+    let wanted = i32::try_from((i64::from(units.saturating_mul(rule.points)) - paid).max(0)).unwrap_or(i32::MAX);
     if wanted <= 0 {
         return Ok(0);
     }
