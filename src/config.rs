@@ -156,8 +156,11 @@ pub struct Config {
     pub attempt_grace: Duration,
     /// How often abandoned attempts past their deadline are finalized.
     pub attempt_sweep: Duration,
-    /// An article's `complete` event counts only this long after its first `view` arrived.
+    /// Credited reading an article's `complete` needs at least (capped at its estimate).
     pub min_read: Duration,
+    /// Percent of an article's reading-time estimate its credited reading must reach
+    /// before a `complete` completes it.
+    pub article_complete_share: u8,
     /// How long an erased account's username stays unavailable to others.
     pub username_hold: Duration,
     /// Raw engagement events older than this are deleted; `None` keeps them forever.
@@ -214,6 +217,7 @@ struct RawSettings {
     attempt_grace_s: u64,
     attempt_sweep_ms: u64,
     min_read_s: u64,
+    article_complete_share: u64,
     username_hold_days: u64,
     event_retention_days: u64,
     event_prune_interval_ms: u64,
@@ -260,6 +264,7 @@ impl Default for RawSettings {
             attempt_grace_s: 5,
             attempt_sweep_ms: 60_000,
             min_read_s: 30,
+            article_complete_share: 50,
             username_hold_days: 30,
             event_retention_days: 180,
             event_prune_interval_ms: 3_600_000,
@@ -440,6 +445,10 @@ impl Config {
                  {MIN_EVENT_RETENTION_DAYS} and {MAX_DAYS}"
             )));
         }
+        let article_complete_share = u8::try_from(raw.article_complete_share)
+            .ok()
+            .filter(|share| *share <= 100)
+            .ok_or_else(|| ConfigError("TONGXIN_ARTICLE_COMPLETE_SHARE must be a percentage, 0 to 100".into()))?;
         if raw.db_pool_size == 0 || raw.hash_concurrency == 0 || raw.workers == 0 {
             return Err(ConfigError(
                 "TONGXIN_DB_POOL_SIZE, TONGXIN_HASH_CONCURRENCY and TONGXIN_WORKERS must be at least 1".into(),
@@ -463,6 +472,7 @@ impl Config {
             attempt_grace: Duration::from_secs(raw.attempt_grace_s),
             attempt_sweep: Duration::from_millis(raw.attempt_sweep_ms.max(100)),
             min_read: Duration::from_secs(raw.min_read_s),
+            article_complete_share,
             username_hold: Duration::from_secs(raw.username_hold_days * DAY_S),
             event_retention: (raw.event_retention_days > 0)
                 .then(|| Duration::from_secs(raw.event_retention_days * DAY_S)),

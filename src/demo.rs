@@ -194,8 +194,12 @@ pub async fn load(config: &Config, db: &Db, store: &MediaStore, now: DateTime<Ut
         files.push((video, image));
     }
     let tz = config.timezone;
-    let engagement =
-        crate::domain::engagement::Settings { tz, min_read: config.min_read, retention: config.event_retention };
+    let engagement = crate::domain::engagement::Settings {
+        tz,
+        min_read: config.min_read,
+        complete_share: config.article_complete_share,
+        retention: config.event_retention,
+    };
     let timing = crate::domain::attempts::Timing { grace: config.attempt_grace, tz };
     db.run(move |conn| {
         // Everything happened over the last seven weeks, oldest first.

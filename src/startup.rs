@@ -99,6 +99,7 @@ impl AppState {
         crate::domain::engagement::Settings {
             tz: self.config.timezone,
             min_read: self.config.min_read,
+            complete_share: self.config.article_complete_share,
             retention: self.config.event_retention,
         }
     }

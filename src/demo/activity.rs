@@ -58,6 +58,15 @@ pub fn load(conn: &mut DbConn, ctx: &Context<'_>) -> Result<(), AppError> {
     campaigns_for(conn, ctx, contest)?;
     let mut learners: Vec<(i64, Option<i64>, Audience)> = ctx.named.to_vec();
     learners.extend(synthetic_learners(conn, ctx)?);
+    // Where each learner belongs: a quiz in a campaign is open only inside its scope.
+    let mut paths: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
+    for org in learners.iter().filter_map(|(_, org, _)| *org) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = paths.entry(org)
+            && let Some(row) = crate::db::models::organizations::find(conn, org)?
+        {
+            slot.insert(row.path);
+        }
+    }
     for day in (1..=DAYS).rev() {
         for (i, &(user, org, audience)) in learners.iter().enumerate() {
             // Units differ in how often their members study: reports have something to show.
@@ -67,9 +76,13 @@ pub fn load(conn: &mut DbConn, ctx: &Context<'_>) -> Result<(), AppError> {
             }
             // An evening session, local time does not matter for the demo's shape.
             let start = ctx.now - Duration::days(day) - Duration::hours(3) + Duration::minutes((i as i64 * 7) % 90);
-            let who = Earner { user_id: user, org_id: org };
+            let who = Earner::learner(user, org);
             study(conn, ctx, who, i, day, start)?;
-            let learner = Learner { id: user, audience: audience.as_str().to_owned() };
+            let learner = Learner {
+                id: user,
+                audience: audience.as_str().to_owned(),
+                org_path: org.and_then(|o| paths.get(&o).cloned()),
+            };
             if mix(i, day + 100).is_multiple_of(3) {
                 answer_quiz(conn, ctx, &learner, daily, i, start + Duration::minutes(20))?;
             }

@@ -20,6 +20,7 @@ use crate::db::models::quizzes::{self as quiz_db, QuizRow};
 use crate::db::{DbConn, is_unique_violation, write_tx};
 use crate::domain::points;
 use crate::domain::questions::{self, Answer, QuestionKind, QuestionOption};
+use crate::domain::quiz_window::{self, Gate, Window};
 use crate::domain::quizzes::{self, Mode, Review};
 use crate::error::{AppError, FieldError};
 
@@ -31,6 +32,8 @@ pub const SUBMITTED: &str = "submitted";
 pub struct Learner {
     pub id: i64,
     pub audience: String,
+    /// Their organization's path: a quiz in a campaign is open only inside its scope.
+    pub org_path: Option<String>,
 }
 
 /// An attempt with its questions (and its quiz, unless it is a wrong-answer practice).
@@ -163,16 +166,6 @@ fn daily_selection(
     Ok((questions_in_order(conn, &chosen)?, seed))
 }
 
-fn check_window(quiz: &QuizRow, now: DateTime<Utc>) -> Result<(), AppError> {
-    if quiz.opens_at.is_some_and(|at| utc(at) > now) {
-        return Err(AppError::conflict("quiz_not_open", "This quiz has not opened yet."));
-    }
-    if quiz.closes_at.is_some_and(|at| utc(at) <= now) {
-        return Err(AppError::conflict("quiz_closed", "This quiz has closed."));
-    }
-    Ok(())
-}
-
 /// Policy settings: how long after the deadline answers still count.
 #[derive(Debug, Clone, Copy)]
 pub struct Timing {
@@ -214,7 +207,11 @@ fn try_start(
     timing: Timing,
 ) -> Result<Loaded, AppError> {
     let quiz = quiz_db::find_visible(conn, quiz_id, naive(now))?.ok_or_else(|| AppError::not_found("quiz"))?;
-    check_window(&quiz, now)?;
+    // A quiz in a campaign follows the campaign's scope (404 outside it) and window.
+    let gate = quiz_window::gates_of(conn, &[quiz.id], learner.org_path.as_deref(), now)?;
+    let window = Window::of(&quiz, gate.get(&quiz.id).copied().unwrap_or(Gate::Free))
+        .ok_or_else(|| AppError::not_found("quiz"))?;
+    window.check(now)?;
     let mut existing = attempt_db::of_user_for_quiz(conn, learner.id, quiz.id)?;
     for attempt in existing.iter_mut().filter(|a| overdue(a, now, timing.grace)) {
         finalize(conn, attempt, now, true, timing.tz)?;
@@ -263,7 +260,7 @@ fn try_start(
         return Err(AppError::conflict("quiz_empty", "This quiz has no questions available."));
     }
     let mut deadline = quiz.time_limit_s.map(|s| now + chrono::Duration::seconds(i64::from(s)));
-    if let Some(close) = quiz.closes_at.map(utc) {
+    if let Some(close) = window.closes_at {
         deadline = Some(deadline.map_or(close, |d| d.min(close)));
     }
     let attempt_no = existing.iter().map(|a| a.attempt_no).max().unwrap_or(0) + 1;
@@ -367,8 +364,11 @@ fn credit(
     at: DateTime<Utc>,
     tz: chrono_tz::Tz,
 ) -> Result<(), AppError> {
-    let org_id = crate::db::models::users::find_active(conn, attempt.user_id)?.and_then(|(u, _)| u.organization_id);
-    let who = points::Earner { user_id: attempt.user_id, org_id };
+    // The account's organization and role when the attempt is scored: staff earn nothing.
+    let who = match crate::db::models::users::find_active(conn, attempt.user_id)? {
+        Some((user, _)) => points::Earner::of(user.id, user.organization_id, &user.role),
+        None => points::Earner { user_id: attempt.user_id, org_id: None, learner: true },
+    };
     crate::db::models::points::lock_learner(conn, who.user_id)?;
     let day = points::Day::of(at, tz);
     let taken = crate::db::models::points::DayDelta {
@@ -382,13 +382,27 @@ fn credit(
     let granted = match Mode::parse(&quiz.mode) {
         Some(Mode::Daily) => points::award(conn, who, points::Action::DailyQuiz, &source, score, &day, at)?,
         Some(Mode::Contest) => {
+            // Contest points count once per learner per quiz, for the best attempt: this
+            // attempt pays only what it adds to what the learner's earlier attempts at the
+            // quiz were paid (all under the learner's lock, so in order).
             let units = score.saturating_mul(quiz.points_per_correct.unwrap_or(1));
-            points::award(conn, who, points::Action::ContestQuiz, &source, units, &day, at)?
+            let earlier: Vec<String> = attempt_db::of_user_for_quiz(conn, attempt.user_id, quiz.id)?
+                .iter()
+                .filter(|a| a.id != attempt.id)
+                .map(|a| format!("attempt:{}", a.id))
+                .collect();
+            let action = points::Action::ContestQuiz;
+            let paid = crate::db::models::points::points_for_sources(conn, who.user_id, action.as_str(), &earlier)?;
+            points::award_top_up(conn, who, action, &source, units, paid, &day, at)?
         }
         _ => 0,
     };
+    // The campaigns running when the attempt started count it: its deadline is their end
+    // at the latest, so an attempt submitted (or swept) after the campaign ended was
+    // still taken in it, and counts for it.
     let attached = crate::db::models::campaigns::Attached::Quiz(quiz.id);
-    crate::domain::campaigns::credit(conn, who, attached, granted, &source, &day, at)?;
+    let started = utc(attempt.started_at);
+    crate::domain::campaigns::credit(conn, who, attached, granted, &source, &day, (started, at))?;
     Ok(())
 }
 
@@ -585,6 +599,8 @@ pub fn finalize_overdue(conn: &mut DbConn, now: DateTime<Utc>, timing: Timing) -
 /// and the questions (exactly those an attempt started today gets).
 pub struct Daily {
     pub quiz: QuizRow,
+    /// When the learner may take it (a daily quiz in a campaign follows the campaign).
+    pub window: Window,
     pub date: chrono::NaiveDate,
     pub attempt: Option<AttemptRow>,
     pub items: Vec<ItemRow>,
@@ -593,14 +609,17 @@ pub struct Daily {
 pub fn daily(conn: &mut DbConn, learner: &Learner, now: DateTime<Utc>, timing: Timing) -> Result<Daily, AppError> {
     let quiz = quiz_db::latest_visible_of_mode(conn, Mode::Daily.as_str(), naive(now))?
         .ok_or_else(|| AppError::not_found("daily quiz"))?;
+    let gate = quiz_window::gates_of(conn, &[quiz.id], learner.org_path.as_deref(), now)?;
+    let window = Window::of(&quiz, gate.get(&quiz.id).copied().unwrap_or(Gate::Free))
+        .ok_or_else(|| AppError::not_found("daily quiz"))?;
     let date = local_date(now, timing.tz);
     if let Some(attempt) = attempt_db::daily_of_user(conn, learner.id, quiz.id, &date.to_string())? {
         let items = attempt_db::items(conn, attempt.id)?;
-        return Ok(Daily { quiz, date, attempt: Some(attempt), items });
+        return Ok(Daily { quiz, window, date, attempt: Some(attempt), items });
     }
     let (questions, seed) = daily_selection(conn, learner, &quiz, date)?;
     let items = plan_items(Some(&quiz), &questions, seed);
-    Ok(Daily { quiz, date, attempt: None, items })
+    Ok(Daily { quiz, window, date, attempt: None, items })
 }
 
 /// Starts a practice attempt from the learner's wrong-answer book (most recent first).

@@ -617,7 +617,8 @@ pub fn detail(
         },
         now,
     )?;
-    let quizzes = quizzes::visible_many(conn, &campaign.quiz_ids, viewer, now)?;
+    let quiz_viewer = quizzes::Viewer { id: viewer, org_path: viewer_path.map(str::to_owned) };
+    let quizzes = quizzes::visible_many(conn, &campaign.quiz_ids, &quiz_viewer, now)?;
     Ok(Detail { campaign, contents: page.items, quizzes })
 }
 
@@ -627,7 +628,8 @@ pub fn board_key(id: i64) -> String {
 }
 
 /// Credits `base` points, just granted to a learner for `source` (an attached content or
-/// quiz), to every campaign running now that holds it and that the learner is in: each
+/// quiz), to every campaign running `during` the fact (now, or when a quiz attempt
+/// started) that holds it and that the learner is in: each
 /// campaign's board gains them, and the highest multiplier among those campaigns adds a
 /// bonus ledger entry (one bonus per fact, however many campaigns overlap). Runs in the
 /// transaction that granted the points, after the learner's lock.
@@ -638,12 +640,12 @@ pub fn credit(
     base: i32,
     source: &str,
     day: &Day,
-    now: DateTime<Utc>,
+    (during, now): (DateTime<Utc>, DateTime<Utc>),
 ) -> Result<(), AppError> {
     if base <= 0 {
         return Ok(());
     }
-    let running = campaign_db::running_with(conn, attached, naive(now))?;
+    let running = campaign_db::running_with(conn, attached, naive(during))?;
     if running.is_empty() {
         return Ok(());
     }

@@ -130,6 +130,27 @@ fn check_media(conn: &mut DbConn, field: &str, id: i64, kind: &str) -> Result<me
     }
 }
 
+/// How far an editor's `duration_s` may be from the duration read from the video file.
+pub const DURATION_TOLERANCE_S: i32 = 1;
+
+/// The duration stored for a video: the file's, whenever it could be read from the file
+/// (it governs watch credit, so an editor cannot override it; a `duration_s` sent with it
+/// must agree within ±1 s); the editor's only when the file does not say (then required).
+fn video_duration(file: &media_db::MediaRow, given: Option<i32>) -> Result<i32, AppError> {
+    match (file.duration_s, given) {
+        (Some(read), Some(given)) if (given - read).abs() > DURATION_TOLERANCE_S => Err(AppError::validation(
+            "duration_s",
+            format!(
+                "must match the video file's duration, {read} s (±{DURATION_TOLERANCE_S} s); leave it out to use \
+                 the file's"
+            ),
+        )),
+        (Some(read), _) => Ok(read),
+        (None, Some(given)) => Ok(given),
+        (None, None) => Err(AppError::validation("duration_s", "is required: the file's duration could not be read")),
+    }
+}
+
 /// Checked field values, ready to store.
 struct Checked {
     title: Option<String>,
@@ -239,10 +260,7 @@ pub fn create(
         let mut duration = input.duration_s;
         if let Some(media_id) = input.media_id {
             let video = check_media(conn, "media_id", media_id, "video")?;
-            duration = duration.or(video.duration_s);
-            if duration.is_none() {
-                return Err(AppError::validation("duration_s", "is required: the file's duration could not be read"));
-            }
+            duration = Some(video_duration(&video, input.duration_s)?);
         }
         if let Some(Some(poster)) = input.poster_media_id {
             check_media(conn, "poster_media_id", poster, "image")?;
@@ -319,9 +337,6 @@ pub fn update(
             Some(topic) => Some(topics::resolve(conn, "topic", topic)?.id),
             None => None,
         };
-        if let Some(media_id) = input.media_id {
-            check_media(conn, "media_id", media_id, "video")?;
-        }
         if let Some(Some(poster)) = input.poster_media_id {
             check_media(conn, "poster_media_id", poster, "image")?;
         }
@@ -330,6 +345,12 @@ pub fn update(
         }
         let mut state = editing_state(conn, &row, edit)?;
         merge(&mut state, input, &checked, topic_id);
+        // A new file brings its own duration; a duration alone is checked against the
+        // file being edited (the pending revision's, if it changed it).
+        if let Some(media_id) = input.media_id.or(state.media_id.filter(|_| input.duration_s.is_some())) {
+            let video = check_media(conn, "media_id", media_id, "video")?;
+            state.duration_s = Some(video_duration(&video, input.duration_s)?);
+        }
         state.updated_at = now;
         let writers = workflow::writers_text(&workflow::writers_after(actor, &item, edit));
         let revision = edit != Edit::InPlace;

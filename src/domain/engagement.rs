@@ -37,8 +37,12 @@ const READING_MARGIN: f64 = 1.5;
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
     pub tz: chrono_tz::Tz,
-    /// An article's `complete` counts only this long after its first `view` arrived.
+    /// Credited reading an article's `complete` needs at least (capped at the article's
+    /// reading-time estimate, so a short article can still be completed).
     pub min_read: Duration,
+    /// Percent of an article's reading-time estimate its credited reading must reach
+    /// before a `complete` completes it (0–100).
+    pub complete_share: u8,
     /// How long raw events are kept (`None`: forever). Events older than that, by the
     /// client's clock, are refused as `expired`: their id may already have been pruned,
     /// and accepting them again would credit them twice.
@@ -91,6 +95,23 @@ pub struct Outcome {
     pub duplicates: usize,
     /// (event id as sent, code)
     pub rejected: Vec<(String, &'static str)>,
+    /// Accepted `complete` events that did not complete their article, with the reason
+    /// (`reading_too_short`): (event id, code).
+    pub not_completed: Vec<(String, &'static str)>,
+}
+
+/// Why an accepted `complete` did not complete its article: less credited reading than
+/// the article needs.
+pub const READING_TOO_SHORT: &str = "reading_too_short";
+
+/// Credited reading seconds an article of `estimate` seconds needs before a `complete`
+/// counts: `complete_share` % of the estimate, and at least `min_read`, but never more
+/// than the estimate itself (credit may reach 1.5 × the estimate, so it stays reachable).
+pub fn reading_needed_s(estimate: i32, settings: &Settings) -> i32 {
+    let estimate = i64::from(estimate.max(0));
+    let share = (estimate * i64::from(settings.complete_share.min(100)) + 99) / 100;
+    let floor = i64::try_from(settings.min_read.as_secs()).unwrap_or(i64::MAX);
+    i32::try_from(share.max(floor).min(estimate)).unwrap_or(i32::MAX)
 }
 
 fn parse_event(
@@ -302,7 +323,7 @@ pub fn write(conn: &mut DbConn, batch: &Batch, shared: &mut SharedCounts) -> Res
         let first_today = row
             .last_receipt_at
             .is_none_or(|at| Day::of(utc(at) + chrono::Duration::seconds(1), settings.tz).date < day.date);
-        wall_left -= apply(&mut row, content, &events, now, settings, wall_left);
+        wall_left -= apply(&mut row, content, &events, now, settings, wall_left, &mut outcome.not_completed);
         progress_db::save(conn, &row)?;
         let percent_after = percent(&row, content);
         content_days.push((
@@ -343,13 +364,13 @@ pub fn write(conn: &mut DbConn, batch: &Batch, shared: &mut SharedCounts) -> Res
     for (content_id, action) in completed {
         let source = format!("content:{content_id}");
         let granted = points::award(conn, who, action, &source, 1, &day, now)?;
-        campaigns::credit(conn, who, Attached::Content(content_id), granted, &source, &day, now)?;
+        campaigns::credit(conn, who, Attached::Content(content_id), granted, &source, &day, (now, now))?;
     }
     for &(content_id, _, shares) in &counted {
         if shares > 0 {
             let source = format!("content:{content_id}");
             let granted = points::award(conn, who, Action::Share, &source, 1, &day, now)?;
-            campaigns::credit(conn, who, Attached::Content(content_id), granted, &source, &day, now)?;
+            campaigns::credit(conn, who, Attached::Content(content_id), granted, &source, &day, (now, now))?;
         }
     }
     if delta.reading_seconds > 0 || delta.watching_seconds > 0 {
@@ -400,8 +421,10 @@ fn receipt_with_carry(now: DateTime<Utc>, unused_s: f64) -> chrono::NaiveDateTim
 /// Applies a batch of one content's events to its progress. Credit is bounded by the
 /// server time since the previous receipt for this content and by `wall_left` (what is
 /// left of the learner's own time since their previous event), ×2 for video; by the
-/// content's length; and for video by what has not been played before. Returns the
-/// wall-clock seconds the credit used.
+/// content's length; and for video by what has not been played before. An article
+/// completes at a `complete` once its credited reading reaches `reading_needed_s`; an
+/// earlier `complete` is kept but goes into `not_completed`. Returns the wall-clock
+/// seconds the credit used.
 fn apply(
     row: &mut ProgressRow,
     content: &ContentRow,
@@ -409,6 +432,7 @@ fn apply(
     now: DateTime<Utc>,
     settings: Settings,
     wall_left: f64,
+    not_completed: &mut Vec<(String, &'static str)>,
 ) -> f64 {
     let is_video = content.kind == "video";
     let factor = if is_video { 2.0 } else { 1.0 };
@@ -447,15 +471,17 @@ fn apply(
                     row.position_at = Some(naive(event.occurred_at));
                 }
             }
-            Kind::Complete => {
-                let read_long_enough = row.first_view_at.is_some_and(|first| {
-                    now - utc(first) >= chrono::Duration::from_std(settings.min_read).unwrap_or_default()
-                });
-                if !is_video && read_long_enough && row.completed_at.is_none() {
+            // The one clock bounds completions too: only credited reading counts, not the
+            // time since the article was opened.
+            Kind::Complete if !is_video && row.completed_at.is_none() => {
+                if row.effective_s >= reading_needed_s(length, &settings) {
                     row.completed_at = Some(naive(now));
+                } else {
+                    not_completed.push((event.id.clone(), READING_TOO_SHORT));
                 }
             }
-            Kind::Share => {}
+            // Videos complete from their progress; a completed article stays completed.
+            Kind::Complete | Kind::Share => {}
         }
     }
     if is_video {

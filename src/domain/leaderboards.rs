@@ -1,20 +1,24 @@
-//! Rankings of learners and organizations, read from per-period totals kept with the
-//! ledger. Learners who may be under 14 (`accounts::may_be_minor`) are named only to
-//! viewers of their own organization node (their class) and to staff whose scope covers
-//! it; every other viewer sees them counted but masked, on every board.
+//! Rankings of learners and organizations. Learner boards read per-period totals kept
+//! with the ledger and rank learner accounts only (staff, including learners promoted
+//! since, are left out); organization boards rank the participation report's rows for
+//! the period's days. Learners who may be under 14 (`accounts::may_be_minor`) are named
+//! only to viewers of their own organization node (their class) and to staff whose scope
+//! covers it; every other viewer sees them counted but masked, on every board.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike as _, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::DbConn;
 use crate::db::models::leaderboards as board_db;
-use crate::db::models::organizations as org_db;
+use crate::db::models::organizations::{self as org_db, OrganizationRow};
 use crate::db::models::points as points_db;
+use crate::db::models::reports as report_db;
 use crate::domain::accounts::{local_year, may_be_minor};
 use crate::domain::campaigns;
 use crate::domain::points::Day;
 use crate::domain::rank_snapshot::RankSnapshots;
+use crate::domain::reports::{self, Figures, Range};
 use crate::domain::vocab::Audience;
 use crate::error::AppError;
 
@@ -38,6 +42,19 @@ impl Period {
             Self::Month => m,
             Self::All => all,
         }
+    }
+
+    /// The local days the period covers up to `day`: the day itself, its ISO week from
+    /// Monday, its month, or everything before it (the organization board reads these).
+    pub fn range(self, day: &Day) -> Range {
+        let to = day.date;
+        let from = match self {
+            Self::Today => to,
+            Self::Week => to - chrono::Days::new(u64::from(to.weekday().num_days_from_monday())),
+            Self::Month => to.with_day(1).unwrap_or(to),
+            Self::All => NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(to),
+        };
+        Range { from, to }
     }
 }
 
@@ -85,6 +102,8 @@ pub struct Viewer {
     /// The part of the tree the viewer manages as staff (admins all, org admins their
     /// subtree, everyone else nothing).
     pub staff_scope: crate::domain::organizations::Scope,
+    /// Only learners rank: a staff viewer has no place of their own on a learner board.
+    pub learner: bool,
 }
 
 impl Viewer {
@@ -148,7 +167,7 @@ pub fn users(
         (Some(root), Some(path)) => crate::domain::organizations::Scope::Subtree(root.clone()).contains(path),
         (Some(_), None) => false,
     };
-    let me = if in_scope {
+    let me = if in_scope && viewer.learner {
         Some(match points_db::period_points(conn, viewer.id, &key)?.filter(|(p, _)| *p > 0) {
             Some((points, at)) => {
                 // In the list just read: that rank is exact and must agree with the list.
@@ -177,16 +196,20 @@ pub enum Metric {
     Total,
     /// Points per member: fair between small and large units.
     PerMember,
-    /// Share of members who earned points in the period.
+    /// Share of members active in the period: the participation report's rate.
     Participation,
 }
 
 pub struct OrgRanked {
     pub rank: i64,
-    pub total: board_db::OrgTotal,
+    pub org: OrganizationRow,
+    pub figures: Figures,
     pub value: f64,
 }
 
+/// The children of `parent` (or the roots) ranked over the period's days. Each row is the
+/// participation report's row for the same unit and days (`reports::unit_figures`): the
+/// same members, active members, points and rates.
 pub fn organizations(
     conn: &mut DbConn,
     parent: Option<i64>,
@@ -195,22 +218,29 @@ pub fn organizations(
     now: DateTime<Utc>,
     tz: chrono_tz::Tz,
 ) -> Result<Vec<OrgRanked>, AppError> {
-    if let Some(id) = parent {
-        org_db::find(conn, id)?.ok_or_else(|| AppError::not_found("organization"))?;
-    }
-    let key = period.key(&Day::of(now, tz));
-    let ratio = |a: i64, b: i64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
-    let mut rows: Vec<(f64, board_db::OrgTotal)> = board_db::children_totals(conn, parent, &key)?
+    let within = match parent {
+        Some(id) => Some(org_db::find(conn, id)?.ok_or_else(|| AppError::not_found("organization"))?.path),
+        None => None,
+    };
+    let units = report_db::children(conn, parent)?;
+    let range = period.range(&Day::of(now, tz));
+    let (figures, _) = reports::unit_figures(conn, within.as_deref(), &units, range, tz)?;
+    let mut rows: Vec<(f64, OrganizationRow, Figures)> = units
         .into_iter()
-        .map(|t| {
+        .zip(figures)
+        .map(|(org, f)| {
             let value = match metric {
-                Metric::Total => t.points as f64,
-                Metric::PerMember => ratio(t.points, t.members),
-                Metric::Participation => ratio(t.active, t.members),
+                Metric::Total => f.points as f64,
+                Metric::PerMember => f.points_per_member,
+                Metric::Participation => f.participation_rate,
             };
-            (value, t)
+            (value, org, f)
         })
         .collect();
     rows.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.id.cmp(&b.1.id)));
-    Ok(rows.into_iter().enumerate().map(|(i, (value, total))| OrgRanked { rank: i as i64 + 1, total, value }).collect())
+    Ok(rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, (value, org, figures))| OrgRanked { rank: i as i64 + 1, org, figures, value })
+        .collect())
 }

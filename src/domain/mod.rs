@@ -21,6 +21,7 @@ pub mod organizations;
 pub mod points;
 pub mod privacy;
 pub mod questions;
+pub mod quiz_window;
 pub mod quizzes;
 pub mod rank_snapshot;
 pub mod reports;

@@ -102,11 +102,30 @@ impl Day {
     }
 }
 
-/// A learner being credited, with their organization at that moment.
+/// A user being credited, with their organization and role at that moment.
+///
+/// Staff are not learners in any figure: only a learner account earns points, counts as
+/// active or adds to day, period and organization aggregates. A staff member's progress
+/// (resume position, effective time) is still kept for them, but `award`, `award_bonus`,
+/// `record_day` and `touch_day` change nothing for a non-learner.
 #[derive(Debug, Clone, Copy)]
 pub struct Earner {
     pub user_id: i64,
     pub org_id: Option<i64>,
+    /// Whether the account is a learner now (its role when the fact is recorded).
+    pub learner: bool,
+}
+
+impl Earner {
+    /// The account as it is now: `role` is the stored role text.
+    pub fn of(user_id: i64, org_id: Option<i64>, role: &str) -> Self {
+        Self { user_id, org_id, learner: role == crate::domain::vocab::Role::Learner.as_str() }
+    }
+
+    /// A learner account (the demo's learners).
+    pub fn learner(user_id: i64, org_id: Option<i64>) -> Self {
+        Self { user_id, org_id, learner: true }
+    }
 }
 
 /// Records a learner's activity on a day (streak and active-learner counts) and adds the
@@ -118,6 +137,9 @@ pub fn record_day(
     delta: DayDelta,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
+    if !who.learner {
+        return Ok(());
+    }
     let date = day.key();
     let first_today = points_db::add_user_day(conn, who.user_id, &date, delta)?;
     points_db::add_totals(conn, who.user_id, delta.points, delta)?;
@@ -162,8 +184,28 @@ pub fn award(
     day: &Day,
     now: DateTime<Utc>,
 ) -> Result<i32, AppError> {
+    award_top_up(conn, who, action, source, units, 0, day, now)
+}
+
+/// `award`, less `paid` points already granted for the same thing under other sources:
+/// a retaken contest quiz pays only what a better attempt adds to the best so far (its own
+/// ledger entry, so every point stays explainable), and nothing for an equal or worse one.
+#[allow(clippy::too_many_arguments)]
+pub fn award_top_up(
+    conn: &mut DbConn,
+    who: Earner,
+    action: Action,
+    source: &str,
+    units: i32,
+    paid: i64,
+    day: &Day,
+    now: DateTime<Utc>,
+) -> Result<i32, AppError> {
+    if !who.learner {
+        return Ok(0);
+    }
     let Some(rule) = points_db::rule(conn, action.as_str())?.filter(|r| r.enabled) else { return Ok(0) };
-    let wanted = units.saturating_mul(rule.points);
+    let wanted = i32::try_from((i64::from(units.saturating_mul(rule.points)) - paid).max(0)).unwrap_or(i32::MAX);
     if wanted <= 0 {
         return Ok(0);
     }
@@ -198,7 +240,7 @@ pub fn award_bonus(
     day: &Day,
     now: DateTime<Utc>,
 ) -> Result<i32, AppError> {
-    if points <= 0 {
+    if points <= 0 || !who.learner {
         return Ok(0);
     }
     let action = Action::CampaignBonus.as_str();
@@ -212,6 +254,9 @@ pub fn award_bonus(
 
 /// The first activity of the day earns the `login` point (once per local day).
 pub fn touch_day(conn: &mut DbConn, who: Earner, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Result<(), AppError> {
+    if !who.learner {
+        return Ok(());
+    }
     points_db::lock_learner(conn, who.user_id)?;
     award_first_activity(conn, who, &Day::of(now, tz), now)
 }

@@ -11,6 +11,7 @@ use crate::db::models::questions::{self as question_db, PoolFilter};
 use crate::db::models::quizzes::{self as quiz_db, NewQuiz, QuizChanges, QuizRow};
 use crate::db::{DbConn, write_tx};
 use crate::domain::audit::{self, Target};
+use crate::domain::quiz_window::{self, Gate, Window};
 use crate::domain::topics::{self, TopicRef};
 use crate::domain::workflow::{self, Actor, Edit, Effect, Status, Transition, require_editor};
 use crate::error::{AppError, FieldError};
@@ -548,6 +549,16 @@ pub struct ForLearner {
     pub row: QuizRow,
     pub question_count: i32,
     pub mine: Option<Mine>,
+    /// When this viewer may take it: its own window, narrowed by its campaign's.
+    pub window: Window,
+}
+
+/// Who is looking at quizzes: a learner (or nobody), and where they belong, since a quiz
+/// in a campaign is seen only inside the campaign's scope.
+#[derive(Debug, Clone, Default)]
+pub struct Viewer {
+    pub id: Option<i64>,
+    pub org_path: Option<String>,
 }
 
 fn mine_of(row: &QuizRow, attempts: &[crate::db::models::attempts::AttemptRow]) -> Mine {
@@ -561,32 +572,44 @@ fn mine_of(row: &QuizRow, attempts: &[crate::db::models::attempts::AttemptRow]) 
     }
 }
 
-fn for_learners(conn: &mut DbConn, rows: Vec<QuizRow>, viewer: Option<i64>) -> Result<Vec<ForLearner>, AppError> {
-    let attempts = match viewer {
-        Some(user) => {
-            let ids: Vec<i64> = rows.iter().map(|q| q.id).collect();
-            Some(crate::db::models::attempts::of_user_for_quizzes(conn, user, &ids)?)
-        }
+/// The rows as the viewer sees them; quizzes their campaigns hide from the viewer are
+/// left out.
+fn for_learners(
+    conn: &mut DbConn,
+    rows: Vec<QuizRow>,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+) -> Result<Vec<ForLearner>, AppError> {
+    let ids: Vec<i64> = rows.iter().map(|q| q.id).collect();
+    let gates = quiz_window::gates_of(conn, &ids, viewer.org_path.as_deref(), now)?;
+    let attempts = match viewer.id {
+        Some(user) => Some(crate::db::models::attempts::of_user_for_quizzes(conn, user, &ids)?),
         None => None,
     };
     Ok(rows
         .into_iter()
-        .map(|row| ForLearner {
-            question_count: question_count(&row),
-            mine: attempts.as_deref().map(|a| mine_of(&row, a)),
-            row,
+        .filter_map(|row| {
+            let window = Window::of(&row, gates.get(&row.id).copied().unwrap_or(Gate::Free))?;
+            Some(ForLearner {
+                question_count: question_count(&row),
+                mine: attempts.as_deref().map(|a| mine_of(&row, a)),
+                window,
+                row,
+            })
         })
         .collect())
 }
 
 /// Visible quizzes (not the daily one), newest first; `next` continues before that id.
+/// Quizzes in campaigns the viewer may not see are not listed.
 pub fn visible_list(
     conn: &mut DbConn,
-    viewer: Option<i64>,
+    viewer: &Viewer,
     before_id: Option<i64>,
     limit: i64,
     now: DateTime<Utc>,
 ) -> Result<(Vec<ForLearner>, Option<i64>), AppError> {
+    let hidden = quiz_window::hidden(conn, viewer.org_path.as_deref(), now)?;
     let filter = quiz_db::ListFilter {
         visible_at: Some(naive(now)),
         status: None,
@@ -594,34 +617,31 @@ pub fn visible_list(
         mode: None,
         before_id,
         limit,
+        except: &hidden,
     };
     let mut rows = quiz_db::list(conn, &filter)?;
     let has_more = rows.len() as i64 > limit;
     rows.truncate(usize::try_from(limit).unwrap_or(0));
     let next = if has_more { rows.last().map(|r| r.id) } else { None };
-    Ok((for_learners(conn, rows, viewer)?, next))
+    Ok((for_learners(conn, rows, viewer, now)?, next))
 }
 
 /// The visible quizzes among `ids`, in the order of `ids`.
 pub fn visible_many(
     conn: &mut DbConn,
     ids: &[i64],
-    viewer: Option<i64>,
+    viewer: &Viewer,
     now: DateTime<Utc>,
 ) -> Result<Vec<ForLearner>, AppError> {
     let mut rows = quiz_db::find_many_visible(conn, ids, naive(now))?;
     rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
-    for_learners(conn, rows, viewer)
+    for_learners(conn, rows, viewer, now)
 }
 
-pub fn visible_one(
-    conn: &mut DbConn,
-    id: i64,
-    viewer: Option<i64>,
-    now: DateTime<Utc>,
-) -> Result<ForLearner, AppError> {
+/// One visible quiz; 404 when its campaigns hide it from the viewer.
+pub fn visible_one(conn: &mut DbConn, id: i64, viewer: &Viewer, now: DateTime<Utc>) -> Result<ForLearner, AppError> {
     let row = quiz_db::find_visible(conn, id, naive(now))?.ok_or_else(|| AppError::not_found("quiz"))?;
-    for_learners(conn, vec![row], viewer)?.pop().ok_or_else(|| AppError::not_found("quiz"))
+    for_learners(conn, vec![row], viewer, now)?.pop().ok_or_else(|| AppError::not_found("quiz"))
 }
 
 /// Staff listing, every state, newest first.
@@ -640,6 +660,7 @@ pub fn staff_list(
         mode: mode.map(Mode::as_str),
         before_id,
         limit,
+        except: &[],
     };
     let mut rows = quiz_db::list(conn, &filter)?;
     let has_more = rows.len() as i64 > limit;
@@ -650,10 +671,4 @@ pub fn staff_list(
 
 pub fn find(conn: &mut DbConn, id: i64) -> Result<QuizRow, AppError> {
     quiz_db::find(conn, id)?.ok_or_else(|| AppError::not_found("quiz"))
-}
-
-/// Whether the quiz is open for attempts now.
-pub fn is_open(row: &QuizRow, now: DateTime<Utc>) -> bool {
-    row.opens_at.is_none_or(|at| crate::clock::utc(at) <= now)
-        && row.closes_at.is_none_or(|at| crate::clock::utc(at) > now)
 }

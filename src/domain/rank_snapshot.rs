@@ -90,13 +90,13 @@ impl RankSnapshots {
     }
 }
 
-/// Reads the board from its covering index, leaves out erased accounts (few: read
-/// through their own small index) and sorts it here, so the order is Rust's whatever
+/// Reads the board from its covering index, leaves out erased accounts and staff (few:
+/// read through their own small indexes) and sorts it here, so the order is Rust's whatever
 /// the database's collation of timestamps.
 fn build(conn: &mut DbConn, key: &str, now: DateTime<Utc>) -> Result<Book, AppError> {
-    let erased: HashSet<i64> = board_db::erased_ids(conn)?.into_iter().collect();
+    let unranked: HashSet<i64> = board_db::unranked_ids(conn)?.into_iter().collect();
     let mut entries: Vec<Entry> =
-        board_db::ranking(conn, key)?.into_iter().filter(|(_, _, user)| !erased.contains(user)).collect();
+        board_db::ranking(conn, key)?.into_iter().filter(|(_, _, user)| !unranked.contains(user)).collect();
     entries.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
     Ok(Book { built_at: now, entries })
 }

@@ -4,9 +4,18 @@
 //! from member counts, never from the ledger or the raw events, so a year's report costs
 //! the same whatever the number of events.
 //!
-//! Activity is attributed to the organization the learner belonged to at the time: a
-//! learner who moves leaves their past activity with the unit where it happened. Members
-//! are counted by their current organization.
+//! Activity (points, study time, completions, quizzes) is attributed to the organization
+//! the learner belonged to at the time: a learner who moves leaves their past activity
+//! with the unit where it happened.
+//!
+//! Members and active members have one definition, shared with the organization board
+//! (`unit_figures`): a unit's members over a range are the learner accounts whose current
+//! organization is in its subtree and that existed during the range (registered before
+//! its end, not erased before its start); its active members are those members who were
+//! active in the subtree on a day of the range. Staff are never members; a learner
+//! promoted to staff leaves members and active members of every range, while the points
+//! and study time earned as a learner stay in the unit's daily sums. So active members
+//! never outnumber members and a participation rate never exceeds 100 %.
 
 use std::collections::{HashMap, HashSet};
 
@@ -14,7 +23,7 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone as _, Utc};
 
 use crate::db::DbConn;
 use crate::db::models::organizations::{OrganizationRow, subtree_range};
-use crate::db::models::reports::{self as report_db, ActivePair, ContentOrder, GroupSums, YearSpan};
+use crate::db::models::reports::{self as report_db, ActivePair, ActiveSpans, ContentOrder, GroupSums, YearSpan};
 use crate::domain::organizations::{Scope, find_in_scope};
 use crate::error::{AppError, FieldError};
 
@@ -82,19 +91,16 @@ impl Range {
         (start_of(self.from), start_of(self.to + chrono::Days::new(1)))
     }
 
-    /// The range cut at year ends, as day-of-year stretches of `org_active.days`.
-    pub fn year_spans(&self) -> Vec<YearSpan> {
-        (self.from.year()..=self.to.year())
-            .filter_map(|year| {
-                let first = NaiveDate::from_ymd_opt(year, 1, 1)?.max(self.from);
-                let last = NaiveDate::from_ymd_opt(year, 12, 31)?.min(self.to);
-                Some(YearSpan {
-                    year,
-                    start: first.ordinal() as i32,
-                    len: (last.ordinal() - first.ordinal() + 1) as i32,
-                })
-            })
-            .collect()
+    /// The range as `org_active` holds it: the first and last years' stretches of
+    /// `org_active.days` and every whole year between them.
+    pub fn active_spans(&self) -> ActiveSpans {
+        let span = |year: i32| {
+            let first = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(self.from).max(self.from);
+            let last = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(self.to).min(self.to);
+            YearSpan { year, start: first.ordinal() as i32, len: (last.ordinal() as i32 - first.ordinal() as i32 + 1) }
+        };
+        let (first, last) = (self.from.year(), self.to.year());
+        ActiveSpans { first: span(first), last: (last > first).then(|| span(last)) }
     }
 }
 
@@ -272,14 +278,16 @@ impl Subtree {
                 .into_iter()
                 .map(|c| (c.group_id, c.n))
                 .collect(),
-            active: report_db::active_pairs(conn, &path_from, &path_to, &range.year_spans())?,
+            active: report_db::active_pairs(conn, &path_from, &path_to, range.active_spans(), start, end)?,
         })
     }
 
     /// The figures of each group (a node and everything below it, by path), and of the
-    /// whole subtree. Groups may nest (demonstration sites inside sites). Distinct active
-    /// learners do not add up across organizations (one may have moved), so they are
-    /// counted as sets.
+    /// whole subtree. Groups may nest (demonstration sites inside sites). A group's active
+    /// members are its members (learners whose current organization is in the group) who
+    /// were active in the group during the range, so they never outnumber its members.
+    /// Distinct learners do not add up across organizations (one may have moved), so they
+    /// are counted as sets.
     fn figures(&self, groups: &[&str]) -> (Vec<Figures>, Figures) {
         let member_of: HashMap<i64, Vec<usize>> = self
             .paths
@@ -306,7 +314,9 @@ impl Subtree {
             all_members += n;
         }
         for pair in &self.active {
-            for &g in of(&pair.org_id) {
+            // Members only: a learner who has left the subtree (or become staff) is not one.
+            let Some(home) = pair.member_of.filter(|org| member_of.contains_key(org)) else { continue };
+            for &g in of(&pair.org_id).iter().filter(|g| of(&home).contains(g)) {
                 active[g].insert(pair.user_id);
             }
             all_active.insert(pair.user_id);
@@ -315,6 +325,21 @@ impl Subtree {
             (0..groups.len()).map(|g| Figures::from_parts(members[g], active[g].len() as i64, &sums[g])).collect();
         (rows, Figures::from_parts(all_members, all_active.len() as i64, &all_sums))
     }
+}
+
+/// The figures of each unit (a node with its subtree) over a range, all inside `within`
+/// (`None`: the whole tree), read in one pass; and the figures of `within` itself. The
+/// participation report and the organization board both read their rows here.
+pub fn unit_figures(
+    conn: &mut DbConn,
+    within: Option<&str>,
+    units: &[OrganizationRow],
+    range: Range,
+    tz: chrono_tz::Tz,
+) -> Result<(Vec<Figures>, Figures), AppError> {
+    let subtree = Subtree::load(conn, within, range, tz)?;
+    let groups: Vec<&str> = units.iter().map(|n| n.path.as_str()).collect();
+    Ok(subtree.figures(&groups))
 }
 
 /// One row per child of the node (or per demonstration site in its subtree, or per root
@@ -333,9 +358,7 @@ pub fn participation(
     } else {
         report_db::children(conn, node.as_ref().map(|n| n.id))?
     };
-    let subtree = Subtree::load(conn, within, query.range, tz)?;
-    let groups: Vec<&str> = row_nodes.iter().map(|n| n.path.as_str()).collect();
-    let (figures, total) = subtree.figures(&groups);
+    let (figures, total) = unit_figures(conn, within, &row_nodes, query.range, tz)?;
     let mut rows: Vec<(OrganizationRow, Figures)> = row_nodes.into_iter().zip(figures).collect();
     rows.sort_by(|a, b| {
         let primary = query.sort.compare(a, b);

@@ -393,3 +393,163 @@ async fn a_contest_quiz_in_a_campaign_counts_for_its_board() {
     let (_, detail) = json_body(app.get(&format!("/campaigns/{id}"), Some(&learner.access)).await).await;
     assert_eq!(detail["quizzes"][0]["id"], quiz_id);
 }
+
+/// A published contest quiz of `count` true/false questions (all answered `true`) worth
+/// `per_correct` points each, with no attempt limit; returns (quiz, question ids).
+async fn contest_quiz(app: &TestApp, room: &Newsroom, count: usize, per_correct: i64) -> (i64, Vec<i64>) {
+    let mut ids = Vec::new();
+    for i in 0..count {
+        let question = json!({"kind": "true_false", "stem": format!("第{i}题：各民族一律平等"), "answer": true, "explanation": "是", "topic": room.topic["slug"]});
+        let (status, q) =
+            json_body(app.post_json("/admin/questions", Some(&room.editor.access), &question).await).await;
+        assert_eq!(status, StatusCode::CREATED, "{q}");
+        ids.push(q["id"].as_i64().unwrap());
+    }
+    let settings = json!({"title": "知识竞赛", "mode": "contest", "question_ids": ids, "points_per_correct": per_correct, "review": "after_submit"});
+    let (status, quiz) = json_body(app.post_json("/admin/quizzes", Some(&room.editor.access), &settings).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{quiz}");
+    let id = quiz["id"].as_i64().unwrap();
+    app.post_json(&format!("/admin/quizzes/{id}/submit"), Some(&room.editor.access), &json!({})).await;
+    let res = app.post_json(&format!("/admin/quizzes/{id}/approve"), Some(&room.reviewer.access), &json!({})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    (id, ids)
+}
+
+/// Starts an attempt and submits it with `right` of the questions answered right (the
+/// rest wrong); returns the submitted attempt.
+async fn take(app: &TestApp, who: &Session, quiz: i64, questions: &[i64], right: usize) -> Value {
+    let (status, attempt) =
+        json_body(app.post_json(&format!("/quizzes/{quiz}/attempts"), Some(&who.access), &json!({})).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{attempt}");
+    let answers: Vec<Value> =
+        questions.iter().enumerate().map(|(i, q)| json!({"question_id": q, "response": i < right})).collect();
+    let path = format!("/attempts/{}/submit", attempt["id"]);
+    let (status, done) = json_body(app.post_json(&path, Some(&who.access), &json!({"answers": answers})).await).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    done
+}
+
+/// The learner's contest ledger: (source, points), oldest first.
+fn contest_entries(app: &TestApp, user: i64) -> Vec<(String, i32)> {
+    points_ledger::table
+        .filter(points_ledger::user_id.eq(user))
+        .filter(points_ledger::action.eq("contest_quiz"))
+        .order(points_ledger::id)
+        .select((points_ledger::source, points_ledger::points))
+        .load(&mut app.db())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn contest_points_count_once_per_learner_per_quiz_for_the_best_attempt() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let (quiz, questions) = contest_quiz(&app, &room, 2, 3).await;
+    let learner = app.register("retaker").await;
+    // No attempt limit: five tries scoring 1, 0, 2, 2 and 1 of 2.
+    let mut attempts = Vec::new();
+    for right in [1, 0, 2, 2, 1] {
+        let done = take(&app, &learner, quiz, &questions, right).await;
+        assert_eq!(done["score"], right, "{done}");
+        attempts.push(done["id"].as_i64().unwrap());
+    }
+    // The first pays 3; the third tops up to the best (6) with the difference; the rest
+    // add nothing. Each payment is its own entry, named by its attempt.
+    assert_eq!(
+        contest_entries(&app, learner.id),
+        [(format!("attempt:{}", attempts[0]), 3), (format!("attempt:{}", attempts[2]), 3)]
+    );
+    let (_, points) = json_body(app.get("/me/points?limit=100", Some(&learner.access)).await).await;
+    assert_eq!(points["total"], 1 + 6, "the day's login point and the best attempt's 2 × 3: {points}");
+    let (_, board) = json_body(app.get("/leaderboards/users?period=all", Some(&learner.access)).await).await;
+    assert_eq!(board["me"]["points"], 7, "{board}");
+    let (_, stats) = json_body(app.get("/me/stats", Some(&learner.access)).await).await;
+    assert_eq!(stats["quizzes_taken"], 5, "every attempt is still a quiz taken: {stats}");
+}
+
+#[tokio::test]
+async fn a_quiz_in_a_campaign_follows_the_campaigns_scope_and_window() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let c = county(&app, &room).await;
+    let (quiz, questions) = contest_quiz(&app, &room, 2, 3).await;
+    // School A's contest, starting tomorrow for two days.
+    let campaign = published_campaign(
+        &app,
+        &room,
+        json!({"title": "第一中学知识竞赛", "kind": "contest", "org_id": c.school_a["id"], "starts_at": at(&app, Duration::days(1)),
+               "ends_at": at(&app, Duration::days(3)), "quiz_ids": [quiz]}),
+    )
+    .await;
+    // A quiz whose only campaign is still a draft is seen by nobody.
+    let (hidden, _) = contest_quiz(&app, &room, 1, 1).await;
+    let body = json!({"title": "草稿", "kind": "contest", "starts_at": at(&app, -Duration::days(1)), "ends_at": at(&app, Duration::days(3)), "quiz_ids": [hidden]});
+    let (status, draft) = json_body(app.post_json("/admin/campaigns", Some(&room.editor.access), &body).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    let (_, detail) = json_body(app.get(&format!("/campaigns/{campaign}"), Some(&c.in_a.access)).await).await;
+    let (starts, ends) = (detail["starts_at"].clone(), detail["ends_at"].clone());
+    let listed = |token: Option<String>| {
+        let app = &app;
+        async move {
+            let (status, page) = json_body(app.get("/quizzes", token.as_deref()).await).await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            page["items"].as_array().unwrap().clone()
+        }
+    };
+    let start = |who: &Session| {
+        let (app, token) = (&app, who.access.clone());
+        async move { app.post_json(&format!("/quizzes/{quiz}/attempts"), Some(&token), &json!({})).await }
+    };
+
+    // Outside the campaign's scope (school B, or anonymous) the quiz does not exist.
+    for token in [Some(c.in_b.access.clone()), None] {
+        let items = listed(token.clone()).await;
+        assert!(items.iter().all(|q| q["id"] != quiz && q["id"] != hidden), "{items:?}");
+        let res = app.get(&format!("/quizzes/{quiz}"), token.as_deref()).await;
+        assert_problem(res, StatusCode::NOT_FOUND, "not_found").await;
+    }
+    assert_problem(start(&c.in_b).await, StatusCode::NOT_FOUND, "not_found").await;
+    // Inside it, it is listed with the campaign's window, and not open before it starts.
+    let items = listed(Some(c.in_a.access.clone())).await;
+    assert!(items.iter().all(|q| q["id"] != hidden), "{items:?}");
+    let mine = items.iter().find(|q| q["id"] == quiz).cloned().unwrap_or_default();
+    assert_eq!((&mine["open"], &mine["campaign_id"]), (&json!(false), &json!(campaign)), "{mine}");
+    assert_eq!((&mine["opens_at"], &mine["closes_at"]), (&starts, &ends), "{mine}");
+    assert_problem(start(&c.in_a).await, StatusCode::CONFLICT, "quiz_not_open").await;
+
+    // Running: school A's learner starts; the attempt ends with the campaign at the latest.
+    app.clock.advance(Duration::days(1) + Duration::minutes(1));
+    let (in_a, in_b) = (app.login_ok(&c.in_a.username).await, app.login_ok(&c.in_b.username).await);
+    assert_problem(start(&in_b).await, StatusCode::NOT_FOUND, "not_found").await;
+    let (status, attempt) = json_body(start(&in_a).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{attempt}");
+    assert_eq!(attempt["deadline_at"], ends, "{attempt}");
+    let attempt = attempt["id"].as_i64().unwrap();
+    let save = app
+        .send_json(
+            Method::PUT,
+            &format!("/attempts/{attempt}/answers/{}", questions[0]),
+            Some(&in_a.access),
+            &json!({"response": true}),
+        )
+        .await;
+    assert_eq!(save.status(), StatusCode::NO_CONTENT);
+
+    // Submitted after the campaign ended: scored from the answers saved in time, the late
+    // ones ignored; the points count for the campaign it was taken in.
+    app.clock.advance(Duration::days(2) + Duration::minutes(5));
+    let in_a = app.login_ok(&in_a.username).await;
+    let late = json!({"answers": [{"question_id": questions[1], "response": true}]});
+    let (status, done) =
+        json_body(app.post_json(&format!("/attempts/{attempt}/submit"), Some(&in_a.access), &late).await).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!((done["score"].as_i64(), done["finalized_late"].as_bool()), (Some(1), Some(true)), "{done}");
+    assert_eq!(contest_entries(&app, in_a.id), [(format!("attempt:{attempt}"), 3)]);
+    let (_, board) =
+        json_body(app.get(&format!("/leaderboards/users?scope=campaign:{campaign}"), Some(&in_a.access)).await).await;
+    assert_eq!(board["me"], json!({"rank": 1, "points": 3}), "{board}");
+    // Over: listed as closed, and no new attempt.
+    let items = listed(Some(in_a.access.clone())).await;
+    assert_eq!(items.iter().find(|q| q["id"] == quiz).map(|q| q["open"].clone()), Some(json!(false)));
+    assert_problem(start(&in_a).await, StatusCode::CONFLICT, "quiz_closed").await;
+}

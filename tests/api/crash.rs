@@ -105,7 +105,7 @@ async fn events_acknowledged_before_a_sigkill_are_kept_and_retries_after_restart
     }
     let crashed = app.register("crashed_learner").await;
     let calm = app.register("calm_learner").await;
-    let mut server = Deployment::beside(&app, &[("min_read_s", "0")]).start().await;
+    let mut server = Deployment::beside(&app, &[("min_read_s", "0"), ("article_complete_share", "0")]).start().await;
     let sent = batches(&articles, BATCHES);
 
     // Each round sends what is not acknowledged yet and kills the server after a few

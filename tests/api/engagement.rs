@@ -48,10 +48,12 @@ fn earned(points: &Value, action: &str) -> i64 {
         .map_or(0, |t| t["points"].as_i64().unwrap())
 }
 
-/// A published video `length` seconds long.
-async fn video(app: &TestApp, room: &Newsroom, length: i64) -> i64 {
-    let (_, upload) = json_body(app.upload(&room.editor.access, CLIP, "v.mp4", "video/mp4").await).await;
-    let body = json!({"kind": "video", "title": format!("{length}秒视频"), "topic": room.topic["id"], "audiences": ["public"], "media_id": upload["id"], "duration_s": length});
+/// A published video `length` seconds long (the file says so; the server reads it).
+async fn video(app: &TestApp, room: &Newsroom, length: u32) -> i64 {
+    let (_, upload) =
+        json_body(app.upload(&room.editor.access, &mp4_lasting(length), "v.mp4", "video/mp4").await).await;
+    assert_eq!(upload["duration_s"], length, "{upload}");
+    let body = json!({"kind": "video", "title": format!("{length}秒视频"), "topic": room.topic["id"], "audiences": ["public"], "media_id": upload["id"]});
     let (status, created) = json_body(app.post_json("/admin/contents", Some(&room.editor.access), &body).await).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let id = created["id"].as_i64().unwrap();
@@ -205,25 +207,47 @@ async fn an_offline_batch_gets_credit_only_within_the_time_since_the_last_receip
 }
 
 #[tokio::test]
-async fn an_article_completes_only_after_a_plausible_reading_time() {
+async fn an_article_completes_only_when_its_credited_reading_reaches_half_its_estimate() {
     let app = TestApp::spawn().await;
     let room = app.newsroom().await;
+    // 90 s estimated: completing needs 45 s of credited reading.
     let content = article(&app, &room, "阅读").await;
     let mut learner = app.register("reader").await;
-    send(&app, &learner, &[event("view", content, None, now(&app)), event("complete", content, None, now(&app))]).await;
-    assert_eq!(progress(&app, &learner, content).await["completed"], false, "an instant complete earns nothing");
+    let opened = send(&app, &learner, &[event("view", content, None, now(&app))]).await;
+    assert_eq!(opened["not_completed"], json!([]));
+    // View, wait 30 s, complete: nothing was read, so nothing completes. The event is
+    // accepted (it is not an error for the batch) and reported as not completing.
     app.clock.advance(Duration::seconds(31));
-    send(
+    let early = event("complete", content, None, now(&app));
+    let body = send(&app, &learner, std::slice::from_ref(&early)).await;
+    assert_eq!((body["accepted"].as_i64(), &body["rejected"]), (Some(1), &json!([])), "{body}");
+    assert_eq!(body["not_completed"], json!([{"id": early["id"], "code": "reading_too_short"}]));
+    let p = progress(&app, &learner, content).await;
+    assert_eq!((p["completed"].as_bool(), p["effective_s"].as_i64()), (Some(false), Some(0)), "{p}");
+    assert_eq!(earned(&my_points(&app, &learner).await, "article_read"), 0);
+    // 40 s read: still short of 45.
+    send(&app, &learner, &[event("progress", content, Some(0), now(&app))]).await;
+    app.clock.advance(Duration::seconds(40));
+    let short = [event("progress", content, Some(40), now(&app)), event("complete", content, None, now(&app))];
+    let body = send(&app, &learner, &short).await;
+    assert_eq!(body["not_completed"], json!([{"id": short[1]["id"], "code": "reading_too_short"}]), "{body}");
+    assert_eq!(progress(&app, &learner, content).await["completed"], false);
+    // 10 s more, then a new complete: 50 s credited, completed and paid once.
+    app.clock.advance(Duration::seconds(10));
+    let body = send(
         &app,
         &learner,
-        &[event("progress", content, Some(31), now(&app)), event("complete", content, None, now(&app))],
+        &[event("progress", content, Some(50), now(&app)), event("complete", content, None, now(&app))],
     )
     .await;
+    assert_eq!((body["accepted"].as_i64(), &body["not_completed"]), (Some(2), &json!([])), "{body}");
     let p = progress(&app, &learner, content).await;
-    assert_eq!(p["completed"], true);
-    assert!((31..=33).contains(&p["effective_s"].as_i64().unwrap()), "{p}");
-    let points = my_points(&app, &learner).await;
-    assert_eq!(earned(&points, "article_read"), 1);
+    assert_eq!(p["completed"], true, "{p}");
+    assert!((50..=52).contains(&p["effective_s"].as_i64().unwrap()), "{p}");
+    assert_eq!(earned(&my_points(&app, &learner).await, "article_read"), 1);
+    // The batch that fell short, sent again: duplicates, nothing more.
+    let again = send(&app, &learner, &short).await;
+    assert_eq!((again["duplicates"].as_i64(), &again["not_completed"]), (Some(2), &json!([])), "{again}");
     // Reading time is capped by the article's length × 1.5 (90 s → 135 s), however long.
     app.clock.advance(Duration::hours(1));
     learner = app.login_ok(&learner.username).await;
@@ -231,6 +255,57 @@ async fn an_article_completes_only_after_a_plausible_reading_time() {
     assert_eq!(progress(&app, &learner, content).await["effective_s"], 135);
     let stats = json_body(app.get("/me/stats", Some(&learner.access)).await).await.1;
     assert_eq!((stats["articles_completed"].as_i64(), stats["study_seconds_total"].as_i64()), (Some(1), Some(135)));
+}
+
+#[tokio::test]
+async fn the_share_of_reading_an_article_needs_is_a_setting_and_short_articles_stay_completable() {
+    // Every article must be read in full (100 %).
+    let app = TestApp::spawn_with(&[("article_complete_share", "100")]).await;
+    let room = app.newsroom().await;
+    let long = article(&app, &room, "全文").await;
+    // 20 characters: the shortest estimate, 10 s, below TONGXIN_MIN_READ_S (30 s).
+    let short = app.published_article(&room, "短文", &"团结".repeat(10)).await;
+    let learner = app.register("careful_reader").await;
+    let read = |content: i64, seconds: i64| {
+        let (app, learner) = (&app, &learner);
+        async move {
+            send(
+                app,
+                learner,
+                &[event("view", content, None, now(app)), event("progress", content, Some(0), now(app))],
+            )
+            .await;
+            app.clock.advance(Duration::seconds(seconds));
+            let body = send(
+                app,
+                learner,
+                &[event("progress", content, Some(seconds), now(app)), event("complete", content, None, now(app))],
+            )
+            .await;
+            (
+                body["not_completed"].as_array().unwrap().len(),
+                progress(app, learner, content).await["completed"].clone(),
+            )
+        }
+    };
+    assert_eq!(read(long, 60).await, (1, json!(false)), "60 of 90 s is not enough at 100 %");
+    app.clock.advance(Duration::seconds(30));
+    let body =
+        send(&app, &learner, &[event("progress", long, Some(90), now(&app)), event("complete", long, None, now(&app))])
+            .await;
+    assert_eq!(body["not_completed"], json!([]), "{body}");
+    assert_eq!(progress(&app, &learner, long).await["completed"], true);
+    // The 30 s floor never asks more than the article's own estimate.
+    assert_eq!(read(short, 10).await, (0, json!(true)));
+
+    for (share, ok) in [("0", true), ("100", true), ("101", false), ("-1", false), ("half", false)] {
+        let config = tongxin::config::Config::from_pairs(&[("article_complete_share", share)]);
+        assert_eq!(config.is_ok(), ok, "{share}");
+        if let Err(e) = config {
+            assert!(e.to_string().to_lowercase().contains("article_complete_share"), "{share}: {e}");
+        }
+    }
+    assert_eq!(tongxin::config::Config::from_pairs(&[]).unwrap().article_complete_share, 50);
 }
 
 #[tokio::test]
@@ -382,10 +457,13 @@ async fn daily_caps_hold_under_concurrent_awards() {
         assert_eq!(res.status(), StatusCode::OK);
     }
     assert_eq!(earned(&my_points(&app, &learner).await, "share"), 1, "the share cap is 1 a day");
-    // Eight articles completed at once: the cap of six holds.
-    let views: Vec<Value> = contents.iter().map(|c| event("view", *c, None, now(&app))).collect();
-    send(&app, &learner, &views).await;
-    app.clock.advance(Duration::seconds(40));
+    // Eight articles, each read for 46 s (one clock: one after the other), then completed
+    // at once: the cap of six holds.
+    for c in &contents {
+        send(&app, &learner, &[event("view", *c, None, now(&app)), event("progress", *c, Some(0), now(&app))]).await;
+        app.clock.advance(Duration::seconds(46));
+        send(&app, &learner, &[event("progress", *c, Some(46), now(&app))]).await;
+    }
     let bodies: Vec<Value> =
         contents.iter().map(|c| json!({"events": [event("complete", *c, None, now(&app))]})).collect();
     let completes = bodies.iter().map(|b| app.post_json("/events", Some(&learner.access), b));
@@ -402,8 +480,9 @@ async fn days_and_streaks_follow_local_midnight_not_utc() {
     let room = app.newsroom().await;
     let content = article(&app, &room, "午夜").await;
     let learner = app.register("night_reader").await;
-    // 23:59 in Shanghai is 15:59 UTC; two days ahead, so today's registration is a day apart.
-    let last_minute = utc_day_at(2, 15, 59);
+    // 23:59 in Shanghai is 15:59 UTC. Three days ahead: registration's local day is today
+    // or, after 16:00 UTC, tomorrow, so at least one idle day lies between.
+    let last_minute = utc_day_at(3, 15, 59);
     app.clock.set(last_minute);
     let learner = app.login_ok(&learner.username).await;
     send(&app, &learner, &[event("view", content, None, now(&app))]).await;
@@ -801,7 +880,7 @@ async fn a_group_of_batches_commits_all_but_the_one_whose_learner_was_erased_mea
     // Checked (and so authenticated) before the erasure commits.
     let settings = app.state.engagement();
     let batch = |who: &Session, kind: &str| {
-        let earner = Earner { user_id: who.id, org_id: None };
+        let earner = Earner::learner(who.id, None);
         check(earner, &[event(kind, content, None, now(&app))], now(&app), settings)
     };
     let group = vec![batch(&stays, "view"), batch(&leaves, "view"), batch(&stays, "share")];

@@ -442,3 +442,21 @@ impl TestApp {
         (id, video["id"].as_i64().unwrap(), poster["id"].as_i64().unwrap())
     }
 }
+
+/// A small MP4 whose header (`moov/mvhd`, ahead of the media data as in a "fast start"
+/// file) says it lasts `seconds`: enough for the server to read its duration. Not
+/// playable; different durations give different files.
+pub fn mp4_lasting(seconds: u32) -> Vec<u8> {
+    fn boxed(kind: [u8; 4], body: &[u8]) -> Vec<u8> {
+        let size = u32::try_from(body.len() + 8).expect("small box");
+        [&size.to_be_bytes()[..], &kind, body].concat()
+    }
+    let ftyp = boxed(*b"ftyp", b"isom\0\0\x02\0isomiso2mp41");
+    // mvhd version 0: flags, creation and modification times, then timescale and duration.
+    let mut mvhd = vec![0u8; 100];
+    mvhd[12..16].copy_from_slice(&1000u32.to_be_bytes());
+    mvhd[16..20].copy_from_slice(&(seconds * 1000).to_be_bytes());
+    let moov = boxed(*b"moov", &boxed(*b"mvhd", &mvhd));
+    let mdat = boxed(*b"mdat", &[0u8; 8192]);
+    [ftyp, moov, mdat].concat()
+}

@@ -123,7 +123,7 @@ async fn the_same_event_batch_sent_to_both_instances_at_once_counts_once() {
         app.published_article(&room, "甲文", &"团结".repeat(300)).await,
         app.published_article(&room, "乙文", &"进步".repeat(300)).await,
     ];
-    let (a, b) = pair(&app, &[("min_read_s", "0")]).await;
+    let (a, b) = pair(&app, &[("min_read_s", "0"), ("article_complete_share", "0")]).await;
     let learner = a.register("double_sender").await;
     let token = Some(learner.access.as_str());
     let mut sent = 0;

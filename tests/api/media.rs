@@ -292,3 +292,60 @@ async fn media_can_live_in_s3_compatible_storage() {
     let (status, again) = json_body(app.upload(&room.editor.access, CLIP, "again.mp4", "video/mp4").await).await;
     assert_eq!((status, again["id"].as_i64()), (StatusCode::OK, Some(file)));
 }
+
+/// Uploads a video file of `seconds` as the editor; returns its media id.
+async fn upload_lasting(app: &TestApp, room: &Newsroom, seconds: u32) -> i64 {
+    let res = app.upload(&room.editor.access, &mp4_lasting(seconds), "clip.mp4", "video/mp4").await;
+    let (status, media) = json_body(res).await;
+    assert_eq!(status, StatusCode::CREATED, "{media}");
+    assert_eq!(media["duration_s"], seconds, "read from the file: {media}");
+    media["id"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn a_videos_duration_is_the_files_and_an_editors_other_figure_is_refused() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let five = upload_lasting(&app, &room, 5).await;
+    let create = |extra: serde_json::Value| {
+        let mut body = json!({"kind": "video", "title": "五秒", "topic": room.topic["id"], "audiences": ["public"], "media_id": five});
+        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        let (app, token) = (&app, room.editor.access.clone());
+        async move { app.post_json("/admin/contents", Some(&token), &body).await }
+    };
+    // A 5 s clip stored as 600 s would let a learner be credited ten minutes for it.
+    for claimed in [600, 7, 3] {
+        let problem = assert_invalid(create(json!({"duration_s": claimed})).await, &["duration_s"]).await;
+        let message = problem["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains("5 s") && message.contains("±1 s"), "{message}");
+    }
+    let count = || {
+        use diesel::prelude::*;
+        tongxin::db::schema::contents::table.count().get_result::<i64>(&mut app.db()).unwrap()
+    };
+    assert_eq!(count(), 0, "nothing stored from a refused request");
+    // Within a second of the file's, or left out: the file's duration is stored.
+    for claimed in [json!({"duration_s": 6}), json!({"duration_s": 4}), json!({})] {
+        let (status, created) = json_body(create(claimed.clone()).await).await;
+        assert_eq!(status, StatusCode::CREATED, "{claimed}: {created}");
+        assert_eq!(created["duration_s"], 5, "{claimed}");
+    }
+    let (_, created) = json_body(create(json!({})).await).await;
+    let id = created["id"].as_i64().unwrap();
+
+    // PATCH: a duration alone is checked against the current file; a new file brings its own.
+    let patch = |body: serde_json::Value| {
+        let (app, token) = (&app, room.editor.access.clone());
+        async move { app.patch_json(&format!("/admin/contents/{id}"), Some(&token), &body).await }
+    };
+    assert_invalid(patch(json!({"duration_s": 600})).await, &["duration_s"]).await;
+    let minute = upload_lasting(&app, &room, 60).await;
+    assert_invalid(patch(json!({"media_id": minute, "duration_s": 5})).await, &["duration_s"]).await;
+    let (status, stored) = json_body(app.get(&format!("/admin/contents/{id}"), Some(&room.editor.access)).await).await;
+    assert_eq!((status, &stored["duration_s"], &stored["media_id"]), (StatusCode::OK, &json!(5), &json!(five)));
+    let (status, updated) = json_body(patch(json!({"media_id": minute})).await).await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    assert_eq!(updated["duration_s"], 60, "the new file's duration, not the old one's");
+    let (status, updated) = json_body(patch(json!({"title": "一分钟", "duration_s": 59})).await).await;
+    assert_eq!((status, &updated["duration_s"]), (StatusCode::OK, &json!(60)), "{updated}");
+}

@@ -238,13 +238,18 @@ async fn past_activity_stays_with_the_unit_where_it_happened_when_a_learner_move
     assert_eq!(res.status(), StatusCode::OK);
     let after = get_ok(&app, &path, &c.admin).await;
     for org in [c.east, c.west] {
-        for column in ["points", "study_seconds", "articles_completed", "active_members"] {
+        for column in ["points", "study_seconds", "articles_completed", "quizzes_taken"] {
             assert_eq!(row_for(&after, org)[column], row_for(&before, org)[column], "{column} of {org}");
         }
     }
     assert_eq!(row_for(&after, c.east)["members"], 1, "members are counted where they are now");
     assert_eq!(row_for(&after, c.west)["members"], 3);
-    assert_eq!(after["total"], before["total"]);
+    // Active members are members who were active in the unit: ma is no longer one of
+    // 东乡's, and was not active in 西乡. Before this rule 东乡 read 2 active of 1 member.
+    assert_eq!(row_for(&after, c.east)["active_members"], 1);
+    assert_eq!(row_for(&after, c.east)["participation_rate"].as_f64(), Some(1.0));
+    assert_eq!(row_for(&after, c.west)["active_members"], 1);
+    assert_eq!(after["total"], before["total"], "inside the county nothing changed");
 }
 
 #[tokio::test]
@@ -522,4 +527,198 @@ async fn an_erased_account_leaves_every_report_unchanged() {
         assert_eq!(&get_ok(&app, path, &c.admin).await, earlier, "{path} changed after the erasure");
     }
     assert!(before[0]["total"]["points"].as_i64().unwrap() > 0, "the report had figures to keep: {}", before[0]);
+}
+
+/// The organization board of `parent`'s children over a period, as `who` sees it.
+async fn org_board(app: &TestApp, who: &Session, parent: i64, period: &str, metric: &str) -> Value {
+    get_ok(app, &format!("/leaderboards/organizations?parent={parent}&period={period}&metric={metric}"), who).await
+}
+
+fn board_row(board: &Value, org: i64) -> Value {
+    board["items"].as_array().unwrap().iter().find(|r| r["org"]["id"] == org).cloned().unwrap_or(Value::Null)
+}
+
+/// Ledger entries of a user dated `day`, read from the database.
+fn ledger_on(app: &TestApp, user: i64, day: chrono::NaiveDate) -> Vec<(String, i32)> {
+    points_ledger::table
+        .filter(points_ledger::user_id.eq(user))
+        .filter(points_ledger::local_date.eq(day.to_string()))
+        .select((points_ledger::action, points_ledger::points))
+        .load(&mut app.db())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn staff_earn_nothing_and_are_never_members_active_members_or_ranked() {
+    let app = TestApp::spawn().await;
+    let c = county(&app).await;
+    let boss = app.staff(&c.admin, "east_boss", "org_admin", Some(c.east)).await;
+    let west_editor = app.staff(&c.admin, "west_editor", "editor", Some(c.west)).await;
+    // The next day: two learners and both staff come back; the org admin reads an article.
+    app.clock.advance(Duration::days(1));
+    let day = today(&app);
+    let admin = app.login_ok(&c.admin.username).await;
+    let li = app.login_ok(&c.learners[0].username).await;
+    let han = app.login_ok(&c.learners[2].username).await;
+    let boss = app.login_ok(&boss.username).await;
+    app.login_ok(&west_editor.username).await;
+    let article = c.article;
+    send(&app, &boss, &[event("view", article, None, now(&app)), event("progress", article, Some(0), now(&app))]).await;
+    app.clock.advance(Duration::seconds(100));
+    send(&app, &boss, &[event("progress", article, Some(100), now(&app)), event("share", article, None, now(&app))])
+        .await;
+
+    // No points for staff: not the day's first activity, not reading, not sharing.
+    assert_eq!(ledger_on(&app, boss.id, day), [], "the org admin's ledger today");
+    assert_eq!(ledger_on(&app, west_editor.id, day), [], "the editor's ledger today");
+    assert_eq!(ledger_on(&app, li.id, day), [("login".to_owned(), 1)]);
+    // Staff keep their own resume position: the app works for them as for anyone.
+    let progress = get_ok(&app, &format!("/me/progress?content_ids={article}"), &boss).await;
+    assert_eq!(progress["items"][0]["position_s"], 100, "{progress}");
+
+    // Learner boards list learners only; a staff caller has no place of their own.
+    for who in [&li, &boss] {
+        for scope in ["global".to_owned(), format!("org:{}", c.county)] {
+            let board = get_ok(&app, &format!("/leaderboards/users?period=today&scope={scope}"), who).await;
+            let ids: Vec<i64> =
+                board["items"].as_array().unwrap().iter().map(|i| i["user"]["id"].as_i64().unwrap()).collect();
+            assert_eq!(ids.len(), 2, "{scope}: {board}");
+            assert!(ids.contains(&li.id) && ids.contains(&han.id), "{scope}: {board}");
+            if who.id == boss.id {
+                assert_eq!(board["me"], Value::Null, "{scope}: staff do not rank");
+            } else {
+                assert_eq!(board["me"]["points"], 1, "{scope}");
+            }
+        }
+    }
+
+    // The report counts learners only: 5 members, 2 of them active today.
+    let report =
+        get_ok(&app, &format!("/admin/reports/participation?org_id={}&from={day}&to={day}", c.county), &admin).await;
+    let total = &report["total"];
+    assert_eq!((total["members"].as_i64(), total["active_members"].as_i64()), (Some(5), Some(2)), "{report}");
+    assert_eq!((total["points"].as_i64(), total["study_seconds"].as_i64()), (Some(2), Some(0)), "{report}");
+    for (org, members, active) in [(c.east, 2, 1), (c.west, 2, 1)] {
+        let row = row_for(&report, org);
+        assert_eq!((row["members"].as_i64(), row["active_members"].as_i64()), (Some(members), Some(active)), "{row}");
+    }
+    let series =
+        get_ok(&app, &format!("/admin/reports/timeseries?org_id={}&from={day}&to={day}", c.county), &admin).await;
+    assert_eq!(series["items"][0]["active_learners"], 2, "{series}");
+
+    // The organization board gives the same members and active members.
+    let board = org_board(&app, &li, c.county, "today", "participation").await;
+    for org in [c.east, c.west] {
+        let (on_board, in_report) = (board_row(&board, org), row_for(&report, org));
+        for (board_column, report_column) in
+            [("members", "members"), ("active_members", "active_members"), ("points", "points")]
+        {
+            assert_eq!(on_board[board_column], in_report[report_column], "{board_column} of {org}: {board}");
+        }
+        assert_eq!(on_board["value"], in_report["participation_rate"], "{org}");
+    }
+}
+
+#[tokio::test]
+async fn the_organization_board_and_the_participation_report_agree_for_the_same_unit_and_days() {
+    let app = TestApp::spawn().await;
+    let c = county(&app).await;
+    // The cases that made them differ: staff in a unit (the org admin has logged in there),
+    // a learner who moved after being active, and an erased learner.
+    let boss = app.staff(&c.admin, "east_boss", "org_admin", Some(c.east)).await;
+    app.clock.advance(Duration::days(1));
+    let admin = app.login_ok(&c.admin.username).await;
+    app.login_ok(&boss.username).await;
+    for who in [&c.learners[0], &c.learners[2]] {
+        app.login_ok(&who.username).await;
+    }
+    let res = app
+        .patch_json(
+            &format!("/admin/users/{}", c.learners[1].id),
+            Some(&admin.access),
+            &json!({"organization_id": c.west}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let leaving = app.login_ok(&c.learners[4].username).await;
+    let res =
+        app.request(Method::DELETE, "/me", Some(&leaving.access)).json(&json!({"password": PASSWORD})).send().await;
+    assert_eq!(res.unwrap().status(), StatusCode::NO_CONTENT);
+
+    let viewer = app.login_ok(&c.learners[3].username).await;
+    let day = today(&app);
+    let monday = day - chrono::Days::new(u64::from(chrono::Datelike::weekday(&day).num_days_from_monday()));
+    let first = chrono::Datelike::with_day(&day, 1).unwrap();
+    for (period, from) in [("today", day), ("week", monday), ("month", first)] {
+        let report =
+            get_ok(&app, &format!("/admin/reports/participation?org_id={}&from={from}&to={day}", c.county), &admin)
+                .await;
+        for metric in ["total", "per_member", "participation"] {
+            let board = org_board(&app, &viewer, c.county, period, metric).await;
+            assert_eq!(board["items"].as_array().unwrap().len(), 2, "{board}");
+            for org in [c.east, c.west] {
+                let (on_board, in_report) = (board_row(&board, org), row_for(&report, org));
+                for column in ["members", "active_members", "points"] {
+                    assert_eq!(on_board[column], in_report[column], "{period} {metric}: {column} of {org}");
+                }
+                let value = match metric {
+                    "total" => in_report["points"].as_f64(),
+                    "per_member" => in_report["points_per_member"].as_f64(),
+                    _ => in_report["participation_rate"].as_f64(),
+                };
+                assert_eq!(on_board["value"].as_f64(), value, "{period} {metric} of {org}");
+                assert!(
+                    on_board["active_members"].as_i64() <= on_board["members"].as_i64(),
+                    "{period}: never above 100 %: {on_board}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_learner_promoted_to_staff_leaves_boards_and_member_counts_but_keeps_their_ledger() {
+    let app = TestApp::spawn().await;
+    let c = county(&app).await;
+    let day = today(&app);
+    let li = &c.learners[0];
+    let han = app.login_ok(&c.learners[2].username).await;
+    let path = format!("/admin/reports/participation?org_id={}&from={day}&to={day}", c.county);
+    let board_path = "/leaderboards/users?period=today&limit=100";
+    let before = get_ok(&app, &path, &c.admin).await;
+    let board_before = get_ok(&app, board_path, &han).await;
+    let li_points =
+        board_before["items"].as_array().unwrap().iter().find(|i| i["user"]["id"] == li.id).unwrap()["points"].clone();
+    let ledger_before = ledger_on(&app, li.id, day);
+    assert!(!ledger_before.is_empty());
+
+    let set_role = |role: &'static str| {
+        let app = &app;
+        let admin = c.admin.access.clone();
+        async move {
+            let res = app.patch_json(&format!("/admin/users/{}", li.id), Some(&admin), &json!({"role": role})).await;
+            assert_eq!(res.status(), StatusCode::OK, "{role}");
+        }
+    };
+    set_role("editor").await;
+    // Off every learner board; han moves up by one.
+    let board = get_ok(&app, board_path, &han).await;
+    assert!(board["items"].as_array().unwrap().iter().all(|i| i["user"]["id"] != li.id), "{board}");
+    assert_eq!(board["me"]["rank"].as_i64(), board_before["me"]["rank"].as_i64().map(|r| r - 1), "{board}");
+    // Not a member of any range any more, nor an active one; the points earned as a
+    // learner stay with the unit's day, and the ledger is untouched.
+    let after = get_ok(&app, &path, &c.admin).await;
+    let (east_before, east) = (row_for(&before, c.east), row_for(&after, c.east));
+    assert_eq!((east_before["members"].as_i64(), east_before["active_members"].as_i64()), (Some(2), Some(2)));
+    assert_eq!((east["members"].as_i64(), east["active_members"].as_i64()), (Some(1), Some(1)), "{east}");
+    assert_eq!(east["points"], east_before["points"]);
+    assert_eq!((after["total"]["members"].as_i64(), after["total"]["active_members"].as_i64()), (Some(4), Some(3)));
+    assert_eq!(ledger_on(&app, li.id, day), ledger_before);
+
+    // Made a learner again, their learner history counts again.
+    set_role("learner").await;
+    let board = get_ok(&app, board_path, &han).await;
+    let back = board["items"].as_array().unwrap().iter().find(|i| i["user"]["id"] == li.id).cloned();
+    assert_eq!(back.map(|i| i["points"].clone()), Some(li_points));
+    assert_eq!(get_ok(&app, &path, &c.admin).await, before);
 }

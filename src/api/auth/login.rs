@@ -54,7 +54,7 @@ pub async fn login(
     }
     let now = state.clock.now();
     let (ttl, tz) = (state.config.refresh_token_ttl, state.config.timezone);
-    let who = points::Earner { user_id: user.0.id, org_id: user.0.organization_id };
+    let who = points::Earner::of(user.0.id, user.0.organization_id, &user.0.role);
     let issued = state
         .db
         .run(move |conn| {

@@ -42,7 +42,7 @@ pub async fn refresh(state: web::Data<AppState>, Json(body): Json<RefreshRequest
         .run(move |conn| {
             let policy = RotationPolicy { successor_key: &key, ttl, grace };
             let (issued, user) = sessions::refresh(conn, &body.refresh_token, now, &policy)?;
-            points::touch_day(conn, points::Earner { user_id: user.0.id, org_id: user.0.organization_id }, now, tz)?;
+            points::touch_day(conn, points::Earner::of(user.0.id, user.0.organization_id, &user.0.role), now, tz)?;
             Ok((issued, user))
         })
         .await?;

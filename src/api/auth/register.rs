@@ -81,7 +81,7 @@ pub async fn register(
         .run(move |conn| {
             let user = accounts::create_user(conn, &learner, Role::Learner, &hash, &holds, now)?;
             let issued = sessions::start(conn, user.0.id, now, ttl)?;
-            points::touch_day(conn, points::Earner { user_id: user.0.id, org_id: user.0.organization_id }, now, tz)?;
+            points::touch_day(conn, points::Earner::of(user.0.id, user.0.organization_id, &user.0.role), now, tz)?;
             Ok((user, issued))
         })
         .await?;

@@ -30,7 +30,8 @@ pub struct EventInput {
 }
 
 /// What happened: `view` (opened), `progress` (reached `position_s`), `complete` (finished
-/// an article; videos complete from their progress) or `share`. Any other value is refused
+/// an article: it completes only once the server has credited enough reading, see
+/// `not_completed`; videos complete from their progress) or `share`. Any other value is refused
 /// for that event alone (`invalid_kind`).
 // Documented as an enum so generated clients get the four values.
 #[derive(Debug, Serialize, ToSchema)]
@@ -61,6 +62,17 @@ pub struct RejectedEvent {
     pub code: String,
 }
 
+/// An accepted `complete` that did not complete its article.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotCompletedEvent {
+    pub id: String,
+    /// `reading_too_short`: the article's credited reading (`effective_s`) is below
+    /// `TONGXIN_ARTICLE_COMPLETE_SHARE` (50 %) of its reading-time estimate, or below
+    /// `TONGXIN_MIN_READ_S` (30 s; at most the estimate). Keep reporting progress and send a
+    /// new `complete` (a new id) later: this one stays counted and is not looked at again.
+    pub code: String,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct IngestResult {
     /// New events stored and credited.
@@ -68,6 +80,9 @@ pub struct IngestResult {
     /// Events already received before (or twice in this batch): counted once.
     pub duplicates: usize,
     pub rejected: Vec<RejectedEvent>,
+    /// Accepted `complete` events (counted in `accepted`) that did not complete their
+    /// article because too little reading was credited yet.
+    pub not_completed: Vec<NotCompletedEvent>,
 }
 
 /// Send a batch of engagement events (views, progress, completions, shares).
@@ -89,12 +104,17 @@ pub async fn events(
     if body.events.len() > MAX_BATCH {
         return Err(AppError::validation("events", format!("at most {MAX_BATCH} events per batch")));
     }
-    let who = Earner { user_id: caller.id, org_id: caller.user.organization_id };
+    let who = Earner::of(caller.id, caller.user.organization_id, caller.role.as_str());
     let (now, settings) = (state.clock.now(), state.engagement());
     let outcome = state.event_writer.submit(engagement::check(who, &body.events, now, settings)).await?;
     Ok(HttpResponse::Ok().json(IngestResult {
         accepted: outcome.accepted,
         duplicates: outcome.duplicates,
         rejected: outcome.rejected.into_iter().map(|(id, code)| RejectedEvent { id, code: code.to_owned() }).collect(),
+        not_completed: outcome
+            .not_completed
+            .into_iter()
+            .map(|(id, code)| NotCompletedEvent { id, code: code.to_owned() })
+            .collect(),
     }))
 }

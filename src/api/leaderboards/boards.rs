@@ -56,7 +56,8 @@ pub struct MyRank {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserBoard {
     pub items: Vec<UserRank>,
-    /// The caller's own place, even outside the top; `null` when they are not in the scope.
+    /// The caller's own place, even outside the top; `null` when they are not in the scope
+    /// or not a learner (only learner accounts rank).
     pub me: Option<MyRank>,
 }
 
@@ -65,6 +66,8 @@ pub struct UserBoard {
 /// Learners who may be under 14 are ranked on every board, but named only to viewers who
 /// belong to their own organization node and to staff whose scope covers it (admins, org
 /// admins of a subtree containing it); to everyone else they are `masked`.
+/// Only learner accounts earn points and rank: staff never appear, and a learner promoted
+/// to staff leaves every board (their ledger stays).
 ///
 /// `me` gives the caller's current points and rank. On a county-wide board of at least
 /// `TONGXIN_RANK_SNAPSHOT_MIN` learners (10,000) a caller outside the returned list is
@@ -96,6 +99,7 @@ pub async fn users(
         org_id: caller.user.organization_id,
         org_path: caller.org_path().map(str::to_owned),
         staff_scope: StaffScope::of(caller.role, caller.org_path()),
+        learner: caller.role == crate::domain::vocab::Role::Learner,
     };
     let (period, now, tz) = (params.period.unwrap_or(Period::Week), state.clock.now(), state.config.timezone);
     let snapshots = state.rank_snapshots.clone();
@@ -140,11 +144,14 @@ pub struct OrgBoardParams {
 pub struct OrgRank {
     pub rank: i64,
     pub org: OrgRef,
-    /// The ranked figure: points, points per member, or the share of active members.
+    /// The ranked figure: `points`, `points_per_member` or `participation_rate` of the
+    /// participation report's row for this unit over the period's days.
     pub value: f64,
+    /// Points earned in the unit's subtree during the period.
     pub points: i64,
+    /// Learner accounts of the subtree that existed during the period (staff never count).
     pub members: i64,
-    /// Members with points in the period.
+    /// Members active in the subtree on a day of the period; never more than `members`.
     pub active_members: i64,
 }
 
@@ -155,6 +162,11 @@ pub struct OrgBoard {
 
 /// Organizations under a parent ranked by total points, points per member, or
 /// participation (the share of members active in the period), each counting its subtree.
+///
+/// Each row holds the same figures as the participation report's row for the same unit
+/// over the period's local days (`today`; `week`: from Monday; `month`: from the 1st;
+/// `all`: everything up to today): members are learner accounts only, active members are
+/// members who were active in the unit, so participation is never above 1.
 #[utoipa::path(
     operation_id = "leaderboard_organizations", tag = "engagement", security(("bearer" = [])),
     params(OrgBoardParams),
@@ -175,13 +187,13 @@ pub async fn organizations(
             .map(|r| OrgRank {
                 rank: r.rank,
                 value: r.value,
-                points: r.total.points,
-                members: r.total.members,
-                active_members: r.total.active,
+                points: r.figures.points,
+                members: r.figures.members,
+                active_members: r.figures.active_members,
                 org: OrgRef {
-                    id: r.total.id,
-                    kind: OrgKind::parse(&r.total.kind).unwrap_or(OrgKind::Unit),
-                    name: r.total.name,
+                    id: r.org.id,
+                    kind: OrgKind::parse(&r.org.kind).unwrap_or(OrgKind::Unit),
+                    name: r.org.name,
                 },
             })
             .collect(),

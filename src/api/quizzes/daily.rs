@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 
 use super::{AttemptStatus, DeliveredQuestion, QuizSummary};
 use crate::auth::AuthUser;
-use crate::domain::attempts::{self, Learner};
+use crate::domain::attempts;
 use crate::domain::quizzes::ForLearner;
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -42,11 +42,11 @@ pub struct DailyQuiz {
 )]
 #[get("/quizzes/daily")]
 pub async fn daily(state: web::Data<AppState>, caller: AuthUser) -> Result<HttpResponse, AppError> {
-    let learner = Learner { id: caller.id, audience: caller.user.audience.clone() };
+    let learner = super::learner(&caller);
     let (now, timing) = (state.clock.now(), state.timing());
     let daily = state.db.run(move |conn| attempts::daily(conn, &learner, now, timing)).await?;
     let summary = QuizSummary::from_learner(
-        &ForLearner { question_count: daily.items.len() as i32, mine: None, row: daily.quiz },
+        &ForLearner { question_count: daily.items.len() as i32, mine: None, row: daily.quiz, window: daily.window },
         now,
     );
     Ok(HttpResponse::Ok().json(DailyQuiz {

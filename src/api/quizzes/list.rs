@@ -2,7 +2,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{QuizPage, QuizSummary};
+use super::{QuizPage, QuizSummary, quizzes_viewer};
 use crate::api::caching::{self, Audience};
 use crate::api::extract::Query;
 use crate::api::pagination;
@@ -22,6 +22,9 @@ pub struct QuizListParams {
 
 /// Published quizzes (the daily quiz has its own endpoint), with the caller's attempts
 /// used and left and best score when a token is sent.
+///
+/// A quiz attached to campaigns is listed only to callers inside the scope of one of them
+/// that is published (running, upcoming or past), with that campaign's window.
 #[utoipa::path(
     operation_id = "list_quizzes", tag = "quizzes", security((), ("bearer" = [])),
     params(QuizListParams),
@@ -40,11 +43,12 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let limit = pagination::limit(params.limit)?;
     let before = pagination::decode_cursor(params.cursor.as_deref())?;
-    let (viewer, now) = (caller.id(), state.clock.now());
-    let (items, next) = state.db.run(move |conn| quizzes::visible_list(conn, viewer, before, limit, now)).await?;
+    let (viewer, now) = (quizzes_viewer(&caller), state.clock.now());
+    let private = viewer.id.is_some();
+    let (items, next) = state.db.run(move |conn| quizzes::visible_list(conn, &viewer, before, limit, now)).await?;
     let page = QuizPage {
         items: items.iter().map(|q| QuizSummary::from_learner(q, now)).collect(),
         next_cursor: next.map(pagination::encode_cursor),
     };
-    caching::json(&req, &page, if viewer.is_some() { Audience::Private } else { Audience::Public })
+    caching::json(&req, &page, if private { Audience::Private } else { Audience::Public })
 }

@@ -11,11 +11,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::clock::utc;
 use crate::db::models::attempts::ItemRow;
-use crate::domain::attempts::Loaded;
+use crate::domain::attempts::{Learner, Loaded};
 use crate::domain::questions::{Answer, QuestionKind, QuestionOption};
-use crate::domain::quizzes::{ForLearner, Mode, Review, is_open};
+use crate::domain::quizzes::{ForLearner, Mode, Review, Viewer};
 
 /// A question as delivered in an attempt: no answer, no explanation.
 #[derive(Debug, Serialize, ToSchema)]
@@ -157,10 +158,17 @@ pub struct QuizSummary {
     pub max_attempts: Option<i32>,
     /// Percent needed to pass.
     pub pass_score: Option<i32>,
+    /// When attempts can start: the quiz's own opening time or, for a quiz in a
+    /// campaign, the campaign's start if later.
     pub opens_at: Option<DateTime<Utc>>,
+    /// When attempts end: the quiz's own closing time or, for a quiz in a campaign, the
+    /// campaign's end if sooner (an attempt's deadline never passes it).
     pub closes_at: Option<DateTime<Utc>>,
     /// Whether attempts can be started now.
     pub open: bool,
+    /// The campaign whose organization scope and window apply to this caller; `null`
+    /// when the quiz is in no campaign.
+    pub campaign_id: Option<i64>,
     /// When answers are shown: after_submit, after_close or never.
     pub review: Review,
     pub points_per_correct: Option<i32>,
@@ -180,9 +188,10 @@ impl QuizSummary {
             time_limit_s: row.time_limit_s,
             max_attempts: row.max_attempts,
             pass_score: row.pass_score,
-            opens_at: row.opens_at.map(utc),
-            closes_at: row.closes_at.map(utc),
-            open: is_open(row, now),
+            opens_at: q.window.opens_at,
+            closes_at: q.window.closes_at,
+            open: q.window.is_open(now),
+            campaign_id: q.window.campaign_id,
             review: Review::parse(&row.review).unwrap_or(Review::AfterSubmit),
             points_per_correct: row.points_per_correct,
             me: q.mine.as_ref().map(|m| MyQuizRecord {
@@ -200,3 +209,15 @@ crate::page_type!(
     QuizPage,
     QuizSummary
 );
+
+/// The caller as the quiz listings see them: who (for their own record) and where (for
+/// the scope of the campaigns quizzes are in).
+pub fn quizzes_viewer(caller: &MaybeAuthUser) -> Viewer {
+    Viewer { id: caller.id(), org_path: caller.0.as_ref().and_then(|u| u.org_path().map(str::to_owned)) }
+}
+
+/// The caller as a quiz taker: audience (for the daily draw) and organization (for the
+/// scope of the campaigns quizzes are in).
+pub fn learner(caller: &AuthUser) -> Learner {
+    Learner { id: caller.id, audience: caller.user.audience.clone(), org_path: caller.org_path().map(str::to_owned) }
+}

@@ -1,6 +1,6 @@
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
-use super::QuizSummary;
+use super::{QuizSummary, quizzes_viewer};
 use crate::api::caching::{self, Audience};
 use crate::auth::MaybeAuthUser;
 use crate::domain::quizzes;
@@ -14,7 +14,7 @@ use crate::startup::AppState;
     responses(
         (status = 200, description = "The quiz", body = QuizSummary),
         (status = 401, description = "A token was sent and is invalid"),
-        (status = 404, description = "No such published quiz"),
+        (status = 404, description = "No such published quiz, or it is only in campaigns the caller cannot see"),
     )
 )]
 #[get("/quizzes/{id}")]
@@ -24,11 +24,12 @@ pub async fn show(
     caller: MaybeAuthUser,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let (viewer, now, id) = (caller.id(), state.clock.now(), id.into_inner());
-    let quiz = state.db.run(move |conn| quizzes::visible_one(conn, id, viewer, now)).await?;
+    let (viewer, now, id) = (quizzes_viewer(&caller), state.clock.now(), id.into_inner());
+    let private = viewer.id.is_some();
+    let quiz = state.db.run(move |conn| quizzes::visible_one(conn, id, &viewer, now)).await?;
     caching::json(
         &req,
         &QuizSummary::from_learner(&quiz, now),
-        if viewer.is_some() { Audience::Private } else { Audience::Public },
+        if private { Audience::Private } else { Audience::Public },
     )
 }

@@ -3,7 +3,7 @@ use actix_web::{HttpResponse, post, web};
 
 use super::Attempt;
 use crate::auth::AuthUser;
-use crate::domain::attempts::{self, Learner};
+use crate::domain::attempts;
 use crate::error::AppError;
 use crate::startup::AppState;
 
@@ -23,7 +23,7 @@ use crate::startup::AppState;
 )]
 #[post("/quizzes/{id}/attempts")]
 pub async fn start(state: web::Data<AppState>, caller: AuthUser, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
-    let learner = Learner { id: caller.id, audience: caller.user.audience.clone() };
+    let learner = super::learner(&caller);
     let (now, timing, id) = (state.clock.now(), state.timing(), id.into_inner());
     let loaded = state.db.run(move |conn| attempts::start(conn, &learner, id, now, timing)).await?;
     let body = Attempt::from_loaded(&loaded, now);

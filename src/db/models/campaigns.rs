@@ -299,3 +299,37 @@ pub fn running_with(conn: &mut DbConn, item: Attached, now: NaiveDateTime) -> Qu
     };
     query.order(campaigns::id).load(conn)
 }
+
+/// A quiz's attachment to a campaign, with what decides whether and when the quiz can be
+/// taken through it: the campaign's state, publication time, window and scope path.
+#[derive(Debug, Clone, Queryable)]
+pub struct QuizCampaign {
+    pub quiz_id: i64,
+    pub campaign_id: i64,
+    pub status: String,
+    pub publish_at: Option<NaiveDateTime>,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub scope_path: Option<String>,
+}
+
+/// The campaigns holding these quizzes (`None`: every attached quiz), in any state.
+/// Campaigns are few and hold a handful of quizzes each.
+pub fn quiz_campaigns(conn: &mut DbConn, quiz_ids: Option<&[i64]>) -> QueryResult<Vec<QuizCampaign>> {
+    let mut query = campaign_quizzes::table
+        .inner_join(campaigns::table.left_join(organizations::table))
+        .select((
+            campaign_quizzes::quiz_id,
+            campaigns::id,
+            campaigns::status,
+            campaigns::publish_at,
+            campaigns::starts_at,
+            campaigns::ends_at,
+            organizations::path.nullable(),
+        ))
+        .into_boxed();
+    if let Some(ids) = quiz_ids {
+        query = query.filter(campaign_quizzes::quiz_id.eq_any(ids));
+    }
+    query.order((campaign_quizzes::quiz_id, campaigns::id)).load(conn)
+}

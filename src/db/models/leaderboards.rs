@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::sql_types::{BigInt, Text};
 
 use crate::db::DbConn;
 use crate::db::models::organizations::subtree_range;
@@ -22,6 +22,10 @@ pub struct Entry {
     pub org_path: Option<String>,
 }
 
+/// Only learner accounts rank: staff (and learners promoted to staff since) keep their
+/// period totals but are left out of every board.
+const LEARNER: &str = "learner";
+
 /// The best `limit` learners of a period, optionally within an organization subtree.
 /// Ties go to whoever reached the score first, then to the lower id.
 pub fn top(conn: &mut DbConn, period: &str, within: Option<&str>, limit: i64) -> QueryResult<Vec<Entry>> {
@@ -30,6 +34,7 @@ pub fn top(conn: &mut DbConn, period: &str, within: Option<&str>, limit: i64) ->
         .filter(user_points::period.eq(period))
         .filter(user_points::points.gt(0))
         .filter(users::deleted_at.is_null())
+        .filter(users::role.eq(LEARNER))
         .select((
             user_points::user_id,
             user_points::points,
@@ -68,6 +73,7 @@ pub fn ahead_of(
             .inner_join(users::table.left_join(organizations::table))
             .filter(user_points::period.eq(period))
             .filter(users::deleted_at.is_null())
+            .filter(users::role.eq(LEARNER))
             .filter(user_points::points.gt(points).or(user_points::points.eq(points).and(
                 user_points::reached_at.lt(at).or(user_points::reached_at.eq(at).and(user_points::user_id.lt(id))),
             )))
@@ -77,8 +83,8 @@ pub fn ahead_of(
     query.count().get_result(conn)
 }
 
-/// Every learner with points on a board, as (points, reached_at, user), from the rank index
-/// alone (erased accounts included: see `erased_ids`).
+/// Every account with points on a board, as (points, reached_at, user), from the rank index
+/// alone (erased accounts and staff included: see `unranked_ids`).
 pub fn ranking(conn: &mut DbConn, period: &str) -> QueryResult<Vec<(i32, NaiveDateTime, i64)>> {
     user_points::table
         .filter(user_points::period.eq(period))
@@ -87,9 +93,24 @@ pub fn ranking(conn: &mut DbConn, period: &str) -> QueryResult<Vec<(i32, NaiveDa
         .load(conn)
 }
 
-/// Ids of erased accounts (erasure always disables: the small `users_disabled` index).
-pub fn erased_ids(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
-    users::table.filter(users::disabled.eq(true)).filter(users::deleted_at.is_not_null()).select(users::id).load(conn)
+/// Ids of the accounts that do not rank: erased ones (erasure always disables: the small
+/// `users_disabled` index) and staff (the small `users_staff` index).
+pub fn unranked_ids(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
+    let mut ids: Vec<i64> = users::table
+        .filter(users::disabled.eq(true))
+        .filter(users::deleted_at.is_not_null())
+        .select(users::id)
+        .load(conn)?;
+    // The role as a literal, so the partial index serves it.
+    let staff: Vec<Id> = diesel::sql_query("SELECT id FROM users WHERE role <> 'learner'").load(conn)?;
+    ids.extend(staff.into_iter().map(|s| s.id));
+    Ok(ids)
+}
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
 }
 
 #[derive(QueryableByName)]
@@ -100,7 +121,8 @@ struct Count {
 
 /// The county board's count reads the rank index alone: three ranges of
 /// (period, points, reached_at, user_id), less the erased accounts ahead (found through
-/// the small `users_disabled` index: erasure always disables).
+/// the small `users_disabled` index: erasure always disables) and the staff ahead that
+/// are not erased (the small `users_staff` index).
 fn ahead_in_county(conn: &mut DbConn, period: &str, points: i32, at: NaiveDateTime, id: i64) -> QueryResult<i64> {
     diesel::sql_query(
         "SELECT \
@@ -110,6 +132,9 @@ fn ahead_in_county(conn: &mut DbConn, period: &str, points: i32, at: NaiveDateTi
          - (SELECT COUNT(*) FROM users u JOIN user_points up ON up.user_id = u.id AND up.period = $1 \
             WHERE u.disabled AND u.deleted_at IS NOT NULL \
               AND (up.points > $2 OR (up.points = $2 AND (up.reached_at < $3 OR (up.reached_at = $3 AND up.user_id < $4))))) \
+         - (SELECT COUNT(*) FROM users u JOIN user_points up ON up.user_id = u.id AND up.period = $1 \
+            WHERE u.role <> 'learner' AND NOT (u.disabled AND u.deleted_at IS NOT NULL) \
+              AND (up.points > $2 OR (up.points = $2 AND (up.reached_at < $3 OR (up.reached_at = $3 AND up.user_id < $4))))) \
            AS n",
     )
     .bind::<Text, _>(period)
@@ -118,42 +143,4 @@ fn ahead_in_county(conn: &mut DbConn, period: &str, points: i32, at: NaiveDateTi
     .bind::<BigInt, _>(id)
     .get_result::<Count>(conn)
     .map(|c| c.n)
-}
-
-#[derive(Debug, Clone, QueryableByName)]
-pub struct OrgTotal {
-    #[diesel(sql_type = BigInt)]
-    pub id: i64,
-    #[diesel(sql_type = Text)]
-    pub name: String,
-    #[diesel(sql_type = Text)]
-    pub kind: String,
-    #[diesel(sql_type = BigInt)]
-    pub members: i64,
-    #[diesel(sql_type = BigInt)]
-    pub points: i64,
-    #[diesel(sql_type = BigInt)]
-    pub active: i64,
-}
-
-/// For each child of `parent` (or each root): members, points and active members of its
-/// whole subtree in the period. One grouped query; each child's subtree is the range
-/// `subtree_range` gives, written in SQL so it is one range read of `organizations_path`.
-pub fn children_totals(conn: &mut DbConn, parent: Option<i64>, period: &str) -> QueryResult<Vec<OrgTotal>> {
-    let head = "SELECT c.id AS id, c.name AS name, c.kind AS kind, \
-                COUNT(u.id) AS members, COALESCE(SUM(up.points), 0) AS points, COUNT(up.user_id) AS active \
-                FROM organizations c \
-                JOIN organizations d ON d.path >= c.path AND d.path < (substr(c.path, 1, length(c.path) - 1) || '0') \
-                LEFT JOIN users u ON u.organization_id = d.id AND u.deleted_at IS NULL \
-                LEFT JOIN user_points up ON up.user_id = u.id AND up.period = $1 AND up.points > 0 ";
-    let tail = " GROUP BY c.id, c.name, c.kind";
-    match parent {
-        Some(parent) => diesel::sql_query(format!("{head} WHERE c.parent_id = $2 {tail}"))
-            .bind::<Text, _>(period)
-            .bind::<Nullable<BigInt>, _>(Some(parent))
-            .load(conn),
-        None => {
-            diesel::sql_query(format!("{head} WHERE c.parent_id IS NULL {tail}")).bind::<Text, _>(period).load(conn)
-        }
-    }
 }

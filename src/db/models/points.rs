@@ -354,3 +354,17 @@ pub fn period_points(conn: &mut DbConn, user: i64, period: &str) -> QueryResult<
         .first(conn)
         .optional()
 }
+
+/// The points a learner holds under an action for any of these sources (all days).
+pub fn points_for_sources(conn: &mut DbConn, user: i64, action: &str, sources: &[String]) -> QueryResult<i64> {
+    if sources.is_empty() {
+        return Ok(0);
+    }
+    let points: Vec<i32> = points_ledger::table
+        .filter(points_ledger::user_id.eq(user))
+        .filter(points_ledger::action.eq(action))
+        .filter(points_ledger::source.eq_any(sources))
+        .select(points_ledger::points)
+        .load(conn)?;
+    Ok(points.into_iter().map(i64::from).sum())
+}

@@ -177,6 +177,8 @@ pub struct ListFilter<'a> {
     pub mode: Option<&'a str>,
     pub before_id: Option<i64>,
     pub limit: i64,
+    /// Quizzes to leave out (those the viewer's campaigns hide).
+    pub except: &'a [i64],
 }
 
 pub fn list(conn: &mut DbConn, f: &ListFilter<'_>) -> QueryResult<Vec<QuizRow>> {
@@ -195,6 +197,9 @@ pub fn list(conn: &mut DbConn, f: &ListFilter<'_>) -> QueryResult<Vec<QuizRow>> 
     }
     if let Some(before) = f.before_id {
         query = query.filter(quizzes::id.lt(before));
+    }
+    if !f.except.is_empty() {
+        query = query.filter(quizzes::id.ne_all(f.except));
     }
     query.order(quizzes::id.desc()).limit(f.limit + 1).load(conn)
 }

@@ -144,43 +144,63 @@ pub struct YearSpan {
     pub len: i32,
 }
 
-/// A learner active in an organization on some day of the range.
+/// A range of days as `org_active` holds them: its first year's stretch, its last year's
+/// stretch (`None` when the range lies in one year), and every whole year in between.
+#[derive(Debug, Clone, Copy)]
+pub struct ActiveSpans {
+    pub first: YearSpan,
+    pub last: Option<YearSpan>,
+}
+
+/// A learner active in an organization on some day of the range, with the organization
+/// they are a member of now.
 #[derive(Debug, Clone, Copy, QueryableByName)]
 pub struct ActivePair {
+    /// Where the activity happened.
     #[diesel(sql_type = BigInt)]
     pub org_id: i64,
     #[diesel(sql_type = BigInt)]
     pub user_id: i64,
+    /// The learner's current organization.
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub member_of: Option<i64>,
 }
 
-/// Every (organization, learner) of the subtree active on any day of the spans (at most
-/// two: a range of at most a year touches at most two calendar years). One pass over the
-/// subtree's learner-years, whatever the length of the range; the caller counts distinct
-/// learners per group, since a learner who moved may appear under two organizations.
+/// Every (organization, learner) of the subtree active on any day of the range, for the
+/// accounts that count as members in it (learners now, registered before `end`, not
+/// erased before `start`, as `members_by_org` counts them). One pass over the subtree's
+/// learner-years, whatever the length of the range; the caller keeps only learners whose
+/// current organization is in the same group and counts them as sets, since a learner who
+/// moved may appear under two organizations.
 pub fn active_pairs(
     conn: &mut DbConn,
     path_from: &str,
     path_to: &str,
-    spans: &[YearSpan],
+    spans: ActiveSpans,
+    start: NaiveDateTime,
+    end: NaiveDateTime,
 ) -> QueryResult<Vec<ActivePair>> {
-    let none = YearSpan { year: -1, start: 1, len: 1 };
-    let first = spans.first().copied().unwrap_or(none);
-    let second = spans.get(1).copied().unwrap_or(none);
+    let first = spans.first;
+    let last = spans.last.unwrap_or(YearSpan { year: -1, start: 1, len: 1 });
     diesel::sql_query(
-        "SELECT a.org_id AS org_id, a.user_id AS user_id \
-         FROM organizations o JOIN org_active a ON a.org_id = o.id \
+        "SELECT a.org_id AS org_id, a.user_id AS user_id, u.organization_id AS member_of \
+         FROM organizations o JOIN org_active a ON a.org_id = o.id JOIN users u ON u.id = a.user_id \
          WHERE o.path >= $1 AND o.path < $2 \
            AND ((a.year = $3 AND substr(a.days, $4, $5) LIKE '%1%') \
-             OR (a.year = $6 AND substr(a.days, $7, $8) LIKE '%1%'))",
+             OR (a.year = $6 AND substr(a.days, $7, $8) LIKE '%1%') \
+             OR (a.year > $3 AND a.year < $6)) \
+           AND u.role = 'learner' AND u.created_at < $9 AND (u.deleted_at IS NULL OR u.deleted_at >= $10)",
     )
     .bind::<Text, _>(path_from)
     .bind::<Text, _>(path_to)
     .bind::<Integer, _>(first.year)
     .bind::<Integer, _>(first.start)
     .bind::<Integer, _>(first.len)
-    .bind::<Integer, _>(second.year)
-    .bind::<Integer, _>(second.start)
-    .bind::<Integer, _>(second.len)
+    .bind::<Integer, _>(last.year)
+    .bind::<Integer, _>(last.start)
+    .bind::<Integer, _>(last.len)
+    .bind::<Timestamp, _>(end)
+    .bind::<Timestamp, _>(start)
     .load(conn)
 }
 

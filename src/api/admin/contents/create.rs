@@ -12,8 +12,8 @@ use crate::startup::AppState;
 /// Create a draft article or micro-video; the caller is its author.
 ///
 /// Articles need `title`, `topic`, `audiences` and `body_markdown`; videos need `title`,
-/// `topic`, `audiences` and `media_id` (an uploaded video), with `duration_s` when the file
-/// does not tell it.
+/// `topic`, `audiences` and `media_id` (an uploaded video); the video's duration is the
+/// file's, and `duration_s` is needed only when the file does not tell it.
 #[utoipa::path(
     operation_id = "admin_create_content",
     tag = "admin: contents",
@@ -22,6 +22,7 @@ use crate::startup::AppState;
     responses(
         (status = 201, description = "The new draft", body = StaffContent, headers(("Location" = String))),
         (status = 403, description = "Needs editor, reviewer or admin"),
+        (status = 422, description = "A field is invalid, e.g. `duration_s` more than 1 s away from the video file's duration"),
     )
 )]
 #[post("/admin/contents")]

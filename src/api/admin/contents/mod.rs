@@ -276,7 +276,11 @@ pub struct ContentFields {
     pub locale: Option<String>,
     /// Videos: the uploaded video file.
     pub media_id: Option<i64>,
-    /// Videos: length in seconds (read from the file when it can be).
+    /// Videos: length in seconds. The duration read from the file (an MP4 or QuickTime
+    /// header) always wins and governs watch credit: a value more than 1 s away from it is
+    /// refused (422 on `duration_s`), and one within ±1 s is replaced by the file's. Needed
+    /// only when the file does not tell its duration (e.g. WebM, or an MP4 whose header
+    /// comes after its media data).
     pub duration_s: Option<i32>,
     /// Videos: a poster image; `null` removes it.
     #[serde(default, deserialize_with = "crate::api::extract::nullable")]

@@ -27,6 +27,7 @@ use crate::startup::AppState;
         (status = 403, description = "Not allowed for this caller in this state"),
         (status = 404, description = "No such content"),
         (status = 409, description = "Not editable in its state (`invalid_state`)"),
+        (status = 422, description = "A field is invalid, e.g. `duration_s` more than 1 s away from the video file's duration (a new `media_id` brings its file's duration)"),
     )
 )]
 #[patch("/admin/contents/{id}")]
