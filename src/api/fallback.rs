@@ -110,6 +110,19 @@ pub fn allowed(path: &str) -> Option<Allowed> {
     Some(Allowed { methods: methods.into_iter().collect::<Vec<_>>().join(", "), concrete: best == 0 })
 }
 
+/// The name of the documented path parameter at segment `index` of `path` (`locale` in
+/// `/api/v1/admin/contents/3/translations/{locale}`), when a documented path matches.
+pub fn parameter_name(path: &str, index: usize) -> Option<String> {
+    let segments: Vec<&str> = path.split('/').collect();
+    table()
+        .iter()
+        .filter_map(|(t, _)| placeholders(t, &segments).map(|n| (n, t)))
+        .min_by_key(|(n, _)| *n)
+        .and_then(|(_, template)| template.get(index))
+        .filter(|segment| is_parameter(segment))
+        .map(|segment| segment.trim_matches(|c| c == '{' || c == '}').to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

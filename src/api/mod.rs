@@ -7,6 +7,7 @@ pub mod auth;
 pub mod caching;
 pub mod campaigns;
 pub mod contents;
+pub mod control_chars;
 pub mod csv_table;
 pub mod engagement;
 pub mod extract;

@@ -74,7 +74,9 @@ fn check_title(raw: &str) -> Result<String, FieldError> {
 
 fn check_summary(raw: &str) -> Result<String, FieldError> {
     let summary = raw.trim().to_owned();
-    if summary.chars().count() > SUMMARY_CHARS || summary.chars().any(|c| c.is_control() && c != '\n') {
+    if summary.chars().count() > SUMMARY_CHARS
+        || summary.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
         return Err(FieldError::new("summary", "must be at most 500 characters without control characters"));
     }
     Ok(summary)

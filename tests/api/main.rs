@@ -15,6 +15,7 @@ mod cli;
 mod content_extras;
 mod content_feed;
 mod content_workflow;
+mod control_characters;
 mod crash;
 mod engagement;
 mod errors;
