@@ -201,6 +201,8 @@ pub fn build_app(
         .wrap(from_fn(api::control_chars::request_line))
         .wrap(Compress::default())
         .wrap(cors)
+        .wrap(from_fn(api::fallback::problem_bodies))
+        .wrap(from_fn(api::head::head_as_get))
         .wrap(from_fn(api::middleware::request_context))
 }
 

@@ -12,6 +12,7 @@ pub mod csv_table;
 pub mod engagement;
 pub mod extract;
 pub mod fallback;
+pub mod head;
 pub mod leaderboards;
 pub mod me;
 pub mod media;

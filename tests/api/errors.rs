@@ -47,12 +47,12 @@ async fn a_known_route_with_the_wrong_method_is_a_problem_405() {
 async fn a_405_names_the_methods_the_path_has_in_allow() {
     let app = TestApp::spawn().await;
     for (method, path, allow) in [
-        (reqwest::Method::PUT, "/api/v1/me", "DELETE, GET, PATCH"),
+        (reqwest::Method::PUT, "/api/v1/me", "DELETE, GET, HEAD, PATCH"),
         (reqwest::Method::GET, "/api/v1/auth/login", "POST"),
         (reqwest::Method::TRACE, "/api/v1/contents/7/like", "DELETE, PUT"),
-        (reqwest::Method::POST, "/api/v1/quizzes/daily", "GET"),
-        (reqwest::Method::DELETE, "/healthz", "GET"),
-        (reqwest::Method::POST, "/api/openapi.json", "GET"),
+        (reqwest::Method::POST, "/api/v1/quizzes/daily", "GET, HEAD"),
+        (reqwest::Method::DELETE, "/healthz", "GET, HEAD"),
+        (reqwest::Method::POST, "/api/openapi.json", "GET, HEAD"),
         // `/admin/questions/{id}` has PATCH, but the concrete path wins, as in OpenAPI.
         (reqwest::Method::PATCH, "/api/v1/admin/questions/import", "POST"),
     ] {

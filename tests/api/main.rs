@@ -19,6 +19,7 @@ mod control_characters;
 mod crash;
 mod engagement;
 mod errors;
+mod http_semantics;
 mod instances;
 mod me;
 mod media;
