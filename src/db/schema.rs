@@ -461,6 +461,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    content_media (content_id, media_id) {
+        content_id -> BigInt,
+        media_id -> BigInt,
+    }
+}
+
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
@@ -478,6 +485,7 @@ diesel::joinable!(attempts -> quizzes (quiz_id));
 diesel::joinable!(attempt_items -> attempts (attempt_id));
 diesel::joinable!(mistakes -> questions (question_id));
 diesel::joinable!(progress -> contents (content_id));
+diesel::joinable!(content_media -> contents (content_id));
 diesel::joinable!(user_points -> users (user_id));
 diesel::joinable!(points_ledger -> users (user_id));
 diesel::joinable!(campaigns -> organizations (org_id));
@@ -485,6 +493,7 @@ diesel::joinable!(campaign_contents -> campaigns (campaign_id));
 diesel::joinable!(campaign_quizzes -> campaigns (campaign_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    content_media,
     organizations,
     users,
     refresh_tokens,

@@ -13,7 +13,7 @@ use crate::domain::audit::{self, Target};
 use crate::domain::topics::{self, TopicRef};
 use crate::domain::vocab::Audience;
 use crate::domain::workflow::{self, Transition};
-use crate::domain::{accounts, locale, markdown, search};
+use crate::domain::{accounts, locale, markdown, media, search};
 use crate::error::{AppError, FieldError};
 
 pub const TITLE_CHARS: std::ops::RangeInclusive<usize> = 1..=200;
@@ -177,6 +177,14 @@ fn reindex(conn: &mut DbConn, id: i64) -> Result<(), AppError> {
         body.push_str(t.body_markdown.as_deref().unwrap_or_default());
     }
     search_db::index(conn, id, &search::index_text(&title), &search::index_text(&body))?;
+    // The files its bodies show inline are visible with it (`media_db::is_public`).
+    let mut inline = row.body_markdown.as_deref().map(media::referenced_ids).unwrap_or_default();
+    for t in &translations {
+        inline.extend(t.body_markdown.as_deref().map(media::referenced_ids).unwrap_or_default());
+    }
+    inline.sort_unstable();
+    inline.dedup();
+    media_db::set_references(conn, id, &inline)?;
     Ok(())
 }
 

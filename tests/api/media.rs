@@ -292,3 +292,76 @@ async fn media_can_live_in_s3_compatible_storage() {
     let (status, again) = json_body(app.upload(&room.editor.access, CLIP, "again.mp4", "video/mp4").await).await;
     assert_eq!((status, again["id"].as_i64()), (StatusCode::OK, Some(file)));
 }
+
+#[tokio::test]
+async fn inline_images_are_visible_while_a_visible_article_shows_them_in_any_locale() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let learner = app.register("image_reader").await;
+    let upload = |bytes: &'static [u8]| {
+        let (app, token) = (&app, room.editor.access.clone());
+        async move {
+            let (status, media) = json_body(app.upload(&token, bytes, "image.jpg", "image/jpeg").await).await;
+            assert_eq!(status, StatusCode::CREATED, "{media}");
+            media["id"].as_i64().unwrap()
+        }
+    };
+    let image = upload(POSTER).await;
+    let mut other_bytes = POSTER.to_vec();
+    other_bytes.extend_from_slice(b"another file");
+    let english_image = upload(Box::leak(other_bytes.into_boxed_slice())).await;
+    let status_of = |id: i64, token: Option<String>| {
+        let app = &app;
+        async move { app.get(&format!("/media/{id}"), token.as_deref()).await.status() }
+    };
+    let first = app.draft_article(&room, "图文一", &format!("开头\n\n![图](/api/v1/media/{image})\n")).await;
+    let res = app
+        .send_json(
+            reqwest::Method::PUT,
+            &format!("/admin/contents/{first}/translations/en"),
+            Some(&room.editor.access),
+            &json!({"title": "Picture", "summary": "s", "body_markdown": format!("![pic](https://cdn.example/api/v1/media/{english_image})")}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let second = app.draft_article(&room, "图文二", &format!("![同一张](/api/v1/media/{image})")).await;
+    // Drafts show nothing to learners; the editor sees the files.
+    for id in [image, english_image] {
+        assert_eq!(status_of(id, None).await, StatusCode::NOT_FOUND);
+        assert_eq!(status_of(id, Some(learner.access.clone())).await, StatusCode::NOT_FOUND);
+        assert_eq!(status_of(id, Some(room.editor.access.clone())).await, StatusCode::OK);
+    }
+    app.publish(&room, first, None).await;
+    app.publish(&room, second, None).await;
+    for id in [image, english_image] {
+        assert_eq!(status_of(id, None).await, StatusCode::OK, "media {id} once published");
+        assert_eq!(status_of(id, Some(learner.access.clone())).await, StatusCode::OK);
+    }
+    let mut conn = app.db();
+    let refs: Vec<(i64, i64)> = {
+        use diesel::prelude::*;
+        use tongxin::db::schema::content_media;
+        content_media::table
+            .select((content_media::content_id, content_media::media_id))
+            .order((content_media::content_id, content_media::media_id))
+            .load(&mut conn)
+            .unwrap()
+    };
+    let mut expected = vec![(first, image), (first, english_image), (second, image)];
+    expected.sort_unstable();
+    assert_eq!(refs, expected);
+    // Withdrawing the first article hides its English image; the shared one stays while
+    // the second article shows it, and goes with it.
+    let archive = |id: i64| {
+        let (app, token) = (&app, room.reviewer.access.clone());
+        async move {
+            app.request(reqwest::Method::DELETE, &format!("/admin/contents/{id}"), Some(&token)).send().await.unwrap()
+        }
+    };
+    assert!(archive(first).await.status().is_success());
+    assert_eq!(status_of(english_image, None).await, StatusCode::NOT_FOUND);
+    assert_eq!(status_of(image, None).await, StatusCode::OK);
+    assert!(archive(second).await.status().is_success());
+    assert_eq!(status_of(image, None).await, StatusCode::NOT_FOUND);
+    assert_eq!(status_of(image, Some(room.editor.access.clone())).await, StatusCode::OK);
+}
