@@ -468,6 +468,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    storage_probe (id) {
+        id -> BigInt,
+        filler -> Text,
+    }
+}
+
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
@@ -494,6 +501,7 @@ diesel::joinable!(campaign_quizzes -> campaigns (campaign_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     content_media,
+    storage_probe,
     organizations,
     users,
     refresh_tokens,

@@ -30,5 +30,6 @@ mod privacy;
 mod public_cache;
 mod quizzes;
 mod reports;
+mod storage;
 mod subtree_scope;
 mod tokens;
