@@ -271,7 +271,7 @@ pub struct RuleInput {
 }
 
 /// Changes the given rules (others stay; within a rule, only the fields sent), audited.
-/// The audit entry holds each changed rule as it now is.
+/// The audit entry (`{"rules": [...]}`) holds each changed rule as it now is.
 pub fn set_rules(conn: &mut DbConn, actor: i64, input: &[RuleInput], now: DateTime<Utc>) -> Result<(), AppError> {
     let mut errors = Vec::new();
     for (i, rule) in input.iter().enumerate() {
@@ -312,7 +312,7 @@ pub fn set_rules(conn: &mut DbConn, actor: i64, input: &[RuleInput], now: DateTi
             Some(actor),
             "point_rules.update",
             crate::domain::audit::Target::PointRules,
-            &serde_json::Value::Array(detail),
+            &serde_json::json!({ "rules": detail }),
             now,
         )
     })

@@ -907,7 +907,8 @@ async fn a_partial_point_rule_change_keeps_every_field_it_does_not_send() {
     assert!(
         entries
             .iter()
-            .any(|e| e["detail"] == json!([{"action": "share", "points": 2, "daily_cap": 1, "enabled": true}])),
+            .any(|e| e["detail"]
+                == json!({"rules": [{"action": "share", "points": 2, "daily_cap": 1, "enabled": true}]})),
         "{log}"
     );
 }
