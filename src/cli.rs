@@ -145,7 +145,7 @@ async fn serve(config: Config, demo: bool) -> Result<(), CliError> {
         let state = app.state();
         let loaded = demo::load(&state.config, &state.db, &state.media, SystemClock.now())
             .await
-            .map_err(|e| anyhow::anyhow!("loading the demo data failed: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("loading the demo data failed: {e:#}"))?;
         if loaded {
             println!("{}", demo::banner(&format!("http://{}:{}", bind.ip(), app.port())));
         } else {
@@ -173,7 +173,7 @@ async fn seed_demo(config: Config) -> Result<(), CliError> {
     };
     let loaded = demo::load(&config, &db, &store, SystemClock.now())
         .await
-        .map_err(|e| anyhow::anyhow!("loading the demo data failed: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("loading the demo data failed: {e:#}"))?;
     if !loaded {
         return Err(CliError::Other(anyhow::anyhow!(
             "the database is not empty; the demo data set loads only into an empty one"

@@ -173,6 +173,9 @@ pub struct Config {
     pub db_pool_size: u32,
     pub db_pool_timeout: Duration,
     pub db_statement_timeout: Duration,
+    /// SQLite only: the most the database file may grow to (`None`: as far as the disk
+    /// allows). Writes past it answer 503 `storage_full` like a full disk.
+    pub sqlite_max_bytes: Option<u64>,
     pub hash_concurrency: usize,
     /// Bytes the public response cache may hold (0 turns it off).
     pub cache_bytes: usize,
@@ -228,6 +231,7 @@ struct RawSettings {
     db_pool_size: u32,
     db_pool_timeout_ms: u64,
     db_statement_timeout_ms: u64,
+    sqlite_max_mb: u64,
     hash_concurrency: usize,
     cache_mb: u64,
     cache_recheck_ms: u64,
@@ -274,6 +278,7 @@ impl Default for RawSettings {
             db_pool_size: 8,
             db_pool_timeout_ms: 5_000,
             db_statement_timeout_ms: 15_000,
+            sqlite_max_mb: 0,
             // Half the cores: a login storm must leave the rest to readers (argon2 is
             // deliberately expensive, and each hash holds a core for tens of ms).
             hash_concurrency: (cores / 2).max(1),
@@ -483,6 +488,7 @@ impl Config {
             db_pool_size: raw.db_pool_size,
             db_pool_timeout: Duration::from_millis(raw.db_pool_timeout_ms.max(1)),
             db_statement_timeout: Duration::from_millis(raw.db_statement_timeout_ms),
+            sqlite_max_bytes: (raw.sqlite_max_mb > 0).then(|| raw.sqlite_max_mb.saturating_mul(1024 * 1024)),
             hash_concurrency: raw.hash_concurrency,
             cache_bytes: usize::try_from(raw.cache_mb.min(64 * 1024) * 1024 * 1024).unwrap_or(usize::MAX),
             cache_recheck: Duration::from_millis(raw.cache_recheck_ms.clamp(50, 60_000)),

@@ -51,6 +51,10 @@ pub enum AppError {
     /// The database pool is exhausted or the database is down: try again shortly.
     #[error("service unavailable")]
     Unavailable { retry_after_s: u64 },
+    /// The database cannot store anything now: its disk (or its size cap) is full, its
+    /// storage fails, or it is out of memory. 503 until an operator frees space.
+    #[error("{}", .0.describe())]
+    Storage(StorageFault),
     /// A bug or an infrastructure failure. The cause is logged, never sent.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -93,6 +97,7 @@ impl AppError {
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Unavailable { .. } => "service_unavailable",
+            Self::Storage(fault) => fault.code(),
             Self::Internal(_) => "internal_error",
         }
     }
@@ -110,6 +115,12 @@ impl AppError {
                 format!("The request body is larger than the limit of {limit} bytes.")
             }
             Self::Unavailable { .. } => "The service is busy or its database is unreachable; retry shortly.".to_owned(),
+            Self::Storage(StorageFault::Full { .. }) => {
+                "The database has no space left to store this; nothing was changed. Retry later.".to_owned()
+            }
+            Self::Storage(StorageFault::Failure { .. }) => {
+                "The database's storage is failing; nothing was changed. Retry later.".to_owned()
+            }
             // Never leak the cause of an internal error: it may hold SQL, paths or secrets.
             Self::Internal(_) => "An unexpected error occurred. It has been logged.".to_owned(),
             other => other.to_string(),
@@ -123,11 +134,87 @@ impl From<std::convert::Infallible> for AppError {
     }
 }
 
+/// Why the database could not store anything: not a bug, not bad input, and not over
+/// when the request is retried at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorageFault {
+    /// SQLite's "database or disk is full" (SQLITE_FULL: the disk, or the size cap
+    /// `TONGXIN_SQLITE_MAX_MB`); PostgreSQL's disk_full (SQLSTATE 53100).
+    Full { cause: String },
+    /// SQLite's "disk I/O error" (SQLITE_IOERR); PostgreSQL's other insufficient-resources
+    /// errors (53xxx: out of memory, too many connections, a configured limit) and I/O
+    /// errors (58030).
+    Failure { cause: String },
+}
+
+impl StorageFault {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Full { .. } => "storage_full",
+            Self::Failure { .. } => "storage_failure",
+        }
+    }
+
+    /// For operators (logs, the CLI): what happened, with the database's own words.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Full { cause } => format!("the database or its disk is full ({cause}); free space and retry"),
+            Self::Failure { cause } => format!("the database's storage failed ({cause})"),
+        }
+    }
+
+    /// Recognises a storage fault in a database error. Diesel passes on SQLite's message
+    /// for the result code and PostgreSQL's primary message, not the SQLSTATE, so these
+    /// are the servers' (English) messages for those codes.
+    pub fn of(err: &diesel::result::Error) -> Option<Self> {
+        let diesel::result::Error::DatabaseError(_, info) = err else { return None };
+        let message = info.message();
+        let cause = message.to_owned();
+        let has = |needle: &str| message.contains(needle);
+        if has("database or disk is full")
+            || has("No space left on device")
+            || has("could not extend file")
+            || has("disk quota exceeded")
+        {
+            Some(Self::Full { cause })
+        } else if has("disk I/O error")
+            || has("out of memory")
+            || has("out of shared memory")
+            || has("temporary file size exceeds")
+            || has("too many clients already")
+            || has("could not write block")
+            || has("could not read block")
+            || has("could not write to file")
+        {
+            Some(Self::Failure { cause })
+        } else {
+            None
+        }
+    }
+}
+
+thread_local! {
+    /// Set when an error of the current database task was a storage fault (read by
+    /// `db::Db::run`, which marks the database not ready).
+    static STORAGE_FAULT_SEEN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether a storage fault was seen on this thread since the last call (which resets it).
+pub fn take_storage_fault_seen() -> bool {
+    STORAGE_FAULT_SEEN.replace(false)
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(err: diesel::result::Error) -> Self {
         match err {
             diesel::result::Error::NotFound => Self::NotFound("resource not found".to_owned()),
-            other => Self::Internal(anyhow::Error::new(other).context("database query failed")),
+            other => match StorageFault::of(&other) {
+                Some(fault) => {
+                    STORAGE_FAULT_SEEN.set(true);
+                    Self::Storage(fault)
+                }
+                None => Self::Internal(anyhow::Error::new(other).context("database query failed")),
+            },
         }
     }
 }
@@ -159,6 +246,9 @@ pub struct Problem {
 }
 
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+/// `Retry-After` of a storage fault: freeing space takes an operator, not a moment.
+pub const STORAGE_RETRY_AFTER_S: u64 = 30;
 
 /// Builds a problem response; used by [`AppError`] and by the framework-level handlers
 /// (unknown route, wrong method) that have no `AppError` at hand.
@@ -194,7 +284,7 @@ impl ResponseError for AppError {
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable { .. } | Self::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -210,11 +300,46 @@ impl ResponseError for AppError {
             Self::RateLimited { retry_after_s } | Self::Unavailable { retry_after_s } => {
                 headers.insert(header::RETRY_AFTER, header::HeaderValue::from(*retry_after_s));
             }
+            Self::Storage(_) => {
+                headers.insert(header::RETRY_AFTER, header::HeaderValue::from(STORAGE_RETRY_AFTER_S));
+            }
             Self::Unauthorized { .. } => {
                 headers.insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
             }
             _ => {}
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    fn db_error(message: &str) -> Error {
+        Error::DatabaseError(DatabaseErrorKind::Unknown, Box::new(message.to_owned()))
+    }
+
+    #[test]
+    fn storage_faults_of_both_databases_are_503_with_a_stable_code() {
+        let cases = [
+            ("database or disk is full", "storage_full"),
+            ("disk I/O error", "storage_failure"),
+            ("could not extend file \"base/16384/2619\": No space left on device", "storage_full"),
+            ("could not write to file \"pg_wal/xlogtemp.42\": No space left on device", "storage_full"),
+            ("out of memory", "storage_failure"),
+            ("temporary file size exceeds temp_file_limit (1024kB)", "storage_failure"),
+        ];
+        for (message, code) in cases {
+            let err = AppError::from(db_error(message));
+            assert_eq!((err.status_code(), err.code()), (StatusCode::SERVICE_UNAVAILABLE, code), "{message}");
+            assert!(err.to_string().contains(message), "operators see the cause: {err}");
+            assert!(err.error_response().headers().contains_key(header::RETRY_AFTER));
+        }
+        assert!(take_storage_fault_seen());
+        assert!(!take_storage_fault_seen());
+        let other = AppError::from(db_error("syntax error at or near \"SELEC\""));
+        assert_eq!(other.code(), "internal_error");
     }
 }

@@ -201,8 +201,11 @@ pub fn build_app(
         ))
         .service(SwaggerUi::new("/docs/{_:.*}").external_url_unchecked("/api/openapi.json", api::openapi::document()))
         .default_service(web::to(api::fallback::fallback))
+        .wrap(from_fn(api::control_chars::request_line))
         .wrap(Compress::default())
         .wrap(cors)
+        .wrap(from_fn(api::fallback::problem_bodies))
+        .wrap(from_fn(api::head::head_as_get))
         .wrap(from_fn(api::middleware::request_context))
 }
 

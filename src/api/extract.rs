@@ -86,6 +86,10 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(AppError::validation("body", "must be a JSON object"));
     }
+    let refused = super::control_chars::check_json(text);
+    if !refused.is_empty() {
+        return Err(AppError::Validation(refused));
+    }
     serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text)).map_err(|err| {
         let path = err.path().to_string();
         AppError::Validation(vec![field_error(&path, &err.into_inner().to_string())])

@@ -21,6 +21,9 @@ accounts, content, quizzes, engagement, points and supervision reports.\n\n\
 Conventions: JSON in and out (UTF-8, snake_case). Errors are `application/problem+json` \
 (RFC 9457) with a stable `code`. Lists take `limit` (1–100, default 20) and an opaque `cursor`, \
 and answer `{items, next_cursor}`. Times are RFC 3339 in UTC.\n\n\
+Every GET operation also answers HEAD (RFC 9110): the same status and headers \
+(Content-Length, ETag, Content-Type, Accept-Ranges, ...) with no body. HEAD operations \
+are not listed separately.\n\n\
 Optional fields: in responses every documented field is always present, and `null` means \
 \"no value\"; in requests an optional field may be omitted, and in PATCH bodies `null` \
 clears a nullable field while an omitted field stays unchanged.",

@@ -6,6 +6,7 @@ pub mod models;
 pub mod schema;
 pub mod search;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -13,7 +14,7 @@ use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionMa
 use diesel::pg::PgConnection;
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel::sqlite::SqliteConnection;
-use diesel::{Connection, ConnectionError, RunQueryDsl as _};
+use diesel::{Connection, ConnectionError, ExpressionMethods as _, RunQueryDsl as _};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::config::{Config, DatabaseUrl};
@@ -61,6 +62,8 @@ pub struct ConnectionManager {
     url: DatabaseUrl,
     busy_timeout_ms: u64,
     statement_timeout_ms: u64,
+    /// SQLite: the size cap (`TONGXIN_SQLITE_MAX_MB`), applied to every connection.
+    sqlite_max_bytes: Option<u64>,
 }
 
 impl ConnectionManager {
@@ -69,6 +72,7 @@ impl ConnectionManager {
             url: config.database.clone(),
             busy_timeout_ms: 5_000,
             statement_timeout_ms: config.db_statement_timeout.as_millis() as u64,
+            sqlite_max_bytes: config.sqlite_max_bytes,
         }
     }
 }
@@ -95,6 +99,9 @@ impl ManageConnection for ConnectionManager {
                     self.busy_timeout_ms
                 ))
                 .map_err(r2d2::Error::QueryError)?;
+                if let Some(bytes) = self.sqlite_max_bytes {
+                    cap_size(&mut conn, bytes).map_err(r2d2::Error::QueryError)?;
+                }
                 DbConn::Sqlite(conn)
             }
             DatabaseUrl::Postgres(url) => {
@@ -119,6 +126,20 @@ impl ManageConnection for ConnectionManager {
     }
 }
 
+#[derive(diesel::QueryableByName)]
+struct PageSize {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    page_size: i64,
+}
+
+/// A size cap is a per-connection setting in SQLite (`max_page_count`, in pages): a write
+/// that would grow the file past it fails with SQLITE_FULL, as on a full disk.
+fn cap_size(conn: &mut SqliteConnection, bytes: u64) -> diesel::QueryResult<()> {
+    let page: PageSize = diesel::sql_query("PRAGMA page_size").get_result(conn)?;
+    let pages = bytes / u64::try_from(page.page_size.max(512)).unwrap_or(4096);
+    conn.batch_execute(&format!("PRAGMA max_page_count = {};", pages.max(1)))
+}
+
 pub type Pool = r2d2::Pool<ConnectionManager>;
 
 /// The pool and the one way to use it from async code.
@@ -132,6 +153,9 @@ pub struct Db {
     /// SQLite: this process's writers take turns here rather than in SQLite's busy
     /// handler, which sleeps for milliseconds between retries (see `write_tx`).
     writer: Option<Arc<Mutex<()>>>,
+    /// A query failed for want of storage (full disk or size cap, I/O errors): the
+    /// database is not ready until a write succeeds again (see `probe_storage`).
+    storage_fault: Arc<AtomicBool>,
 }
 
 thread_local! {
@@ -166,7 +190,13 @@ impl Db {
         // Never 0, which marks rows written outside a server (the CLI, the demo loader).
         let origin = rand::random_range(1..i64::MAX);
         let writer = matches!(config.database, DatabaseUrl::Sqlite(_)).then(|| Arc::new(Mutex::new(())));
-        Ok(Self { pool, origin, listener: Arc::new(OnceLock::new()), writer })
+        Ok(Self {
+            pool,
+            origin,
+            listener: Arc::new(OnceLock::new()),
+            writer,
+            storage_fault: Arc::new(AtomicBool::new(false)),
+        })
     }
 
     /// The id this process writes into the change log.
@@ -190,8 +220,8 @@ impl Db {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        let (pool, origin, listener, writer) =
-            (self.pool.clone(), self.origin, self.listener.clone(), self.writer.clone());
+        let (pool, origin, listener, writer, storage_fault) =
+            (self.pool.clone(), self.origin, self.listener.clone(), self.writer.clone(), self.storage_fault.clone());
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get().map_err(|e| {
                 tracing::warn!(error = %e, "database pool exhausted or database unreachable");
@@ -199,8 +229,14 @@ impl Db {
             })?;
             changes::begin(origin);
             WRITER.set(writer);
+            crate::error::take_storage_fault_seen();
             let result = f(&mut conn);
             WRITER.set(None);
+            // Any storage fault inside, even one a caller turned into a per-item answer
+            // (the event batches of a group commit), makes the database not ready.
+            if crate::error::take_storage_fault_seen() && !storage_fault.swap(true, Ordering::Relaxed) {
+                tracing::error!("the database cannot store data (disk or size cap full, or I/O errors): not ready");
+            }
             // After the closure, so after its transaction committed (or rolled back).
             let changed = changes::finish();
             if let (false, Some(listener)) = (changed.is_empty(), listener.get()) {
@@ -210,6 +246,34 @@ impl Db {
         })
         .await
         .map_err(|e| AppError::internal(anyhow::anyhow!("database task failed: {e}")))?
+    }
+
+    /// Whether a storage fault was seen and no probe has written since.
+    pub fn storage_fault(&self) -> bool {
+        self.storage_fault.load(Ordering::Relaxed)
+    }
+
+    /// Writes a page-sized row and removes it again, committed, to learn whether the
+    /// database can store data (a full disk or size cap, or failing I/O, refuses it);
+    /// clears the fault when it can.
+    pub async fn probe_storage(&self) -> Result<(), AppError> {
+        let flag = self.storage_fault.clone();
+        self.run(move |conn| {
+            write_tx(conn, |conn| -> Result<(), AppError> {
+                use schema::storage_probe;
+                diesel::delete(storage_probe::table).execute(conn)?;
+                diesel::insert_into(storage_probe::table)
+                    .values((storage_probe::id.eq(1), storage_probe::filler.eq("x".repeat(8192))))
+                    .execute(conn)?;
+                diesel::delete(storage_probe::table).execute(conn)?;
+                Ok(())
+            })?;
+            if flag.swap(false, Ordering::Relaxed) {
+                tracing::info!("the database stores data again: ready");
+            }
+            Ok(())
+        })
+        .await
     }
 
     /// Applies pending migrations; returns how many ran.

@@ -474,6 +474,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    content_media (content_id, media_id) {
+        content_id -> BigInt,
+        media_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    storage_probe (id) {
+        id -> BigInt,
+        filler -> Text,
+    }
+}
+
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
@@ -491,6 +505,7 @@ diesel::joinable!(attempts -> quizzes (quiz_id));
 diesel::joinable!(attempt_items -> attempts (attempt_id));
 diesel::joinable!(mistakes -> questions (question_id));
 diesel::joinable!(progress -> contents (content_id));
+diesel::joinable!(content_media -> contents (content_id));
 diesel::joinable!(user_points -> users (user_id));
 diesel::joinable!(points_ledger -> users (user_id));
 diesel::joinable!(campaigns -> organizations (org_id));
@@ -498,6 +513,8 @@ diesel::joinable!(campaign_contents -> campaigns (campaign_id));
 diesel::joinable!(campaign_quizzes -> campaigns (campaign_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    content_media,
+    storage_probe,
     organizations,
     users,
     refresh_tokens,

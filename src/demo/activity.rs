@@ -167,7 +167,9 @@ fn synthetic_learners(conn: &mut DbConn, ctx: &Context<'_>) -> Result<Vec<(i64, 
     let mut made = Vec::with_capacity(LEARNERS);
     for i in 0..LEARNERS {
         let (unit, code, audience) = &ctx.units[i % ctx.units.len()];
-        let name = format!("{}{}", SURNAMES[i % SURNAMES.len()], GIVEN[(i * 5) % GIVEN.len()]);
+        // Learners with one surname are 12 apart and get given names 13 apart (mod 12: 1), so
+        // no two of the first 144 share a name: a class never has two 王晓东.
+        let name = format!("{}{}", SURNAMES[i % SURNAMES.len()], GIVEN[(i * 5 + i / SURNAMES.len()) % GIVEN.len()]);
         let learner = NewLearner {
             username: accounts::check_username(&format!("learner{:02}", i + 1))
                 .map_err(|e| AppError::Validation(vec![e]))?,

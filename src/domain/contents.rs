@@ -16,7 +16,7 @@ use crate::domain::content_revision as revision;
 use crate::domain::topics::{self, TopicRef};
 use crate::domain::vocab::Audience;
 use crate::domain::workflow::{self, Edit, Effect, Transition};
-use crate::domain::{accounts, locale, markdown, search};
+use crate::domain::{accounts, locale, markdown, media, search};
 use crate::error::{AppError, FieldError};
 
 pub const TITLE_CHARS: std::ops::RangeInclusive<usize> = 1..=200;
@@ -78,7 +78,9 @@ fn check_title(raw: &str) -> Result<String, FieldError> {
 
 fn check_summary(raw: &str) -> Result<String, FieldError> {
     let summary = raw.trim().to_owned();
-    if summary.chars().count() > SUMMARY_CHARS || summary.chars().any(|c| c.is_control() && c != '\n') {
+    if summary.chars().count() > SUMMARY_CHARS
+        || summary.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
         return Err(FieldError::new("summary", "must be at most 500 characters without control characters"));
     }
     Ok(summary)
@@ -200,6 +202,14 @@ fn reindex(conn: &mut DbConn, id: i64) -> Result<(), AppError> {
         body.push_str(t.body_markdown.as_deref().unwrap_or_default());
     }
     search_db::index(conn, id, &search::index_text(&title), &search::index_text(&body))?;
+    // The files its bodies show inline are visible with it (`media_db::is_public`).
+    let mut inline = row.body_markdown.as_deref().map(media::referenced_ids).unwrap_or_default();
+    for t in &translations {
+        inline.extend(t.body_markdown.as_deref().map(media::referenced_ids).unwrap_or_default());
+    }
+    inline.sort_unstable();
+    inline.dedup();
+    media_db::set_references(conn, id, &inline)?;
     Ok(())
 }
 

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use crate::db::DbConn;
 use crate::db::models::attempts as attempt_db;
 use crate::db::models::quizzes as quiz_db;
+use crate::domain::organizations::Scope;
 use crate::domain::questions::{Answer, QuestionOption};
 use crate::error::AppError;
 
@@ -40,9 +41,16 @@ fn ratio(part: usize, whole: usize) -> f64 {
     if whole == 0 { 0.0 } else { part as f64 / whole as f64 }
 }
 
-pub fn for_quiz(conn: &mut DbConn, quiz_id: i64) -> Result<QuizStats, AppError> {
+/// The statistics of a quiz over the attempts `scope` covers: content staff and admins
+/// see every attempt; an org admin only those of learners now in their subtree.
+pub fn for_quiz(conn: &mut DbConn, quiz_id: i64, scope: &Scope) -> Result<QuizStats, AppError> {
     quiz_db::find(conn, quiz_id)?.ok_or_else(|| AppError::not_found("quiz"))?;
-    let (mut attempts, items) = attempt_db::submitted_for_quiz(conn, quiz_id)?;
+    let within = match scope {
+        Scope::All => None,
+        Scope::Subtree(path) => Some(path.as_str()),
+        Scope::Nothing => return Err(AppError::forbidden("This report needs a staff role.")),
+    };
+    let (mut attempts, items) = attempt_db::submitted_for_quiz(conn, quiz_id, within)?;
     let n = attempts.len();
     // Upper and lower groups: the 27 % best and worst attempts by score (ties by id).
     attempts.sort_by_key(|a| (std::cmp::Reverse(a.score.unwrap_or(0)), a.id));

@@ -53,8 +53,29 @@ pub fn register(
     }
 }
 
-/// A file may be fetched by anyone when visible content uses it, otherwise by staff who
-/// work on content. Unknown and hidden files answer alike (404).
+/// The path a Markdown body uses to show a stored file (`![图](/api/v1/media/18)`, also
+/// inside an absolute URL).
+const MEDIA_PATH: &str = "/api/v1/media/";
+
+/// The ids of the files a Markdown text points at, each once, in order. The migration
+/// that created `content_media` reads old bodies the same way (the digits after the path).
+pub fn referenced_ids(text: &str) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for (at, _) in text.match_indices(MEDIA_PATH) {
+        let rest = &text[at + MEDIA_PATH.len()..];
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        if let Ok(id) = rest[..digits].parse::<i64>()
+            && !ids.contains(&id)
+        {
+            ids.push(id);
+        }
+    }
+    ids
+}
+
+/// A file may be fetched by anyone when visible content uses it (attached, or inline in a
+/// body of any locale), otherwise by staff who work on content. Unknown and hidden files
+/// answer alike (404).
 pub fn fetchable(
     conn: &mut DbConn,
     id: i64,
@@ -64,4 +85,16 @@ pub fn fetchable(
     let row = media_db::find(conn, id)?.ok_or_else(|| AppError::not_found("media"))?;
     let public = media_db::is_public(conn, id, naive(now))?;
     if public || role.is_some_and(Role::edits_content) { Ok((row, public)) } else { Err(AppError::not_found("media")) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::referenced_ids;
+
+    #[test]
+    fn inline_references_are_read_from_relative_and_absolute_urls() {
+        let body = "![图](/api/v1/media/18) [视频](https://x.example/api/v1/media/7?x=1) ![again](/api/v1/media/18)";
+        assert_eq!(referenced_ids(body), [18, 7]);
+        assert!(referenced_ids("/api/v1/media/ and /api/v1/media/abc").is_empty());
+    }
 }

@@ -297,25 +297,33 @@ pub fn rules(conn: &mut DbConn) -> Result<Vec<points_db::RuleRow>, AppError> {
     Ok(rows)
 }
 
+/// A change to one rule: only the fields sent change; an absent field keeps its value.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleInput {
     pub action: Action,
-    /// Points per occurrence (per block for time rules, per correct answer for the daily quiz).
-    pub points: i32,
-    /// At most this many points per learner per local day; `null`: no cap.
-    pub daily_cap: Option<i32>,
-    pub enabled: bool,
+    /// Points per occurrence (per block for time rules, per correct answer for the daily
+    /// quiz), 0–1000. Absent: unchanged.
+    #[schema(minimum = 0, maximum = 1000)]
+    pub points: Option<i32>,
+    /// At most this many points per learner per local day (0–100000); `null`: no cap.
+    /// Absent: unchanged.
+    #[serde(default, deserialize_with = "crate::serde_ext::nullable")]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 100_000)]
+    pub daily_cap: Option<Option<i32>>,
+    /// Absent: unchanged.
+    pub enabled: Option<bool>,
 }
 
-/// Replaces the given rules (others stay), audited.
+/// Changes the given rules (others stay; within a rule, only the fields sent), audited.
+/// The audit entry (`{"rules": [...]}`) holds each changed rule as it now is.
 pub fn set_rules(conn: &mut DbConn, actor: i64, input: &[RuleInput], now: DateTime<Utc>) -> Result<(), AppError> {
     let mut errors = Vec::new();
     for (i, rule) in input.iter().enumerate() {
-        if !(0..=1000).contains(&rule.points) {
+        if rule.points.is_some_and(|p| !(0..=1000).contains(&p)) {
             errors.push(crate::error::FieldError::new(format!("rules[{i}].points"), "must be 0 to 1000"));
         }
-        if rule.daily_cap.is_some_and(|c| !(0..=100_000).contains(&c)) {
+        if rule.daily_cap.flatten().is_some_and(|c| !(0..=100_000).contains(&c)) {
             errors.push(crate::error::FieldError::new(format!("rules[{i}].daily_cap"), "must be 0 to 100000 or null"));
         }
     }
@@ -332,19 +340,24 @@ pub fn set_rules(conn: &mut DbConn, actor: i64, input: &[RuleInput], now: DateTi
         return Err(AppError::Validation(errors));
     }
     crate::db::write_tx(conn, |conn| {
+        let mut detail = Vec::with_capacity(input.len());
         for rule in input {
-            points_db::set_rule(conn, rule.action.as_str(), rule.points, rule.daily_cap, rule.enabled, naive(now))?;
+            let current =
+                points_db::rule(conn, rule.action.as_str())?.ok_or_else(|| AppError::not_found("point rule"))?;
+            let points = rule.points.unwrap_or(current.points);
+            let daily_cap = rule.daily_cap.unwrap_or(current.daily_cap);
+            let enabled = rule.enabled.unwrap_or(current.enabled);
+            points_db::set_rule(conn, rule.action.as_str(), points, daily_cap, enabled, naive(now))?;
+            detail.push(serde_json::json!({
+                "action": rule.action.as_str(), "points": points, "daily_cap": daily_cap, "enabled": enabled,
+            }));
         }
-        let detail = serde_json::json!(input
-            .iter()
-            .map(|r| serde_json::json!({"action": r.action.as_str(), "points": r.points, "daily_cap": r.daily_cap, "enabled": r.enabled}))
-            .collect::<Vec<_>>());
         crate::domain::audit::record(
             conn,
             Some(actor),
             "point_rules.update",
             crate::domain::audit::Target::PointRules,
-            &detail,
+            &serde_json::json!({ "rules": detail }),
             now,
         )
     })

@@ -164,7 +164,7 @@ pub struct Valid {
 
 fn clean_text(field: &str, raw: &str, max: usize, errors: &mut Vec<FieldError>) -> String {
     let text = raw.trim().to_owned();
-    if text.chars().count() > max || text.chars().any(|c| c.is_control() && c != '\n') {
+    if text.chars().count() > max || text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
         errors.push(FieldError::new(field, format!("must be at most {max} characters without control characters")));
     }
     text

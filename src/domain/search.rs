@@ -56,7 +56,9 @@ pub fn terms(text: &str) -> Vec<Term> {
     };
     let flush_word = |word: &mut String, out: &mut Vec<Term>| {
         if !word.is_empty() {
-            out.push(Term { text: std::mem::take(word), prefix: false });
+            let mut text = std::mem::take(word);
+            text.truncate(cut_point(&text));
+            out.push(Term { text, prefix: false });
         }
     };
     for c in normalized.chars() {
@@ -76,10 +78,43 @@ pub fn terms(text: &str) -> Vec<Term> {
     out
 }
 
-/// The indexed form of a text: its terms separated by spaces. A lone CJK character is
-/// indexed as itself so that one-character titles stay findable.
+/// The longest term, in bytes: longer words (a pasted hash, a run of letters) are cut to
+/// their first `MAX_TERM_BYTES`, in the index and in queries alike, never refused.
+/// PostgreSQL refuses a lexeme over 2,047 bytes ("word is too long"); no query (at most
+/// 100 characters) names a word that long anyway.
+pub const MAX_TERM_BYTES: usize = 255;
+
+/// The most distinct term bytes one indexed text holds; terms past it are not indexed.
+/// PostgreSQL refuses a `tsvector` whose lexemes pass 1 MiB, and a title and a body
+/// (with its translations) share one.
+pub const MAX_INDEX_BYTES: usize = 384 * 1024;
+
+/// Where to cut a word so it keeps at most `MAX_TERM_BYTES` bytes, on a character boundary.
+fn cut_point(word: &str) -> usize {
+    if word.len() <= MAX_TERM_BYTES {
+        return word.len();
+    }
+    (0..=MAX_TERM_BYTES).rev().find(|&i| word.is_char_boundary(i)).unwrap_or(0)
+}
+
+/// The indexed form of a text: its distinct terms, in order of first appearance, separated
+/// by spaces, at most `MAX_INDEX_BYTES` of them. A lone CJK character is indexed as itself
+/// so that one-character titles stay findable. (Matching needs no positions or counts.)
 pub fn index_text(text: &str) -> String {
-    terms(text).into_iter().map(|t| t.text).collect::<Vec<_>>().join(" ")
+    let mut seen = std::collections::HashSet::new();
+    let mut out = String::new();
+    for term in terms(text) {
+        if out.len() + term.text.len() + 1 > MAX_INDEX_BYTES {
+            break;
+        }
+        if seen.insert(term.text.clone()) {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&term.text);
+        }
+    }
+    out
 }
 
 /// The distinct terms of a search query, at most `MAX_QUERY_TERMS` of them.
@@ -107,6 +142,18 @@ mod tests {
     fn other_scripts_become_lowercased_words() {
         assert_eq!(texts("Ethnic UNITY, 2026!"), ["ethnic", "unity", "2026"]);
         assert_eq!(texts("ئىتتىپاقلىق"), ["ئىتتىپاقلىق"]);
+    }
+
+    #[test]
+    fn long_words_are_cut_and_the_index_holds_each_term_once_within_its_budget() {
+        let long = "a".repeat(3000);
+        assert_eq!(texts(&long), ["a".repeat(MAX_TERM_BYTES)]);
+        let cyrillic = "ж".repeat(200);
+        assert!(texts(&cyrillic)[0].len() <= MAX_TERM_BYTES);
+        assert_eq!(index_text("unity 团结 unity 团结"), "unity 团结");
+        // Distinct bigrams of many different characters overflow the budget: cut, not refused.
+        let many: String = (0..200_000u32).filter_map(|i| char::from_u32(0x4E00 + (i * 7919) % 20_000)).collect();
+        assert!(index_text(&many).len() <= MAX_INDEX_BYTES);
     }
 
     #[test]

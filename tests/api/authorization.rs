@@ -124,7 +124,7 @@ const RULES: &[(&str, &str, Who)] = &[
     ("POST", "/api/v1/admin/quizzes/{id}/approve", Reviewers),
     ("POST", "/api/v1/admin/quizzes/{id}/reject", Reviewers),
     ("DELETE", "/api/v1/admin/quizzes/{id}/revision", ContentStaff),
-    ("GET", "/api/v1/admin/reports/quizzes/{id}", ContentStaff),
+    ("GET", "/api/v1/admin/reports/quizzes/{id}", Only(&["editor", "reviewer", "org_admin", "admin"])),
     ("GET", "/api/v1/admin/reports/participation", MemberManagers),
     ("GET", "/api/v1/admin/reports/timeseries", MemberManagers),
     ("GET", "/api/v1/admin/reports/contents", Only(&["editor", "reviewer", "org_admin", "admin"])),

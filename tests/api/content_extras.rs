@@ -301,4 +301,28 @@ async fn the_demo_data_set_loads_into_an_empty_database_only() {
     assert!(month_board["items"].as_array().unwrap().len() >= 30, "{month_board}");
     let (_, stats) = json_body(app.get("/me/stats", Some(&pupil.access)).await).await;
     assert!(stats["study_seconds_total"].as_i64().unwrap() > 0, "the named learners studied too: {stats}");
+
+    // No class has two learners of one name.
+    let mut conn = app.db();
+    let clashes: Vec<(Option<i64>, String)> = {
+        use diesel::dsl::count_star;
+        use diesel::prelude::*;
+        use tongxin::db::schema::users;
+        users::table
+            .group_by((users::organization_id, users::display_name))
+            .having(count_star().gt(1))
+            .select((users::organization_id, users::display_name))
+            .load(&mut conn)
+            .unwrap()
+    };
+    assert_eq!(clashes, [], "names repeated within one organization");
+    // The videos are long enough to show the watch rules, and each has its poster.
+    for video in items.iter().filter(|i| i["kind"] == "video") {
+        let seconds = video["duration_s"].as_i64().unwrap();
+        assert!((30..=60).contains(&seconds), "{video}");
+        let (_, detail) = json_body(app.get(&format!("/contents/{}", video["id"]), None).await).await;
+        let poster = detail["video"]["poster_url"].as_str().unwrap();
+        let res = app.client.get(format!("{}{poster}", app.address)).send().await.unwrap();
+        assert_eq!((res.status(), res.headers()["content-type"].to_str().unwrap()), (StatusCode::OK, "image/jpeg"));
+    }
 }

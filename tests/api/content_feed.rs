@@ -317,3 +317,23 @@ async fn a_token_adds_the_callers_own_state_and_makes_the_response_private() {
     assert_eq!(detail["me"]["liked"], true);
     assert_problem(app.get("/contents", Some("not-a-token")).await, StatusCode::UNAUTHORIZED, "invalid_token").await;
 }
+
+#[tokio::test]
+async fn an_article_with_a_very_long_word_or_a_huge_vocabulary_is_indexed_and_found() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    // A 3,000-byte "word" (PostgreSQL refuses lexemes over 2,047 bytes) among ordinary text.
+    let long_word = "x".repeat(3000);
+    let long = app.published_article(&room, "长词文章", &format!("民族团结 {long_word} unity")).await;
+    // 150,000 characters whose bigrams are nearly all different: far more distinct terms
+    // than one PostgreSQL tsvector holds (1 MiB).
+    let many: String = (0..150_000u32).filter_map(|i| char::from_u32(0x4E00 + (i * 7919) % 20_000)).collect();
+    let huge = app.published_article(&room, "大词汇量", &format!("开头{many}")).await;
+    let (status, shown) = json_body(app.get(&format!("/contents/{long}"), None).await).await;
+    assert_eq!(status, StatusCode::OK, "{shown}");
+    assert!(shown["body_markdown"].as_str().unwrap().contains(&long_word), "the body itself is kept whole");
+    assert_eq!(ids(&feed(&app, "?q=unity", None).await), [long]);
+    assert_eq!(ids(&feed(&app, "?q=%E6%B0%91%E6%97%8F", None).await), [long], "民族 beside the long word");
+    assert_eq!(ids(&feed(&app, "?q=%E5%BC%80%E5%A4%B4", None).await), [huge], "开头: its first words are indexed");
+    assert_eq!(ids(&feed(&app, "?q=%E5%A4%A7%E8%AF%8D", None).await), [huge], "大词 in its title");
+}

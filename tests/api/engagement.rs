@@ -939,3 +939,57 @@ async fn a_large_boards_own_rank_counts_the_others_as_of_a_snapshot_no_older_tha
     app.clock.advance(Duration::days(2));
     assert_eq!(me(&third.access).await, json!({"rank": 2, "points": 2}));
 }
+
+#[tokio::test]
+async fn a_partial_point_rule_change_keeps_every_field_it_does_not_send() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin("root_admin").await;
+    let put = |body: Value| {
+        let (app, token) = (&app, admin.access.clone());
+        async move { json_body(app.send_json(reqwest::Method::PUT, "/admin/point-rules", Some(&token), &body).await).await }
+    };
+    let rule = |rules: &Value, action: &str| {
+        rules["items"].as_array().unwrap().iter().find(|r| r["action"] == action).cloned().unwrap()
+    };
+    let (status, rules) = put(json!({"rules": [{"action": "share", "points": 2}]})).await;
+    assert_eq!(status, StatusCode::OK, "{rules}");
+    let share = rule(&rules, "share");
+    assert_eq!(
+        (share["points"].as_i64(), share["daily_cap"].as_i64(), share["enabled"].as_bool()),
+        (Some(2), Some(1), Some(true))
+    );
+    let (status, rules) =
+        put(json!({"rules": [{"action": "share", "enabled": false}, {"action": "login", "daily_cap": null}]})).await;
+    assert_eq!(status, StatusCode::OK, "{rules}");
+    let (share, login) = (rule(&rules, "share"), rule(&rules, "login"));
+    assert_eq!(
+        (share["points"].as_i64(), share["daily_cap"].as_i64(), share["enabled"].as_bool()),
+        (Some(2), Some(1), Some(false))
+    );
+    assert_eq!(
+        (login["points"].as_i64(), login["daily_cap"].clone(), login["enabled"].as_bool()),
+        (Some(1), Value::Null, Some(true))
+    );
+    let (_, stored) = json_body(app.get("/admin/point-rules", Some(&admin.access)).await).await;
+    assert_eq!(rule(&stored, "share")["enabled"], false);
+    let res = app
+        .send_json(
+            reqwest::Method::PUT,
+            "/admin/point-rules",
+            Some(&admin.access),
+            &json!({"rules": [{"action": "share", "points": -1}]}),
+        )
+        .await;
+    assert_invalid(res, &["rules[0].points"]).await;
+    // The audit log says what each changed rule now is.
+    let (_, log) = json_body(app.get("/admin/audit-log?action=point_rules.update", Some(&admin.access)).await).await;
+    let entries = log["items"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["detail"]
+                == json!({"rules": [{"action": "share", "points": 2, "daily_cap": 1, "enabled": true}]})),
+        "{log}"
+    );
+}

@@ -23,7 +23,7 @@ async fn an_upload_is_stored_once_with_its_real_type_and_hash() {
     assert_eq!(video["mime"], "video/mp4");
     assert_eq!(video["size"], CLIP.len());
     assert_eq!(video["sha256"], hex::encode(Sha256::digest(CLIP)));
-    assert_eq!(video["duration_s"], 4, "read from the MP4 header");
+    assert_eq!(video["duration_s"], 40, "read from the MP4 header");
 
     let (status, again) =
         json_body(app.upload(&room.reviewer.access, CLIP, "copy.mp4", "application/octet-stream").await).await;
@@ -264,7 +264,7 @@ async fn videos_reference_the_right_kinds_of_files() {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED);
-    assert_eq!(created["duration_s"], 4, "taken from the file when not given");
+    assert_eq!(created["duration_s"], 40, "taken from the file when not given");
 }
 
 #[tokio::test]
@@ -348,4 +348,100 @@ async fn a_videos_duration_is_the_files_and_an_editors_other_figure_is_refused()
     assert_eq!(updated["duration_s"], 60, "the new file's duration, not the old one's");
     let (status, updated) = json_body(patch(json!({"title": "一分钟", "duration_s": 59})).await).await;
     assert_eq!((status, &updated["duration_s"]), (StatusCode::OK, &json!(60)), "{updated}");
+}
+
+#[tokio::test]
+async fn inline_images_are_visible_while_a_visible_article_shows_them_in_any_locale() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let learner = app.register("image_reader").await;
+    let upload = |bytes: &'static [u8]| {
+        let (app, token) = (&app, room.editor.access.clone());
+        async move {
+            let (status, media) = json_body(app.upload(&token, bytes, "image.jpg", "image/jpeg").await).await;
+            assert_eq!(status, StatusCode::CREATED, "{media}");
+            media["id"].as_i64().unwrap()
+        }
+    };
+    let image = upload(POSTER).await;
+    let mut other_bytes = POSTER.to_vec();
+    other_bytes.extend_from_slice(b"another file");
+    let english_image = upload(Box::leak(other_bytes.into_boxed_slice())).await;
+    let status_of = |id: i64, token: Option<String>| {
+        let app = &app;
+        async move { app.get(&format!("/media/{id}"), token.as_deref()).await.status() }
+    };
+    let first = app.draft_article(&room, "图文一", &format!("开头\n\n![图](/api/v1/media/{image})\n")).await;
+    let res = app
+        .send_json(
+            reqwest::Method::PUT,
+            &format!("/admin/contents/{first}/translations/en"),
+            Some(&room.editor.access),
+            &json!({"title": "Picture", "summary": "s", "body_markdown": format!("![pic](https://cdn.example/api/v1/media/{english_image})")}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let second = app.draft_article(&room, "图文二", &format!("![同一张](/api/v1/media/{image})")).await;
+    // Drafts show nothing to learners; the editor sees the files.
+    for id in [image, english_image] {
+        assert_eq!(status_of(id, None).await, StatusCode::NOT_FOUND);
+        assert_eq!(status_of(id, Some(learner.access.clone())).await, StatusCode::NOT_FOUND);
+        assert_eq!(status_of(id, Some(room.editor.access.clone())).await, StatusCode::OK);
+    }
+    app.publish(&room, first, None).await;
+    app.publish(&room, second, None).await;
+    for id in [image, english_image] {
+        assert_eq!(status_of(id, None).await, StatusCode::OK, "media {id} once published");
+        assert_eq!(status_of(id, Some(learner.access.clone())).await, StatusCode::OK);
+    }
+    let mut conn = app.db();
+    let refs: Vec<(i64, i64)> = {
+        use diesel::prelude::*;
+        use tongxin::db::schema::content_media;
+        content_media::table
+            .select((content_media::content_id, content_media::media_id))
+            .order((content_media::content_id, content_media::media_id))
+            .load(&mut conn)
+            .unwrap()
+    };
+    let mut expected = vec![(first, image), (first, english_image), (second, image)];
+    expected.sort_unstable();
+    assert_eq!(refs, expected);
+    // Withdrawing the first article hides its English image; the shared one stays while
+    // the second article shows it, and goes with it.
+    let archive = |id: i64| {
+        let (app, token) = (&app, room.reviewer.access.clone());
+        async move {
+            app.request(reqwest::Method::DELETE, &format!("/admin/contents/{id}"), Some(&token)).send().await.unwrap()
+        }
+    };
+    assert!(archive(first).await.status().is_success());
+    assert_eq!(status_of(english_image, None).await, StatusCode::NOT_FOUND);
+    assert_eq!(status_of(image, None).await, StatusCode::OK);
+    assert!(archive(second).await.status().is_success());
+    assert_eq!(status_of(image, None).await, StatusCode::NOT_FOUND);
+    assert_eq!(status_of(image, Some(room.editor.access.clone())).await, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_image_added_by_a_pending_revision_stays_staff_only_until_the_change_is_approved() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let (status, media) = json_body(app.upload(&room.editor.access, POSTER, "image.jpg", "image/jpeg").await).await;
+    assert_eq!(status, StatusCode::CREATED, "{media}");
+    let image = media["id"].as_i64().unwrap();
+    let id = app.published_article(&room, "先无图", "正文").await;
+    let public_status = || async { app.get(&format!("/media/{image}"), None).await.status() };
+    let body = json!({"body_markdown": format!("正文\n\n![新图](/api/v1/media/{image})")});
+    let res = app.patch_json(&format!("/admin/contents/{id}"), Some(&room.editor.access), &body).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app.post_json(&format!("/admin/contents/{id}/submit"), Some(&room.editor.access), &json!({})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(public_status().await, StatusCode::NOT_FOUND, "the live text does not show it yet");
+    let res = app.post_json(&format!("/admin/contents/{id}/approve"), Some(&room.reviewer.access), &json!({})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(public_status().await, StatusCode::OK, "approved, the live text shows it");
+    // A later change that drops it takes it away again once approved.
+    app.revise(&room, id, &json!({"body_markdown": "正文"})).await;
+    assert_eq!(public_status().await, StatusCode::NOT_FOUND);
 }

@@ -962,3 +962,39 @@ async fn item_statistics_are_computed_on_a_known_data_set() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn an_org_admin_reads_item_statistics_of_their_own_subtrees_learners_only() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let county = app.create_org(&room.admin, "县", "county", None).await;
+    let school_a = app.create_org(&room.admin, "第一小学", "school", county["id"].as_i64()).await;
+    let school_b = app.create_org(&room.admin, "第二小学", "school", county["id"].as_i64()).await;
+    let teacher = app.staff(&room.admin, "teacher_a", "org_admin", school_a["id"].as_i64()).await;
+    let q1 = question(&app, &room, single("甲题", "A")).await;
+    let quiz = publish_quiz(&app, &room, json!({"title": "分校统计", "mode": "practice", "question_ids": [q1]})).await;
+    // Two learners in school A (one right, one wrong), three in school B (all right).
+    for (n, (school, response)) in
+        [(&school_a, "A"), (&school_a, "B"), (&school_b, "A"), (&school_b, "A"), (&school_b, "A")].iter().enumerate()
+    {
+        let code = school["join_code"].as_str().unwrap();
+        let learner = app.register_with(&format!("learner_{n}"), json!({"org_code": code})).await;
+        let (_, attempt) = start(&app, &learner, quiz).await;
+        let answers = json!({"answers": [{"question_id": q1, "response": response}]});
+        submit(&app, &learner, attempt["id"].as_i64().unwrap(), answers).await;
+    }
+    let path = format!("/admin/reports/quizzes/{quiz}");
+    let (status, mine) = json_body(app.get(&path, Some(&teacher.access)).await).await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    assert_eq!(mine["attempts"], 2, "{mine}");
+    assert_eq!(mine["mean_score"], 0.5);
+    let question = &mine["questions"][0];
+    assert_eq!((question["attempts"].as_i64(), question["share_correct"].as_f64()), (Some(2), Some(0.5)));
+    // The county-wide view is unchanged for editors and admins.
+    for token in [&room.editor.access, &room.admin.access] {
+        let (status, all) = json_body(app.get(&path, Some(token)).await).await;
+        assert_eq!(status, StatusCode::OK, "{all}");
+        assert_eq!(all["attempts"], 5);
+        assert_eq!(all["questions"][0]["share_correct"], 0.8);
+    }
+}

@@ -722,3 +722,74 @@ async fn a_learner_promoted_to_staff_leaves_boards_and_member_counts_but_keeps_t
     assert_eq!(back.map(|i| i["points"].clone()), Some(li_points));
     assert_eq!(get_ok(&app, &path, &c.admin).await, before);
 }
+
+/// Asks for `path` as CSV and reads it the way a spreadsheet user's script would (Python's
+/// csv module, after checking the UTF-8 byte-order mark); returns the rows as objects.
+async fn csv_rows(app: &TestApp, path: &str, who: &Session, file_name: &str) -> Vec<Value> {
+    let res = app.request(Method::GET, path, Some(&who.access)).header("Accept", "text/csv").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "{path}");
+    assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8", "{path}");
+    let vary: Vec<&str> = res.headers().get_all("vary").iter().filter_map(|v| v.to_str().ok()).collect();
+    assert!(vary.iter().any(|v| v.split(", ").any(|h| h == "Accept")), "Vary: {vary:?}");
+    assert_eq!(res.headers()["content-disposition"].to_str().unwrap(), format!("attachment; filename=\"{file_name}\""));
+    let bytes = res.bytes().await.unwrap();
+    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "UTF-8 byte-order mark first in {path}");
+    let script = "import csv, io, json, sys\n\
+                  data = sys.stdin.buffer.read().decode('utf-8-sig')\n\
+                  print(json.dumps(list(csv.DictReader(io.StringIO(data, newline=''))), ensure_ascii=False))";
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 is on the machine");
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), &bytes).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "python could not read the CSV of {path}");
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn the_time_series_content_and_quiz_reports_give_csv_like_participation() {
+    let app = TestApp::spawn().await;
+    let c = county(&app).await;
+    let day = today(&app);
+
+    let path = format!("/admin/reports/timeseries?org_id={}&from={day}&to={day}", c.county);
+    let json_report = get_ok(&app, &path, &c.admin).await;
+    let rows = csv_rows(&app, &path, &c.admin, &format!("timeseries-{day}-{day}.csv")).await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["date"], day.to_string());
+    for column in ["active_learners", "study_seconds", "completions", "quizzes_taken", "points"] {
+        assert_eq!(rows[0][column].as_str().unwrap(), json_report["items"][0][column].to_string(), "{column}");
+    }
+    assert_eq!(rows[0]["completions"], "4");
+
+    let path = format!("/admin/reports/contents?from={day}&to={day}");
+    let json_report = get_ok(&app, &path, &c.admin).await;
+    let rows = csv_rows(&app, &path, &c.admin, &format!("contents-{day}-{day}.csv")).await;
+    assert_eq!(rows.len(), json_report["items"].as_array().unwrap().len());
+    assert_eq!(rows[0]["id"], c.article.to_string());
+    assert_eq!(rows[0]["title"], "民族团结一家亲");
+    for column in ["views", "completions", "likes", "favorites", "shares"] {
+        assert_eq!(rows[0][column].as_str().unwrap(), json_report["items"][0][column].to_string(), "{column}");
+    }
+
+    let (_, quizzes) = json_body(app.get("/admin/quizzes", Some(&c.admin.access)).await).await;
+    let quiz = quizzes["items"][0]["id"].as_i64().unwrap();
+    let path = format!("/admin/reports/quizzes/{quiz}");
+    let json_report = get_ok(&app, &path, &c.admin).await;
+    let rows = csv_rows(&app, &path, &c.admin, &format!("quiz-{quiz}.csv")).await;
+    let kinds: Vec<&str> = rows.iter().map(|r| r["row"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["quiz", "question", "option", "option", "question", "option", "option"]);
+    assert_eq!(rows[0]["attempts"], "2");
+    assert_eq!(rows[0]["mean_score"].as_str().unwrap().parse::<f64>().ok(), json_report["mean_score"].as_f64());
+    assert_eq!(rows[1]["stem"], "第一题");
+    assert_eq!(rows[1]["share_correct"], "1");
+    assert_eq!((rows[2]["option_key"].as_str(), rows[2]["option_text"].as_str()), (Some("A"), Some("甲")));
+    assert_eq!(rows[2]["pick_rate"], "1");
+    assert_eq!(rows[4]["share_correct"], "0.5");
+    // JSON stays the default.
+    let res = app.get(&path, Some(&c.admin.access)).await;
+    assert_eq!(res.headers()["content-type"], "application/json");
+}

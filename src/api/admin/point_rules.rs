@@ -27,7 +27,8 @@ pub struct PointRules {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PointRulesBody {
-    /// The rules to change (others stay as they are).
+    /// The rules to change (others stay as they are); in each, only the fields sent
+    /// change, e.g. `{"action": "share", "points": 2}` keeps the cap and the switch.
     pub rules: Vec<RuleInput>,
 }
 
@@ -59,11 +60,16 @@ pub async fn list(state: web::Data<AppState>, _caller: Require<Admins>) -> Resul
     respond(&state).await
 }
 
-/// Change rules (audited). Points already earned stay as they were.
+/// Change rules (audited): a partial update, each rule naming its `action` and only the
+/// fields to change. Points already earned stay as they were.
 #[utoipa::path(
     operation_id = "admin_put_point_rules", tag = "admin: points", security(("bearer" = [])),
     request_body = PointRulesBody,
-    responses((status = 200, description = "The rules now", body = PointRules), (status = 403, description = "Needs admin"))
+    responses(
+        (status = 200, description = "The rules now", body = PointRules),
+        (status = 403, description = "Needs admin"),
+        (status = 422, description = "An unknown action, a value out of range or no rules (`validation_failed`)"),
+    )
 )]
 #[put("/admin/point-rules")]
 pub async fn replace(

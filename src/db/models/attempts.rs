@@ -2,7 +2,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::{attempt_items, attempts, mistakes, questions};
+use crate::db::schema::{attempt_items, attempts, mistakes, organizations, questions, users};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = attempts)]
@@ -195,13 +195,37 @@ pub fn overdue(conn: &mut DbConn, cutoff: NaiveDateTime, limit: i64) -> QueryRes
         .load(conn)
 }
 
-/// Submitted attempts at a quiz, with their items (for item statistics).
-pub fn submitted_for_quiz(conn: &mut DbConn, quiz_id: i64) -> QueryResult<(Vec<AttemptRow>, Vec<ItemRow>)> {
-    let rows: Vec<AttemptRow> = attempts::table
-        .filter(attempts::quiz_id.eq(quiz_id))
-        .filter(attempts::status.eq("submitted"))
-        .select(AttemptRow::as_select())
-        .load(conn)?;
+/// Submitted attempts at a quiz, with their items (for item statistics). With `within`
+/// (an organization path), only attempts by learners whose organization is in that
+/// subtree.
+pub fn submitted_for_quiz(
+    conn: &mut DbConn,
+    quiz_id: i64,
+    within: Option<&str>,
+) -> QueryResult<(Vec<AttemptRow>, Vec<ItemRow>)> {
+    let rows: Vec<AttemptRow> = match within {
+        None => attempts::table
+            .filter(attempts::quiz_id.eq(quiz_id))
+            .filter(attempts::status.eq("submitted"))
+            .select(AttemptRow::as_select())
+            .load(conn)?,
+        Some(path) => {
+            let (from, to) = super::organizations::subtree_range(path);
+            let learner: &'static str = "learner";
+            let in_subtree = users::table
+                .inner_join(organizations::table)
+                .filter(users::role.eq(learner))
+                .filter(organizations::path.ge(from))
+                .filter(organizations::path.lt(to))
+                .select(users::id);
+            attempts::table
+                .filter(attempts::quiz_id.eq(quiz_id))
+                .filter(attempts::status.eq("submitted"))
+                .filter(attempts::user_id.eq_any(in_subtree))
+                .select(AttemptRow::as_select())
+                .load(conn)?
+        }
+    };
     let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
     let items =
         attempt_items::table.filter(attempt_items::attempt_id.eq_any(&ids)).select(ItemRow::as_select()).load(conn)?;

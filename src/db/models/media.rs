@@ -3,7 +3,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::models::contents::visible;
-use crate::db::schema::{contents, media};
+use crate::db::schema::{content_media, contents, media};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = media)]
@@ -48,12 +48,32 @@ pub fn insert(conn: &mut DbConn, new: &NewMedia<'_>) -> QueryResult<i64> {
     diesel::insert_into(media::table).values(new).returning(media::id).get_result(conn)
 }
 
-/// Whether some content learners can see uses this file (as video, poster or cover).
+/// Whether some content learners can see uses this file: as its video, poster or cover,
+/// or in the Markdown body of any of its locales. (`contents::visible` is the one rule.)
 pub fn is_public(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        contents::table
-            .filter(visible(now))
-            .filter(contents::media_id.eq(id).or(contents::poster_media_id.eq(id)).or(contents::cover_media_id.eq(id))),
-    ))
-    .get_result(conn)
+    let attached = contents::table
+        .filter(visible(now))
+        .filter(contents::media_id.eq(id).or(contents::poster_media_id.eq(id)).or(contents::cover_media_id.eq(id)));
+    let inline = content_media::table
+        .inner_join(contents::table)
+        .filter(content_media::media_id.eq(id))
+        .filter(visible(now))
+        .select(content_media::content_id);
+    diesel::select(diesel::dsl::exists(attached).or(diesel::dsl::exists(inline))).get_result(conn)
+}
+
+/// Replaces the media a content's bodies reference; ids of files that do not exist are
+/// left out.
+pub fn set_references(conn: &mut DbConn, content_id: i64, ids: &[i64]) -> QueryResult<()> {
+    diesel::delete(content_media::table.filter(content_media::content_id.eq(content_id))).execute(conn)?;
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let existing: Vec<i64> = media::table.filter(media::id.eq_any(ids)).select(media::id).load(conn)?;
+    for media_id in existing {
+        diesel::insert_into(content_media::table)
+            .values((content_media::content_id.eq(content_id), content_media::media_id.eq(media_id)))
+            .execute(conn)?;
+    }
+    Ok(())
 }

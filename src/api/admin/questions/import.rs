@@ -3,6 +3,7 @@ use actix_web::{HttpMessage as _, HttpRequest, HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::api::control_chars;
 use crate::api::extract::{field_error, parse_json, read_body};
 use crate::auth::{ContentStaff, Require};
 use crate::domain::contents::Actor;
@@ -89,6 +90,15 @@ pub async fn import(
     let rows = if is_csv {
         let text = std::str::from_utf8(&body)
             .map_err(|_| AppError::bad_request("malformed_csv", "The CSV is not valid UTF-8."))?;
+        // Cells may span lines (quoted), so tab and line ends pass; other controls do not.
+        let refused: Vec<FieldError> = text
+            .split('\n')
+            .enumerate()
+            .filter_map(|(i, line)| control_chars::check(&format!("line[{}]", i + 1), line, true).err())
+            .collect();
+        if !refused.is_empty() {
+            return Err(AppError::Validation(refused));
+        }
         questions::drafts_from_csv(text)?
     } else {
         drafts_from_json(&body)?

@@ -1,9 +1,10 @@
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{ContentReportReaders, SortOrder};
+use crate::api::csv_table::{self, Csv, num, opt, text};
 use crate::api::extract::Query;
 use crate::api::pagination;
 use crate::auth::Require;
@@ -75,12 +76,16 @@ pub struct ContentReport {
 
 /// Per content (county-wide, no personal data): views, completions, average effective
 /// percent, likes, favourites and shares over a range of local days, from the daily
-/// content aggregates.
+/// content aggregates. `Accept: text/csv` gives the same items as CSV (UTF-8 with a
+/// byte-order mark, a header row, one line per content), like every report.
 #[utoipa::path(
     operation_id = "admin_contents_report", tag = "admin: reports", security(("bearer" = [])),
     params(ContentReportParams),
     responses(
-        (status = 200, description = "The report", body = ContentReport),
+        (status = 200, description = "The report", content(
+            (ContentReport = "application/json"),
+            (String = "text/csv", example = "\u{feff}id,title,kind,views,completions,average_effective_percent,likes,favorites,shares\r\n8,民族团结一家亲,article,120,40,62.5,9,4,3\r\n")
+        )),
         (status = 401, description = "Missing, invalid or expired access token"),
         (status = 403, description = "Needs editor, reviewer, org_admin or admin"),
         (status = 422, description = "A bad date, `from` after `to`, a range over 366 days, a bad `limit` or an unknown `sort` (`validation_failed`)"),
@@ -89,6 +94,7 @@ pub struct ContentReport {
 #[get("/admin/reports/contents")]
 pub async fn contents(
     state: web::Data<AppState>,
+    req: HttpRequest,
     Require { body: Query(params), .. }: Require<ContentReportReaders, Query<ContentReportParams>>,
 ) -> Result<HttpResponse, AppError> {
     let range = Range::parse(params.from.as_deref(), params.to.as_deref(), state.clock.now(), state.config.timezone)?;
@@ -101,7 +107,7 @@ pub async fn contents(
     let descending = params.order != Some(SortOrder::Asc);
     let kind = params.kind.map(|k| if k == ReportContentKind::Video { "video" } else { "article" });
     let rows = state.db.run(move |conn| reports::contents(conn, range, kind, order, descending, limit)).await?;
-    Ok(HttpResponse::Ok().json(ContentReport {
+    let report = ContentReport {
         from: range.from,
         to: range.to,
         items: rows
@@ -118,5 +124,35 @@ pub async fn contents(
                 shares: r.shares,
             })
             .collect(),
-    }))
+    };
+    let file_name = format!("contents-{}-{}.csv", range.from, range.to);
+    Ok(csv_table::respond(&req, &file_name, &report, to_csv))
+}
+
+fn to_csv(report: &ContentReport) -> Csv {
+    let mut csv = Csv::new(&[
+        "id",
+        "title",
+        "kind",
+        "views",
+        "completions",
+        "average_effective_percent",
+        "likes",
+        "favorites",
+        "shares",
+    ]);
+    for c in &report.items {
+        csv.row([
+            num(c.id),
+            text(&c.title),
+            text(&c.kind),
+            num(c.views),
+            num(c.completions),
+            opt(c.average_effective_percent),
+            num(c.likes),
+            num(c.favorites),
+            num(c.shares),
+        ]);
+    }
+    csv
 }

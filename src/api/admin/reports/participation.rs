@@ -1,10 +1,10 @@
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{ReportOrg, SortOrder};
+use crate::api::csv_table::{self, Csv, num, opt, text};
 use crate::api::extract::Query;
 use crate::auth::{MemberManagers, Require};
 use crate::domain::organizations::Scope;
@@ -150,30 +150,8 @@ pub async fn participation(
     let rows: Vec<ParticipationRow> =
         report.rows.into_iter().map(|(org, f)| ParticipationRow::new(Some(ReportOrg::from(&org)), f)).collect();
     let body = ParticipationReport { org, from: range.from, to: range.to, rows, total };
-    if wants_csv(&req) {
-        return Ok(HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"participation-{}-{}.csv\"", range.from, range.to),
-            ))
-            .insert_header((header::VARY, "Accept"))
-            .body(to_csv(&body)));
-    }
-    Ok(HttpResponse::Ok().insert_header((header::VARY, "Accept")).json(body))
-}
-
-/// True when the client ranks CSV above JSON (or asks only for CSV).
-fn wants_csv(req: &HttpRequest) -> bool {
-    let Ok(accept) = <header::Accept as header::Header>::parse(req) else { return false };
-    for mime in accept.ranked() {
-        match (mime.type_().as_str(), mime.subtype().as_str()) {
-            ("text", "csv") => return true,
-            ("application", "json" | "*") | ("*", "*") => return false,
-            _ => {}
-        }
-    }
-    false
+    let file_name = format!("participation-{}-{}.csv", range.from, range.to);
+    Ok(csv_table::respond(&req, &file_name, &body, to_csv))
 }
 
 const CSV_HEADER: [&str; 15] = [
@@ -194,55 +172,32 @@ const CSV_HEADER: [&str; 15] = [
     "points_per_member",
 ];
 
-/// One CSV field (RFC 4180): quoted when it holds a comma, quote or line break. Text a
-/// spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) is prefixed with `'`.
-fn field(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_owned() };
-    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text }
-}
-
-fn csv_line(out: &mut String, kind: &str, row: &ParticipationRow) {
+fn csv_line(csv: &mut Csv, kind: &str, row: &ParticipationRow) {
     let org = row.org.as_ref();
-    let cells = [
+    csv.row([
         kind.to_owned(),
-        org.map(|o| o.id.to_string()).unwrap_or_default(),
-        field(org.map(|o| o.name.as_str()).unwrap_or_default()),
-        org.map(|o| o.kind.as_str().to_owned()).unwrap_or_default(),
-        org.map(|o| o.demonstration_site.to_string()).unwrap_or_default(),
-        row.members.to_string(),
-        row.active_members.to_string(),
-        row.participation_rate.to_string(),
-        row.study_seconds.to_string(),
-        row.articles_completed.to_string(),
-        row.videos_completed.to_string(),
-        row.quizzes_taken.to_string(),
-        row.average_quiz_score.map(|s| s.to_string()).unwrap_or_default(),
-        row.points.to_string(),
-        row.points_per_member.to_string(),
-    ];
-    out.push_str(&cells.join(","));
-    out.push_str("\r\n");
+        opt(org.map(|o| o.id)),
+        text(org.map(|o| o.name.as_str()).unwrap_or_default()),
+        opt(org.map(|o| o.kind.as_str())),
+        opt(org.map(|o| o.demonstration_site)),
+        num(row.members),
+        num(row.active_members),
+        num(row.participation_rate),
+        num(row.study_seconds),
+        num(row.articles_completed),
+        num(row.videos_completed),
+        num(row.quizzes_taken),
+        opt(row.average_quiz_score),
+        num(row.points),
+        num(row.points_per_member),
+    ]);
 }
 
-fn to_csv(report: &ParticipationReport) -> String {
-    let mut out = String::from("\u{feff}");
-    out.push_str(&CSV_HEADER.join(","));
-    out.push_str("\r\n");
+fn to_csv(report: &ParticipationReport) -> Csv {
+    let mut csv = Csv::new(&CSV_HEADER);
     for row in &report.rows {
-        csv_line(&mut out, "organization", row);
+        csv_line(&mut csv, "organization", row);
     }
-    csv_line(&mut out, "total", &report.total);
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::field;
-
-    #[test]
-    fn csv_fields_are_quoted_and_formulas_defused() {
-        assert_eq!(field("第一小学"), "第一小学");
-        assert_eq!(field("a,\"b\""), "\"a,\"\"b\"\"\"");
-        assert_eq!(field("=1+1"), "'=1+1");
-    }
+    csv_line(&mut csv, "total", &report.total);
+    csv
 }

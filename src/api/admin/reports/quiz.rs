@@ -1,9 +1,13 @@
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::{ContentStaff, Require};
+use super::ContentReportReaders;
+use crate::api::csv_table::{self, Csv, num, opt, text};
+use crate::auth::Require;
 use crate::domain::item_stats;
+use crate::domain::organizations::Scope;
+use crate::domain::vocab::Role;
 use crate::error::AppError;
 use crate::startup::AppState;
 
@@ -45,21 +49,35 @@ pub struct QuizReport {
 }
 
 /// Item statistics for a quiz: attempts, mean score, pass rate, and per question the
-/// share correct, a discrimination index and option pick rates.
+/// share correct, a discrimination index and option pick rates. Editors, reviewers and
+/// admins see every submitted attempt; an org admin sees the same figures computed over
+/// the attempts of learners whose organization is now in their own subtree only.
+/// `Accept: text/csv` gives the same figures as CSV (UTF-8 with a byte-order mark, a
+/// header row), like every report: a `quiz` line with the totals, then per question a
+/// `question` line followed by one `option` line per choice.
 #[utoipa::path(
     operation_id = "admin_quiz_report", tag = "admin: quizzes", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Quiz id")),
-    responses((status = 200, description = "The statistics", body = QuizReport), (status = 403, description = "Needs editor, reviewer or admin"), (status = 404, description = "No such quiz"))
+    responses(
+        (status = 200, description = "The statistics", content(
+            (QuizReport = "application/json"),
+            (String = "text/csv", example = "\u{feff}row,quiz_id,question_id,kind,stem,option_key,option_text,attempts,share_correct,discrimination,pick_rate,mean_score,mean_percent,pass_rate\r\nquiz,3,,,,,,4,,,,1.25,62.5,0.5\r\n")
+        )),
+        (status = 403, description = "Needs editor, reviewer, org_admin or admin"),
+        (status = 404, description = "No such quiz"),
+    )
 )]
 #[get("/admin/reports/quizzes/{id}")]
 pub async fn quiz(
     state: web::Data<AppState>,
-    _caller: Require<ContentStaff>,
+    req: HttpRequest,
+    Require { user: caller, .. }: Require<ContentReportReaders>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let stats = state.db.run(move |conn| item_stats::for_quiz(conn, id)).await?;
-    Ok(HttpResponse::Ok().json(QuizReport {
+    let scope = if caller.role == Role::OrgAdmin { Scope::of(caller.role, caller.org_path()) } else { Scope::All };
+    let stats = state.db.run(move |conn| item_stats::for_quiz(conn, id, &scope)).await?;
+    let report = QuizReport {
         quiz_id: id,
         attempts: stats.attempts,
         mean_score: stats.mean_score,
@@ -82,5 +100,79 @@ pub async fn quiz(
                     .collect(),
             })
             .collect(),
-    }))
+    };
+    Ok(csv_table::respond(&req, &format!("quiz-{id}.csv"), &report, to_csv))
+}
+
+fn to_csv(report: &QuizReport) -> Csv {
+    let mut csv = Csv::new(&[
+        "row",
+        "quiz_id",
+        "question_id",
+        "kind",
+        "stem",
+        "option_key",
+        "option_text",
+        "attempts",
+        "share_correct",
+        "discrimination",
+        "pick_rate",
+        "mean_score",
+        "mean_percent",
+        "pass_rate",
+    ]);
+    let blank = String::new;
+    csv.row([
+        "quiz".to_owned(),
+        num(report.quiz_id),
+        blank(),
+        blank(),
+        blank(),
+        blank(),
+        blank(),
+        num(report.attempts),
+        blank(),
+        blank(),
+        blank(),
+        opt(report.mean_score),
+        opt(report.mean_percent),
+        opt(report.pass_rate),
+    ]);
+    for q in &report.questions {
+        csv.row([
+            "question".to_owned(),
+            num(report.quiz_id),
+            num(q.question_id),
+            text(&q.kind),
+            text(&q.stem),
+            blank(),
+            blank(),
+            num(q.attempts),
+            num(q.share_correct),
+            opt(q.discrimination),
+            blank(),
+            blank(),
+            blank(),
+            blank(),
+        ]);
+        for o in &q.options {
+            csv.row([
+                "option".to_owned(),
+                num(report.quiz_id),
+                num(q.question_id),
+                text(&q.kind),
+                blank(),
+                text(&o.key),
+                text(&o.text),
+                blank(),
+                blank(),
+                blank(),
+                num(o.pick_rate),
+                blank(),
+                blank(),
+                blank(),
+            ]);
+        }
+    }
+    csv
 }

@@ -1,9 +1,10 @@
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::ReportOrg;
+use crate::api::csv_table::{self, Csv, num};
 use crate::api::extract::Query;
 use crate::auth::{MemberManagers, Require};
 use crate::domain::organizations::Scope;
@@ -51,12 +52,17 @@ pub struct Timeseries {
 }
 
 /// Per local day: active learners, study time, completions, quizzes and points of an
-/// organization's subtree, for charts. From daily aggregates only.
+/// organization's subtree, for charts. From daily aggregates only. `Accept: text/csv`
+/// gives the same days as CSV (UTF-8 with a byte-order mark, a header row, one line per
+/// day), like every report.
 #[utoipa::path(
     operation_id = "admin_timeseries_report", tag = "admin: reports", security(("bearer" = [])),
     params(TimeseriesParams),
     responses(
-        (status = 200, description = "One item per day", body = Timeseries),
+        (status = 200, description = "One item per day", content(
+            (Timeseries = "application/json"),
+            (String = "text/csv", example = "\u{feff}date,active_learners,study_seconds,completions,quizzes_taken,points\r\n2026-11-01,12,5400,30,8,96\r\n")
+        )),
         (status = 401, description = "Missing, invalid or expired access token"),
         (status = 403, description = "Needs org_admin or admin"),
         (status = 404, description = "`org_id` is not in the caller's scope"),
@@ -66,6 +72,7 @@ pub struct Timeseries {
 #[get("/admin/reports/timeseries")]
 pub async fn timeseries(
     state: web::Data<AppState>,
+    req: HttpRequest,
     Require { user: caller, body: Query(params), .. }: Require<MemberManagers, Query<TimeseriesParams>>,
 ) -> Result<HttpResponse, AppError> {
     let range = Range::parse(params.from.as_deref(), params.to.as_deref(), state.clock.now(), state.config.timezone)?;
@@ -73,7 +80,7 @@ pub async fn timeseries(
     let own_org = caller.organization.as_ref().map(|o| o.id);
     let org_id = params.org_id;
     let (node, days) = state.db.run(move |conn| reports::timeseries(conn, &scope, own_org, org_id, range)).await?;
-    Ok(HttpResponse::Ok().json(Timeseries {
+    let report = Timeseries {
         org: node.as_ref().map(ReportOrg::from),
         from: range.from,
         to: range.to,
@@ -88,5 +95,22 @@ pub async fn timeseries(
                 points: d.points,
             })
             .collect(),
-    }))
+    };
+    let file_name = format!("timeseries-{}-{}.csv", range.from, range.to);
+    Ok(csv_table::respond(&req, &file_name, &report, to_csv))
+}
+
+fn to_csv(report: &Timeseries) -> Csv {
+    let mut csv = Csv::new(&["date", "active_learners", "study_seconds", "completions", "quizzes_taken", "points"]);
+    for d in &report.items {
+        csv.row([
+            num(d.date),
+            num(d.active_learners),
+            num(d.study_seconds),
+            num(d.completions),
+            num(d.quizzes_taken),
+            num(d.points),
+        ]);
+    }
+    csv
 }
