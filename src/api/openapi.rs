@@ -49,6 +49,7 @@ pub fn document() -> Value {
     let mut doc = serde_json::to_value(&api).unwrap_or_default();
     require_response_fields(&mut doc);
     optional_bodies_are_absent_not_null(&mut doc);
+    super::openapi_strings::state_the_rule(&mut doc);
     doc
 }
 
@@ -108,7 +109,7 @@ fn optional_bodies_are_absent_not_null(doc: &mut Value) {
 }
 
 /// Names of the component schemas `value` refers to, directly or through other schemas.
-fn collect_refs(value: &Value, schemas: &Value, found: &mut BTreeSet<String>) {
+pub(super) fn collect_refs(value: &Value, schemas: &Value, found: &mut BTreeSet<String>) {
     match value {
         Value::Object(map) => {
             if let Some(name) =

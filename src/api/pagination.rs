@@ -1,7 +1,5 @@
 //! Keyset pagination: `limit` (default 20, at most 100) and an opaque `cursor`.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDateTime;
 
 use crate::db::models::Page;
@@ -46,31 +44,42 @@ pub fn limit(requested: Option<u32>) -> Result<i64, AppError> {
     }
 }
 
-/// Cursors are the last id seen, wrapped so clients treat them as opaque.
+/// Cursors are plain digits so that the OpenAPI document can state exactly which strings
+/// are cursors (`CURSOR_PATTERN`) and every such string is accepted: a cursor is the last
+/// id seen; one made up or from another list just starts the page at that id. Clients
+/// still treat them as opaque.
 pub fn encode_cursor(last_id: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("id:{last_id}"))
+    last_id.to_string()
+}
+
+fn bad_cursor() -> AppError {
+    AppError::bad_request("invalid_cursor", "The cursor is not one this API returned.")
+}
+
+/// A decimal number of 1 to `max_digits` ASCII digits (no sign, no spaces), as the
+/// documented patterns say; `parse` alone would also take `+5`.
+pub fn cursor_number(text: &str, max_digits: usize) -> Result<i64, AppError> {
+    if text.is_empty() || text.len() > max_digits || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad_cursor());
+    }
+    text.parse().map_err(|_| bad_cursor())
 }
 
 pub fn decode_cursor(cursor: Option<&str>) -> Result<Option<i64>, AppError> {
-    let Some(cursor) = cursor else { return Ok(None) };
-    let bad = || AppError::bad_request("invalid_cursor", "The cursor is not one this API returned.");
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
-    let text = String::from_utf8(bytes).map_err(|_| bad())?;
-    text.strip_prefix("id:").and_then(|id| id.parse().ok()).map(Some).ok_or_else(bad)
+    cursor.map(|c| cursor_number(c, 18)).transpose()
 }
 
-/// Cursors for lists ordered by a time, newest first, with an id to break ties.
+/// Cursors for lists ordered by a time, newest first, with an id to break ties:
+/// `<microseconds since 1970>_<id>` (`TIME_CURSOR_PATTERN`).
 pub fn encode_time_cursor(at: NaiveDateTime, id: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}|{id}", at.and_utc().timestamp_micros()))
+    format!("{}_{id}", at.and_utc().timestamp_micros().max(0))
 }
 
 pub fn decode_time_cursor(cursor: Option<&str>) -> Result<Option<(NaiveDateTime, i64)>, AppError> {
     let Some(cursor) = cursor else { return Ok(None) };
-    let bad = || AppError::bad_request("invalid_cursor", "The cursor is not one this API returned.");
-    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?).map_err(|_| bad())?;
-    let (micros, id) = text.split_once('|').ok_or_else(bad)?;
-    let at = chrono::DateTime::from_timestamp_micros(micros.parse().map_err(|_| bad())?).ok_or_else(bad)?;
-    Ok(Some((at.naive_utc(), id.parse().map_err(|_| bad())?)))
+    let (micros, id) = cursor.split_once('_').ok_or_else(bad_cursor)?;
+    let at = chrono::DateTime::from_timestamp_micros(cursor_number(micros, 16)?).ok_or_else(bad_cursor)?;
+    Ok(Some((at.naive_utc(), cursor_number(id, 18)?)))
 }
 
 /// Maps a fetched page to response items, with the cursor taken from the last row.

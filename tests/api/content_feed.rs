@@ -166,8 +166,44 @@ async fn keyset_pages_visit_every_item_once_while_new_items_are_published() {
         let page = feed(&app, "?limit=1&sort=popular", None).await;
         page["next_cursor"].as_str().unwrap().to_owned()
     };
-    let res = app.get(&format!("/contents?cursor={popular_cursor}"), None).await;
-    assert_problem(res, StatusCode::BAD_REQUEST, "invalid_cursor").await;
+    // Any string of the documented form is a cursor: one from another order, or made up,
+    // starts the page after that key instead of being refused.
+    for cursor in [popular_cursor.as_str(), "0_0_0_0", "1_9999999999999999_999999999999999999_999999999999999999"] {
+        let res = app.get(&format!("/contents?cursor={cursor}"), None).await;
+        assert_eq!(res.status(), StatusCode::OK, "{cursor}");
+    }
+    for cursor in ["", "2_0_0_0", "0_+1_0_0", "0_0_0", "0_0_0_0_0", "0_99999999999999999_0_0"] {
+        let res = app.get(&format!("/contents?cursor={cursor}"), None).await;
+        assert_problem(res, StatusCode::BAD_REQUEST, "invalid_cursor").await;
+    }
+}
+
+#[tokio::test]
+async fn every_list_accepts_exactly_the_cursors_its_documented_pattern_describes() {
+    let app = TestApp::spawn().await;
+    let learner = app.register("cursor_reader").await;
+    let doc = json_body(app.get("/api/openapi.json", None).await).await.1;
+    let pattern_of = |path: &str| {
+        let params = doc["paths"][format!("/api/v1{path}")]["get"]["parameters"].as_array().unwrap().clone();
+        params.iter().find(|p| p["name"] == "cursor").unwrap()["schema"]["pattern"].as_str().unwrap().to_owned()
+    };
+    for (path, pattern, good, bad) in [
+        ("/quizzes", r"^[0-9]{1,18}$", "999999999999999999", ["", "+5", "-1", "1e3", "9999999999999999999"]),
+        ("/me/history", r"^[0-9]{1,16}_[0-9]{1,18}$", "0_1", ["", "1", "_1", "+1_1", "99999999999999999_1"]),
+        ("/campaigns", r"^[0-9]{1,16}_[0-9]{1,18}$", "9999999999999999_0", ["", "1_", "1_1_1", " 1_1", "a_1"]),
+    ] {
+        assert_eq!(pattern_of(path), pattern, "{path}");
+        let res = app.get(&format!("{path}?cursor={good}"), Some(&learner.access)).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}?cursor={good}");
+        for cursor in bad {
+            let res = app.get(&format!("{path}?cursor={}", urlencoding(cursor)), Some(&learner.access)).await;
+            assert_problem(res, StatusCode::BAD_REQUEST, "invalid_cursor").await;
+        }
+    }
+}
+
+fn urlencoding(text: &str) -> String {
+    text.replace('+', "%2B").replace(' ', "%20")
 }
 
 #[tokio::test]

@@ -58,7 +58,9 @@ pub struct AuditParams {
     /// e.g. `content.approve`.
     pub action: Option<String>,
     /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
+    #[param(pattern = r"^[0-9]{1,18}$")]
     pub cursor: Option<String>,
 }
 

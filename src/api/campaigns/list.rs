@@ -30,8 +30,10 @@ pub struct CampaignListParams {
     #[param(inline)]
     pub status: Option<StatusFilter>,
     /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page (with the same status).
+    #[param(pattern = r"^[0-9]{1,16}_[0-9]{1,18}$")]
     pub cursor: Option<String>,
 }
 

@@ -1,9 +1,6 @@
 use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -53,34 +50,32 @@ pub struct FeedParams {
     /// Preferred locale; overrides `Accept-Language`.
     pub locale: Option<String>,
     /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page (with the same filters).
+    #[param(pattern = r"^[01]_[0-9]{1,16}_[0-9]{1,18}_[0-9]{1,18}$")]
     pub cursor: Option<String>,
 }
 
-/// The cursor: the order it belongs to and the last item's key in that order.
-#[derive(Debug, Serialize, Deserialize)]
-struct Cursor {
-    o: Sort,
-    r: i32,
-    p: NaiveDateTime,
-    n: i64,
-    i: i64,
+/// The cursor: the last item's key, `<title match 0|1>_<publish_at in µs>_<popularity>_<id>`
+/// (`FEED_CURSOR_PATTERN`), whatever the order; each order reads the parts it sorts by.
+fn encode(key: FeedKey) -> String {
+    let micros = key.publish_at.and_utc().timestamp_micros().max(0);
+    format!("{}_{micros}_{}_{}", key.rank, key.popularity.max(0), key.id)
 }
 
-fn encode(sort: Sort, key: FeedKey) -> String {
-    let cursor = Cursor { o: sort, r: key.rank, p: key.publish_at, n: key.popularity, i: key.id };
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).unwrap_or_default())
-}
-
-fn decode(raw: &str, sort: Sort) -> Result<FeedKey, AppError> {
-    let bad = || AppError::bad_request("invalid_cursor", "The cursor is not one this API returned for this order.");
-    let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?;
-    let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
-    if cursor.o != sort {
-        return Err(bad());
-    }
-    Ok(FeedKey { rank: cursor.r, publish_at: cursor.p, popularity: cursor.n, id: cursor.i })
+fn decode(raw: &str) -> Result<FeedKey, AppError> {
+    let bad = || AppError::bad_request("invalid_cursor", "The cursor is not one this API returned.");
+    let parts: Vec<&str> = raw.split('_').collect();
+    let [rank @ ("0" | "1"), micros, popularity, id] = parts[..] else { return Err(bad()) };
+    let publish_at =
+        chrono::DateTime::from_timestamp_micros(pagination::cursor_number(micros, 16)?).ok_or_else(bad)?.naive_utc();
+    Ok(FeedKey {
+        rank: i32::from(rank == "1"),
+        publish_at,
+        popularity: pagination::cursor_number(popularity, 18)?,
+        id: pagination::cursor_number(id, 18)?,
+    })
 }
 
 /// The feed: published articles and micro-videos for learners, newest, most popular or
@@ -115,7 +110,7 @@ pub async fn list(
     if sort == Sort::Relevance && q.is_none() {
         return Err(AppError::validation("sort", "relevance needs a search query `q`"));
     }
-    let after = params.cursor.as_deref().map(|c| decode(c, sort)).transpose()?;
+    let after = params.cursor.as_deref().map(decode).transpose()?;
     let prefs = preferences(&req, params.locale.as_deref());
     let topic = params.topic.filter(|t| !t.is_empty());
     let key = PageKey {
@@ -149,7 +144,7 @@ pub async fn list(
         query.viewer_path = caller.0.as_ref().and_then(|u| u.org_path().map(str::to_owned));
         let page = state.db.run(move |conn| feed::feed(conn, &query, now)).await?;
         let audience = if caller.0.is_some() { CacheAudience::Private } else { CacheAudience::Public };
-        return caching::json(&req, &body_of(&page, sort), audience);
+        return caching::json(&req, &body_of(&page), audience);
     }
     let shared = shared_page(&state, key, query, sort).await?;
     let Some(user) = caller.id() else {
@@ -159,14 +154,11 @@ pub async fn list(
     let mut page = (*shared.value).clone();
     let mut items = std::mem::take(&mut page.items);
     page.items = state.db.run(move |conn| feed::attach_mine(conn, user, &mut items).map(|()| items)).await?;
-    caching::json(&req, &body_of(&page, sort), CacheAudience::Private)
+    caching::json(&req, &body_of(&page), CacheAudience::Private)
 }
 
-fn body_of(page: &feed::Page, sort: Sort) -> FeedPage {
-    FeedPage {
-        items: page.items.iter().map(FeedItem::from_item).collect(),
-        next_cursor: page.next.map(|key| encode(sort, key)),
-    }
+fn body_of(page: &feed::Page) -> FeedPage {
+    FeedPage { items: page.items.iter().map(FeedItem::from_item).collect(), next_cursor: page.next.map(encode) }
 }
 
 /// The page as anonymous callers see it, from the public cache or freshly read.
@@ -193,7 +185,7 @@ async fn shared_page(
         (item.row.body_markdown, item.row.body_html, item.text.body_markdown, item.text.body_html) =
             (None, None, None, None);
     }
-    let body = serde_json::to_vec(&body_of(&page, sort)).map_err(AppError::internal)?;
+    let body = serde_json::to_vec(&body_of(&page)).map_err(AppError::internal)?;
     let ids = page.items.iter().map(|item| item.row.id).collect();
     let entry = Entry::new(page, body, ids, sort == Sort::Popular, cache.expiry(now, due))
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("ETag is not a header value")))?;

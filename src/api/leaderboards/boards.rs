@@ -23,6 +23,7 @@ pub struct UserBoardParams {
     #[param(inline)]
     pub period: Option<Period>,
     /// How many to list, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 

@@ -42,7 +42,9 @@ crate::page_type!(
 #[into_params(parameter_in = Query)]
 pub struct MistakeParams {
     /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
+    #[param(pattern = r"^[0-9]{1,16}_[0-9]{1,18}$")]
     pub cursor: Option<String>,
 }
 

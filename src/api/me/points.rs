@@ -47,7 +47,9 @@ pub struct MyPoints {
 #[into_params(parameter_in = Query)]
 pub struct PointsParams {
     /// Ledger page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
+    #[param(pattern = r"^[0-9]{1,18}$")]
     pub cursor: Option<String>,
 }
 

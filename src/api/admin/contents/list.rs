@@ -28,7 +28,9 @@ pub struct StaffListParams {
     /// Search words.
     pub q: Option<String>,
     /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
+    #[param(pattern = r"^[0-9]{1,18}$")]
     pub cursor: Option<String>,
 }
 

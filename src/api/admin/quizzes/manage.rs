@@ -23,7 +23,9 @@ pub struct StaffQuizParams {
     pub revision_status: Option<RevisionStatus>,
     pub mode: Option<Mode>,
     /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
+    #[param(pattern = r"^[0-9]{1,18}$")]
     pub cursor: Option<String>,
 }
 

@@ -39,6 +39,7 @@ pub struct ContentReportParams {
     #[param(inline)]
     pub order: Option<SortOrder>,
     /// How many contents, 1–100 (default 20): the top of the sorted list.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 

@@ -24,8 +24,10 @@ pub struct ListUsers {
     pub role: Option<Role>,
     pub disabled: Option<bool>,
     /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = r"^[0-9]{1,18}$")]
     pub cursor: Option<String>,
 }
 
