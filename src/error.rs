@@ -14,11 +14,23 @@ pub struct FieldError {
     pub field: String,
     /// What is wrong with it, in English.
     pub message: String,
+    /// The field is well formed but names something that does not exist (or that the
+    /// caller may not see): a request whose only faults are such references is 404
+    /// `unknown_reference`, not 422, as JSON:API does for related resources.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub unknown: bool,
 }
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self { field: field.into(), message: message.into(), unknown: false }
+    }
+
+    /// A reference to something that does not exist, e.g. `FieldError::unknown("topic",
+    /// "no such topic")`.
+    pub fn unknown(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { unknown: true, ..Self::new(field, message) }
     }
 }
 
@@ -64,6 +76,15 @@ impl AppError {
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError::new(field, message)])
     }
+    /// A well-formed field naming something that does not exist: 404 `unknown_reference`
+    /// with `errors` naming the field.
+    pub fn unknown_reference(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::unknown(field, message)])
+    }
+    /// Whether every fault of a validation error is an unknown reference.
+    fn only_unknown_references(&self) -> bool {
+        matches!(self, Self::Validation(errors) if !errors.is_empty() && errors.iter().all(|e| e.unknown))
+    }
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
         Self::BadRequest { code, detail: detail.into() }
     }
@@ -91,6 +112,7 @@ impl AppError {
             | Self::Unauthorized { code, .. }
             | Self::Forbidden { code, .. }
             | Self::Conflict { code, .. } => code,
+            Self::Validation(_) if self.only_unknown_references() => "unknown_reference",
             Self::Validation(_) => "validation_failed",
             Self::NotFound(_) => "not_found",
             Self::RateLimited { .. } => "rate_limited",
@@ -240,7 +262,8 @@ pub struct Problem {
     pub detail: String,
     /// Stable machine code, e.g. `validation_failed`, `unauthorized`, `not_found`.
     pub code: String,
-    /// Per-field problems; present only for `validation_failed` (absent otherwise).
+    /// Per-field problems; present only for `validation_failed` and `unknown_reference`
+    /// (absent otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
 }
@@ -276,6 +299,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Validation(_) if self.only_unknown_references() => StatusCode::NOT_FOUND,
             Self::Validation(_) | Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,

@@ -33,14 +33,20 @@ pub fn state_the_rule(doc: &mut Value) {
     }
     let Some(paths) = doc["paths"].as_object_mut() else { return };
     for op in paths.values_mut().filter_map(Value::as_object_mut).flat_map(|ops| ops.values_mut()) {
-        for parameter in op["parameters"].as_array_mut().into_iter().flatten() {
+        // `get_mut`, not indexing: `op["parameters"]` would add a null to every operation
+        // that has none.
+        for parameter in op.get_mut("parameters").and_then(Value::as_array_mut).into_iter().flatten() {
             if matches!(parameter["in"].as_str(), Some("query" | "path")) {
-                mark(&mut parameter["schema"], false);
+                if let Some(schema) = parameter.get_mut("schema") {
+                    mark(schema, false);
+                }
             }
         }
         let Some(body) = op.get_mut("requestBody") else { continue };
-        for media in body["content"].as_object_mut().into_iter().flat_map(|c| c.values_mut()) {
-            mark(&mut media["schema"], false);
+        for media in body.get_mut("content").and_then(Value::as_object_mut).into_iter().flat_map(|c| c.values_mut()) {
+            if let Some(schema) = media.get_mut("schema") {
+                mark(schema, false);
+            }
         }
     }
 }
