@@ -36,10 +36,10 @@ pub fn state_the_rule(doc: &mut Value) {
         // `get_mut`, not indexing: `op["parameters"]` would add a null to every operation
         // that has none.
         for parameter in op.get_mut("parameters").and_then(Value::as_array_mut).into_iter().flatten() {
-            if matches!(parameter["in"].as_str(), Some("query" | "path")) {
-                if let Some(schema) = parameter.get_mut("schema") {
-                    mark(schema, false);
-                }
+            if matches!(parameter["in"].as_str(), Some("query" | "path"))
+                && let Some(schema) = parameter.get_mut("schema")
+            {
+                mark(schema, false);
             }
         }
         let Some(body) = op.get_mut("requestBody") else { continue };
