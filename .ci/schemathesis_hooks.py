@@ -1,10 +1,40 @@
 """Schemathesis hooks: the few documented rules that JSON Schema cannot state.
 
 JSON Schema describes one value at a time; it cannot say "ends_at after starts_at". Each
-filter below keeps the generator from calling a request "valid" when it breaks such a
-rule, which the operation's description in the OpenAPI document states in words. Nothing
-else is filtered: every bound a schema can carry is in the schema, and every check runs.
+rule below keeps the generator from calling a request "valid" when it breaks such a rule,
+which the operation's description in the OpenAPI document states in words. Only positive
+cases are filtered (a negative case stays negative whatever it holds), and nothing else
+is: every bound a schema can carry is in the schema, and every check runs.
 Loaded by .ci/schemathesis (SCHEMATHESIS_HOOKS=schemathesis_hooks).
 """
 
 import schemathesis
+
+# "METHOD /path/{template}" -> predicates; each is given the case and says whether it
+# keeps the rule.
+RULES = {}
+
+
+def rule(*labels):
+    """Registers a predicate for the operations named by `labels`."""
+
+    def register(predicate):
+        for label in labels:
+            RULES.setdefault(label, []).append(predicate)
+        return predicate
+
+    return register
+
+
+def body(case):
+    """The JSON body as a dict, or {} when there is none or it is not an object."""
+    return case.body if isinstance(case.body, dict) else {}
+
+
+@schemathesis.hook
+def filter_case(context, case):
+    meta = case.meta
+    if meta is None or not meta.generation.mode.is_positive:
+        return True
+    label = f"{case.operation.method.upper()} {case.operation.path}"
+    return all(keeps(case) for keeps in RULES.get(label, ()))

@@ -90,10 +90,31 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     if !refused.is_empty() {
         return Err(AppError::Validation(refused));
     }
-    serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text)).map_err(|err| {
+    let mut value: serde_json::Value = serde_json::from_str(text).map_err(|e| malformed(&e))?;
+    integral_floats_to_integers(&mut value);
+    serde_path_to_error::deserialize(value).map_err(|err| {
         let path = err.path().to_string();
         AppError::Validation(vec![field_error(&path, &err.into_inner().to_string())])
     })
+}
+
+/// JSON has one number type and JSON Schema calls `3.0` an integer, so the document's
+/// `type: integer` admits it; serde would refuse it for an `i64`. `3.5` stays a float and
+/// is refused where an integer is expected.
+fn integral_floats_to_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            // 2^63 is exactly representable; anything at or beyond it would saturate.
+            if f.fract() == 0.0 && f >= -9_223_372_036_854_775_808.0 && f < 9_223_372_036_854_775_808.0 {
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_to_integers),
+        Value::Object(fields) => fields.values_mut().for_each(integral_floats_to_integers),
+        _ => {}
+    }
 }
 
 /// Turns serde's message into a field error: the path when serde knows it, else the
