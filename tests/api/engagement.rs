@@ -1023,3 +1023,18 @@ async fn a_partial_point_rule_change_keeps_every_field_it_does_not_send() {
         "{log}"
     );
 }
+
+#[tokio::test]
+async fn progress_takes_exactly_the_id_lists_its_documented_pattern_describes() {
+    let app = TestApp::spawn().await;
+    let learner = app.register("lister").await;
+    let get = |query: String| {
+        let (app, token) = (&app, learner.access.clone());
+        async move { app.get(&format!("/me/progress?content_ids={query}"), Some(&token)).await }
+    };
+    let hundred: Vec<String> = (1..=100).map(|i| i.to_string()).collect();
+    assert_eq!(get(hundred.join(",")).await.status(), StatusCode::OK);
+    for bad in ["", "1,,2", "1,%202", "-1", "a", "1234567890123456789", &format!("{},101", hundred.join(","))] {
+        assert_invalid(get(bad.to_owned()).await, &["content_ids"]).await;
+    }
+}

@@ -43,8 +43,8 @@ impl Progress {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ProgressParams {
-    /// Comma-separated content ids (at most 100).
-    #[param(example = "1,2,3")]
+    /// 1 to 100 content ids, comma-separated, without spaces.
+    #[param(example = "1,2,3", pattern = r"^[0-9]{1,18}(,[0-9]{1,18}){0,99}$")]
     pub content_ids: String,
 }
 
@@ -65,17 +65,13 @@ pub async fn progress(
     caller: AuthUser,
     Query(params): Query<ProgressParams>,
 ) -> Result<HttpResponse, AppError> {
-    let ids = params
+    let ids: Vec<i64> = params
         .content_ids
         .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::parse::<i64>)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|_| AppError::validation("content_ids", "must be comma-separated content ids"))?;
-    if ids.is_empty() || ids.len() > 100 {
-        return Err(AppError::validation("content_ids", "give 1 to 100 content ids"));
-    }
+        .map(|id| crate::api::pagination::cursor_number(id, 18).ok())
+        .collect::<Option<_>>()
+        .filter(|ids: &Vec<i64>| ids.len() <= 100)
+        .ok_or_else(|| AppError::validation("content_ids", "must be 1 to 100 content ids, comma-separated"))?;
     let (user, now) = (caller.id, state.clock.now());
     let rows = state.db.run(move |conn| engagement::progress_of(conn, user, &ids, now)).await?;
     Ok(HttpResponse::Ok().json(ProgressList { items: rows.iter().map(|(p, c)| Progress::from_rows(p, c)).collect() }))
