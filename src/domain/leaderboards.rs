@@ -67,11 +67,17 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// The documented form: 1 to 18 ASCII digits (no sign, no spaces).
+    fn id(text: &str) -> Option<i64> {
+        let digits = (1..=18).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit());
+        digits.then(|| text.parse().ok()).flatten()
+    }
+
     pub fn parse(text: &str) -> Option<Self> {
         match text.split_once(':') {
             None if text == "global" => Some(Self::Global),
-            Some(("org", id)) => id.parse().ok().map(Self::Org),
-            Some(("campaign", id)) => id.parse().ok().map(Self::Campaign),
+            Some(("org", id)) => Self::id(id).map(Self::Org),
+            Some(("campaign", id)) => Self::id(id).map(Self::Campaign),
             _ => None,
         }
     }

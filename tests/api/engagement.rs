@@ -568,12 +568,11 @@ async fn leaderboard_ties_go_to_whoever_reached_the_score_first() {
     assert_eq!(limited["me"], json!({"rank": 3, "points": 1}), "the caller's own rank even outside the top");
     let res = app.get("/leaderboards/users?scope=campaign:1", Some(&third.access)).await;
     assert_problem(res, StatusCode::NOT_FOUND, "not_found").await;
-    assert_problem(
-        app.get("/leaderboards/users?scope=planet:1", Some(&third.access)).await,
-        StatusCode::BAD_REQUEST,
-        "invalid_scope",
-    )
-    .await;
+    // Only the documented form: no sign, spaces or other spellings of a number.
+    for scope in ["planet:1", "org:%2B1", "org:%201", "campaign:", "org:1234567890123456789"] {
+        let res = app.get(&format!("/leaderboards/users?scope={scope}"), Some(&third.access)).await;
+        assert_problem(res, StatusCode::BAD_REQUEST, "invalid_scope").await;
+    }
 }
 
 #[tokio::test]

@@ -18,7 +18,7 @@ use crate::startup::AppState;
 pub struct UserBoardParams {
     /// `global`, `org:{id}` (that organization and below) or `campaign:{id}` (points from the
     /// campaign's contents and quizzes inside its window; `period` does not apply).
-    #[param(example = "org:3")]
+    #[param(example = "org:3", pattern = r"^(global|org:[0-9]{1,18}|campaign:[0-9]{1,18})$")]
     pub scope: Option<String>,
     #[param(inline)]
     pub period: Option<Period>,
