@@ -38,3 +38,47 @@ def filter_case(context, case):
         return True
     label = f"{case.operation.method.upper()} {case.operation.path}"
     return all(keeps(case) for keeps in RULES.get(label, ()))
+
+
+def query(case):
+    """The query parameters as a dict ({} when there are none)."""
+    return case.query if isinstance(case.query, dict) else {}
+
+
+@rule("GET /api/v1/contents")
+def relevance_needs_words(case):
+    params = query(case)
+    return params.get("sort") != "relevance" or str(params.get("q") or "").strip() != ""
+
+
+def needs_guardian(fields, stored_birth_year=None):
+    """Whether a learner may be under 14 (PIPL art. 31), as the server reads it: born less
+    than 15 years ago, or a pupil audience (`primary`, `junior`) without a birth year.
+    Borderline years count as needing consent."""
+    import datetime
+
+    year = fields.get("birth_year", stored_birth_year)
+    if isinstance(year, int):
+        return year >= datetime.date.today().year - 15
+    return fields.get("audience") in ("primary", "junior")
+
+
+@rule("POST /api/v1/auth/register")
+def registration_rules(case):
+    import datetime
+
+    fields = body(case)
+    password, username = fields.get("password"), fields.get("username")
+    if isinstance(password, str) and isinstance(username, str) and password.lower() == username.lower():
+        return False  # the password must not be the username
+    year = fields.get("birth_year")
+    if isinstance(year, int) and year > datetime.date.today().year:
+        return False  # a birth year is not in the future
+    return fields.get("guardian_consent") is True or not needs_guardian(fields)
+
+
+@rule("PATCH /api/v1/me")
+def moving_into_a_pupil_audience_brings_consent(case):
+    # The demo learner has no birth year and no recorded consent.
+    fields = body(case)
+    return fields.get("guardian_consent") is True or fields.get("audience") not in ("primary", "junior")

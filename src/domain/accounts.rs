@@ -53,8 +53,8 @@ pub fn check_username(raw: &str) -> Result<Username, FieldError> {
     Ok(Username { display, key, skeleton })
 }
 
-/// At least 10 characters, at most 128, from at least two classes (lower case, upper
-/// case, digits, anything else), and not the username itself.
+/// At least 10 characters, at most 128, from at least two classes (lower case a–z, upper
+/// case A–Z, digits 0–9, anything else), and not the username itself.
 pub fn check_password(field: &str, password: &str, username_key: Option<&str>) -> Result<(), FieldError> {
     let len = password.chars().count();
     if len < *PASSWORD_CHARS.start() {
@@ -63,17 +63,16 @@ pub fn check_password(field: &str, password: &str, username_key: Option<&str>) -
     if len > *PASSWORD_CHARS.end() {
         return Err(FieldError::new(field, "must be at most 128 characters"));
     }
+    // ASCII classes, exactly as `PASSWORD_PATTERN` in the document states them: a letter of
+    // another script counts as "other".
     let classes = [
-        password.chars().any(char::is_lowercase),
-        password.chars().any(char::is_uppercase),
+        password.chars().any(|c| c.is_ascii_lowercase()),
+        password.chars().any(|c| c.is_ascii_uppercase()),
         password.chars().any(|c| c.is_ascii_digit()),
-        password.chars().any(|c| !c.is_lowercase() && !c.is_uppercase() && !c.is_ascii_digit()),
+        password.chars().any(|c| !c.is_ascii_alphanumeric()),
     ];
     if classes.iter().filter(|&&present| present).count() < 2 {
-        return Err(FieldError::new(
-            field,
-            "must mix at least two kinds of characters (lower case, upper case, digits, other)",
-        ));
+        return Err(FieldError::new(field, "must mix at least two kinds of characters (a–z, A–Z, 0–9, anything else)"));
     }
     if username_key.is_some_and(|key| password.to_lowercase() == key) {
         return Err(FieldError::new(field, "must not be the username"));
@@ -84,6 +83,10 @@ pub fn check_password(field: &str, password: &str, username_key: Option<&str>) -
 /// Trimmed, NFC-normalized, 1–50 characters, no control characters and no format
 /// characters (a right-to-left override, or a name of zero-width spaces only).
 pub fn check_display_name(raw: &str) -> Result<String, FieldError> {
+    // The documented `maxLength` is on the name as sent, spaces included.
+    if raw.chars().count() > *DISPLAY_NAME_CHARS.end() {
+        return Err(FieldError::new("display_name", "must be 1 to 50 characters"));
+    }
     let name: String = raw.trim().nfc().collect();
     if has_format_character(&name) {
         return Err(FieldError::new(
@@ -226,8 +229,9 @@ pub fn find_by_username(conn: &mut DbConn, name: &Username) -> Result<Option<Use
 
 /// Resolves a join code as typed to an organization id, or a field error naming `field`.
 fn resolve_join_code(conn: &mut DbConn, field: &str, typed: &str) -> Result<i64, AppError> {
-    let unknown = || AppError::validation(field, "no organization has this join code");
-    let code = crate::domain::organizations::normalize_join_code(typed).ok_or_else(unknown)?;
+    let unknown = || AppError::unknown_reference(field, "no organization has this join code");
+    let code = crate::domain::organizations::normalize_join_code(typed)
+        .ok_or_else(|| AppError::validation(field, "a join code is 4 to 16 letters or digits"))?;
     org_db::find_by_join_code(conn, &code)?.map(|org| org.id).ok_or_else(unknown)
 }
 

@@ -187,7 +187,7 @@ async fn an_admin_renames_flags_and_rotates_the_join_code() {
     assert_eq!(after["parent_id"], t.east, "unchanged fields stay");
 
     let old_code = json!({"username": "late_joiner", "password": PASSWORD, "display_name": "迟到", "audience": "junior", "guardian_consent": true, "org_code": before["join_code"]});
-    assert_invalid(app.post_json("/auth/register", None, &old_code).await, &["org_code"]).await;
+    assert_unknown_reference(app.post_json("/auth/register", None, &old_code).await, &["org_code"]).await;
 }
 
 #[tokio::test]
@@ -255,7 +255,7 @@ async fn a_rotated_join_code_admits_new_members_and_keeps_the_old_ones() {
     assert_ne!(after["join_code"], before["join_code"]);
 
     let refused = json!({"username": "late_pupil", "password": PASSWORD, "display_name": "迟到", "audience": "junior", "guardian_consent": true, "org_code": before["join_code"]});
-    assert_invalid(app.post_json("/auth/register", None, &refused).await, &["org_code"]).await;
+    assert_unknown_reference(app.post_json("/auth/register", None, &refused).await, &["org_code"]).await;
     // Typed in lower case, as on a phone keyboard.
     let code = after["join_code"].as_str().unwrap().to_lowercase();
     let late = app.register_with("late_pupil", json!({"org_code": code})).await;

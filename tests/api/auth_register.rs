@@ -78,12 +78,18 @@ async fn invalid_usernames_are_refused_with_a_field_error() {
 #[tokio::test]
 async fn weak_passwords_are_refused_with_a_field_error() {
     let app = TestApp::spawn().await;
-    for bad in ["Short1!", "alllowercaseletters", "1234567890123", "Password_User", &"Aa1".repeat(50)] {
+    // The classes are a–z, A–Z, 0–9 and anything else, as the document's pattern says:
+    // Greek capitals and small letters are all "anything else".
+    for bad in ["Short1!", "alllowercaseletters", "1234567890123", "Password_User", &"Aa1".repeat(50), "ΑΒΓΔΕΖΗΘαβ"]
+    {
         let mut body = registration("password_user");
         body["password"] = json!(bad);
         let res = app.post_json("/auth/register", None, &body).await;
         assert_invalid(res, &["password"]).await;
     }
+    let mut body = registration("password_user");
+    body["password"] = json!("团结进步团结进步团a");
+    assert_eq!(app.post_json("/auth/register", None, &body).await.status(), StatusCode::CREATED);
 }
 
 #[tokio::test]
@@ -123,6 +129,8 @@ async fn an_unknown_join_code_is_refused_and_nothing_is_stored() {
     let app = TestApp::spawn().await;
     let mut body = registration("lost_student");
     body["org_code"] = json!("NOSUCHCD");
+    assert_unknown_reference(app.post_json("/auth/register", None, &body).await, &["org_code"]).await;
+    body["org_code"] = json!("NO-SUCH");
     assert_invalid(app.post_json("/auth/register", None, &body).await, &["org_code"]).await;
     let count: i64 = users::table.count().get_result(&mut app.db()).unwrap();
     assert_eq!(count, 0);

@@ -337,6 +337,18 @@ pub async fn assert_invalid(res: Response, fields: &[&str]) -> Value {
     problem
 }
 
+/// A 404 `unknown_reference` naming exactly these fields: well formed, but naming nothing
+/// that exists (or that the caller may see).
+pub async fn assert_unknown_reference(res: Response, fields: &[&str]) -> Value {
+    let problem = assert_problem(res, StatusCode::NOT_FOUND, "unknown_reference").await;
+    let mut named = error_fields(&problem);
+    named.sort();
+    let mut expected: Vec<String> = fields.iter().map(|f| (*f).to_owned()).collect();
+    expected.sort();
+    assert_eq!(named, expected, "fields in {problem}");
+    problem
+}
+
 /// The fields named in a validation problem's `errors`.
 pub fn error_fields(problem: &Value) -> Vec<String> {
     problem["errors"]

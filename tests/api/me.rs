@@ -79,7 +79,12 @@ async fn invalid_profile_changes_are_refused_with_field_errors() {
     let res = app.patch_json("/me", Some(&user.access), &json!({"audience": "alien"})).await;
     assert_invalid(res, &["audience"]).await;
     let res = app.patch_json("/me", Some(&user.access), &json!({"org_code": "NOPE1234"})).await;
+    assert_unknown_reference(res, &["org_code"]).await;
+    let res = app.patch_json("/me", Some(&user.access), &json!({"org_code": "NOPE 1234"})).await;
     assert_invalid(res, &["org_code"]).await;
+    let res =
+        app.patch_json("/me", Some(&user.access), &json!({"display_name": format!(" {} ", "名".repeat(49))})).await;
+    assert_invalid(res, &["display_name"]).await;
 }
 
 #[tokio::test]

@@ -18,28 +18,37 @@ pub struct RegisterRequest {
     /// 3–32 letters, digits or `_`; compared case-insensitively after NFKC normalization.
     /// A name that looks like an existing one (Unicode UTS #39 skeleton: letters from
     /// another script, `rn` for `m`) is refused (`username_confusable`).
-    #[schema(example = "zhang_wei", min_length = 3, max_length = 32)]
+    #[schema(example = "zhang_wei", min_length = 3, max_length = 32, pattern = r"^[\p{L}\p{N}_]{3,32}$")]
     pub username: String,
-    /// At least 10 characters mixing at least two of: lower case, upper case, digits, other.
-    #[schema(value_type = String, format = Password, min_length = 10, max_length = 128)]
+    /// 10–128 characters mixing at least two of: lower case a–z, upper case A–Z, digits 0–9,
+    /// anything else (a letter of another script counts as "anything else"); not the
+    /// username itself.
+    #[schema(value_type = String, format = Password, min_length = 10, max_length = 128, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*(?:[a-z][^a-z\u0000-\u001F\u007F-\u009F]|[A-Z][^A-Z\u0000-\u001F\u007F-\u009F]|[0-9][^0-9\u0000-\u001F\u007F-\u009F]|[^a-zA-Z0-9\u0000-\u001F\u007F-\u009F][a-zA-Z0-9])[^\u0000-\u001F\u007F-\u009F]*$")]
     pub password: Password,
     /// 1–50 characters after trimming; no control or format characters (bidi overrides,
     /// zero-width characters).
-    #[schema(example = "张伟", min_length = 1, max_length = 50)]
+    #[schema(
+        example = "张伟",
+        min_length = 1,
+        max_length = 50,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u00AD\u0600-\u0605\u061C\u06DD\u070F\u0890\u0891\u08E2\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB]*[^\s\u0000-\u001F\u007F-\u009F\u00AD\u0600-\u0605\u061C\u06DD\u070F\u0890\u0891\u08E2\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB][^\u0000-\u001F\u007F-\u009F\u00AD\u0600-\u0605\u061C\u06DD\u070F\u0890\u0891\u08E2\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB]*$"
+    )]
     pub display_name: String,
     pub audience: Audience,
-    /// The join code of the learner's class, school or unit.
-    #[schema(example = "K7P3QX9M")]
+    /// The join code of the learner's class, school or unit (empty: none). An unknown code
+    /// is 404 `unknown_reference`.
+    #[schema(example = "K7P3QX9M", pattern = r"^\s*([A-Za-z0-9]{4,16}\s*)?$")]
     pub org_code: Option<String>,
     /// Tells whether a guardian's consent is required; without it a `primary` or `junior`
     /// audience counts as possibly under 14.
-    #[schema(example = 2010)]
+    /// From 1900 to the current year.
+    #[schema(example = 2010, minimum = 1900)]
     pub birth_year: Option<i32>,
     /// Must be `true` when the learner may be under 14 (PIPL art. 31): a birth year less
     /// than 15 years ago, or a `primary` or `junior` audience without a birth year.
     pub guardian_consent: Option<bool>,
     /// BCP 47 tag; default `zh-Hans`.
-    #[schema(example = "zh-Hans")]
+    #[schema(example = "zh-Hans", max_length = 35, pattern = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")]
     pub locale: Option<String>,
 }
 
@@ -52,7 +61,8 @@ pub struct RegisterRequest {
     responses(
         (status = 201, description = "Account created; tokens issued", body = TokenPair),
         (status = 409, description = "The username is taken (`username_taken`) or looks like one in use (`username_confusable`); an erased account's name and its look-alikes stay so for `TONGXIN_USERNAME_HOLD_DAYS`"),
-        (status = 422, description = "A field is invalid, the join code is unknown, or guardian consent is missing (`guardian_consent_required`)"),
+        (status = 404, description = "No organization has this join code (`unknown_reference`)"),
+        (status = 422, description = "A field is invalid, the password is the username, the birth year is in the future, or guardian consent is missing (`guardian_consent_required`)"),
         (status = 429, description = "Too many attempts from this address (`rate_limited`)"),
     )
 )]

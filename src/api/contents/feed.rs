@@ -43,8 +43,11 @@ pub struct FeedParams {
     pub audience: Option<Audience>,
     /// Only this campaign's contents.
     pub campaign: Option<i64>,
-    /// Search words; two-character Chinese words such as 团结 match anywhere.
+    /// Search words, at most 100 characters; two-character Chinese words such as 团结 match
+    /// anywhere.
+    #[param(max_length = 100)]
     pub q: Option<String>,
+    /// `relevance` needs `q` with at least one non-space character (422 otherwise).
     #[param(inline)]
     pub sort: Option<Sort>,
     /// Preferred locale; overrides `Accept-Language`.

@@ -20,7 +20,10 @@ use crate::startup::AppState;
 pub struct EventInput {
     /// A UUID the app generates (hyphenated, RFC 4122 text form); the same id is counted
     /// once, forever.
-    #[schema(example = "0b9f3c1e-5d2a-4a57-9a43-6f1e3f2b8c10", pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
+    #[schema(
+        example = "0b9f3c1e-5d2a-4a57-9a43-6f1e3f2b8c10",
+        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )]
     pub id: String,
     pub kind: EventKind,
     pub content_id: i64,

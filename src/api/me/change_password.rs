@@ -15,7 +15,9 @@ use crate::startup::AppState;
 pub struct ChangePassword {
     #[schema(value_type = String, format = Password)]
     pub current_password: Password,
-    #[schema(value_type = String, format = Password, min_length = 10, max_length = 128)]
+    /// 10–128 characters mixing at least two of: a–z, A–Z, 0–9, anything else; not the
+    /// username.
+    #[schema(value_type = String, format = Password, min_length = 10, max_length = 128, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*(?:[a-z][^a-z\u0000-\u001F\u007F-\u009F]|[A-Z][^A-Z\u0000-\u001F\u007F-\u009F]|[0-9][^0-9\u0000-\u001F\u007F-\u009F]|[^a-zA-Z0-9\u0000-\u001F\u007F-\u009F][a-zA-Z0-9])[^\u0000-\u001F\u007F-\u009F]*$")]
     pub new_password: Password,
 }
 

@@ -15,11 +15,20 @@ use crate::startup::AppState;
 #[serde(deny_unknown_fields)]
 pub struct UpdateProfile {
     /// 1–50 characters after trimming; no control or format characters.
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F\u00AD\u0600-\u0605\u061C\u06DD\u070F\u0890\u0891\u08E2\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB]*[^\s\u0000-\u001F\u007F-\u009F\u00AD\u0600-\u0605\u061C\u06DD\u070F\u0890\u0891\u08E2\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB][^\u0000-\u001F\u007F-\u009F\u00AD\u0600-\u0605\u061C\u06DD\u070F\u0890\u0891\u08E2\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB]*$"
+    )]
     pub display_name: Option<String>,
     pub audience: Option<Audience>,
+    /// BCP 47 tag such as `zh-Hans` or `en`.
+    #[schema(max_length = 35, pattern = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")]
     pub locale: Option<String>,
     /// Join (or move to) the organization with this join code. Learners only: staff are
-    /// placed by an admin (`staff_cannot_change_organization`).
+    /// placed by an admin (`staff_cannot_change_organization`). An unknown code is 404
+    /// `unknown_reference`.
+    #[schema(pattern = r"^\s*[A-Za-z0-9]{4,16}\s*$")]
     pub org_code: Option<String>,
     /// A parent or guardian has consented (PIPL art. 31). Needed to move into a `primary`
     /// or `junior` audience (possibly under 14) unless the birth year shows 14 or older or
@@ -37,6 +46,7 @@ pub struct UpdateProfile {
         (status = 200, description = "The updated profile", body = Profile),
         (status = 401, description = "Missing, invalid or expired access token"),
         (status = 403, description = "A staff account sent `org_code` (`staff_cannot_change_organization`): only an admin places staff"),
+        (status = 404, description = "No organization has this join code (`unknown_reference`)"),
         (status = 422, description = "A field is invalid or not changeable here (e.g. `role`), or a move into a pupil audience lacks a guardian's consent (`guardian_consent_required`)"),
     )
 )]
