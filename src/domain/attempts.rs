@@ -535,7 +535,7 @@ pub fn submit(
                 let mut errors = Vec::new();
                 for (i, (question_id, response)) in answers.iter().enumerate() {
                     match items.iter().find(|it| it.question_id == *question_id) {
-                        None => errors.push(FieldError::new(
+                        None => errors.push(FieldError::unknown(
                             format!("answers[{i}].question_id"),
                             "is not a question of this attempt",
                         )),

@@ -345,10 +345,21 @@ async fn responses_must_fit_their_question() {
     assert_problem(save(&app, &learner, id, 99999, json!("A")).await, StatusCode::NOT_FOUND, "not_found").await;
     let (status, body) =
         submit(&app, &learner, id, json!({"answers": [{"question_id": 99999, "response": "A"}]})).await;
+    // A question that is not the attempt's is an unknown reference, like the path above.
     assert_eq!(
-        (status, error_fields(&body)),
-        (StatusCode::UNPROCESSABLE_ENTITY, vec!["answers[0].question_id".to_owned()])
+        (status, body["code"].as_str(), error_fields(&body)),
+        (StatusCode::NOT_FOUND, Some("unknown_reference"), vec!["answers[0].question_id".to_owned()])
     );
+    // With a wrong answer beside it, the request is invalid (422) and names both.
+    let (status, body) = submit(
+        &app,
+        &learner,
+        id,
+        json!({"answers": [{"question_id": 99999, "response": "A"}, {"question_id": ids[0], "response": "Z"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_fields(&body), ["answers[0].question_id", "answers[1].response"]);
 }
 
 #[tokio::test]

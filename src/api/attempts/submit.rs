@@ -34,7 +34,7 @@ pub struct SubmitBody {
     request_body(content = Option<SubmitBody>, description = "Optional final answers"),
     responses(
         (status = 200, description = "The scored attempt; `results` when the review policy allows", body = Attempt),
-        (status = 404, description = "No such attempt of the caller's"),
+        (status = 404, description = "No such attempt of the caller's (`not_found`), or an answer names a question that is not the attempt's (`unknown_reference`)"),
         (status = 422, description = "An answer does not fit its question"),
     )
 )]

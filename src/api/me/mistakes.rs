@@ -92,6 +92,7 @@ pub async fn list(
 #[serde(deny_unknown_fields)]
 pub struct PracticeBody {
     /// How many questions (1–50, default 10), most recent mistakes first.
+    #[schema(minimum = 1, maximum = 50)]
     pub count: Option<u32>,
 }
 
