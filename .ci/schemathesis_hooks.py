@@ -58,7 +58,7 @@ def needs_guardian(fields, stored_birth_year=None):
     import datetime
 
     year = fields.get("birth_year", stored_birth_year)
-    if isinstance(year, int):
+    if isinstance(year, (int, float)):
         return year >= datetime.date.today().year - 15
     return fields.get("audience") in ("primary", "junior")
 
@@ -72,7 +72,7 @@ def registration_rules(case):
     if isinstance(password, str) and isinstance(username, str) and password.lower() == username.lower():
         return False  # the password must not be the username
     year = fields.get("birth_year")
-    if isinstance(year, int) and year > datetime.date.today().year:
+    if isinstance(year, (int, float)) and year > datetime.date.today().year:
         return False  # a birth year is not in the future
     return fields.get("guardian_consent") is True or not needs_guardian(fields)
 

@@ -100,14 +100,16 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
 
 /// JSON has one number type and JSON Schema calls `3.0` an integer, so the document's
 /// `type: integer` admits it; serde would refuse it for an `i64`. `3.5` stays a float and
-/// is refused where an integer is expected.
+/// is refused where an integer is expected, as is any number beyond ±2^53 written with a
+/// fraction or exponent.
 fn integral_floats_to_integers(value: &mut serde_json::Value) {
     use serde_json::Value;
     match value {
         Value::Number(n) if n.is_f64() => {
             let f = n.as_f64().unwrap_or(f64::NAN);
-            // 2^63 is exactly representable; anything at or beyond it would saturate.
-            if f.fract() == 0.0 && f >= -9_223_372_036_854_775_808.0 && f < 9_223_372_036_854_775_808.0 {
+            // Only where a float holds every integer exactly (below 2^53): beyond it, an
+            // integer too large for i64 (parsed as a float) would pass as a nearby one.
+            if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 {
                 *value = Value::from(f as i64);
             }
         }

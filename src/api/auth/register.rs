@@ -37,7 +37,10 @@ pub struct RegisterRequest {
     pub audience: Audience,
     /// The join code of the learner's class, school or unit (empty: none). An unknown code
     /// is 404 `unknown_reference`.
-    #[schema(example = "K7P3QX9M", pattern = r"^\s*([A-Za-z0-9]{4,16}\s*)?$")]
+    #[schema(
+        example = "K7P3QX9M",
+        pattern = r"^[ \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*([A-Za-z0-9]{4,16}[ \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*)?$"
+    )]
     pub org_code: Option<String>,
     /// Tells whether a guardian's consent is required; without it a `primary` or `junior`
     /// audience counts as possibly under 14.

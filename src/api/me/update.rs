@@ -28,7 +28,9 @@ pub struct UpdateProfile {
     /// Join (or move to) the organization with this join code. Learners only: staff are
     /// placed by an admin (`staff_cannot_change_organization`). An unknown code is 404
     /// `unknown_reference`.
-    #[schema(pattern = r"^\s*[A-Za-z0-9]{4,16}\s*$")]
+    #[schema(
+        pattern = r"^[ \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[A-Za-z0-9]{4,16}[ \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub org_code: Option<String>,
     /// A parent or guardian has consented (PIPL art. 31). Needed to move into a `primary`
     /// or `junior` audience (possibly under 14) unless the birth year shows 14 or older or
