@@ -378,3 +378,68 @@ async fn a_look_alike_of_an_erased_accounts_held_username_is_held_too() {
     let res = app.post_json("/auth/register", None, &registration("xiaoming")).await;
     assert_problem(res, StatusCode::CONFLICT, "username_confusable").await;
 }
+
+/// The pattern, minLength and maxLength the document states for a register field.
+fn documented_rule(field: &str) -> impl Fn(&str) -> bool {
+    let doc = tongxin::api::openapi::document();
+    let schema = doc["components"]["schemas"]["RegisterRequest"]["properties"][field].clone();
+    let pattern = regex::Regex::new(schema["pattern"].as_str().unwrap()).unwrap();
+    let min = schema["minLength"].as_u64().unwrap_or(0) as usize;
+    let max = schema["maxLength"].as_u64().map_or(usize::MAX, |m| m as usize);
+    move |value: &str| {
+        let len = value.chars().count();
+        pattern.is_match(value) && (min..=max).contains(&len)
+    }
+}
+
+#[tokio::test]
+async fn the_documented_account_patterns_accept_exactly_what_the_server_accepts() {
+    let app = TestApp::spawn_with(&[("auth_rate_per_min", "0")]).await;
+    let cases: [(&str, &[&str]); 4] = [
+        (
+            "password",
+            &[
+                "abcdefghiJ",
+                "abcdefghij",
+                "1234567890",
+                "团结进步团结进步团a",
+                "团结进步团结进步团结",
+                "ΑΒΓΔΕΖΗΘαβ",
+                "Aa1",
+                "        a1",
+                "aaaaaaaaa\u{7}B",
+                &"aB".repeat(64),
+                &"aB".repeat(65),
+            ],
+        ),
+        ("username", &["ab", "abc", "张伟", "张伟伟", "zhang-wei", "zhang wei", "ayguli_1", "Ayşe_", &"a".repeat(33)]),
+        (
+            "display_name",
+            &[
+                "",
+                "  ",
+                "阿依古丽",
+                " 阿依古丽 ",
+                "a\u{202e}b",
+                "\u{200b}",
+                &"名".repeat(50),
+                &format!(" {}", "名".repeat(50)),
+            ],
+        ),
+        ("locale", &["zh-Hans", "en", "ug-CN", "e", "english", "zh_Hans", "zh-", "zh-Hans-CN-x-private1"]),
+    ];
+    for (field, values) in cases {
+        let documented = documented_rule(field);
+        for (i, value) in values.iter().enumerate() {
+            let mut body = registration(&format!("pattern_{field}_{i}").replace("display_name", "dn"));
+            body[field] = json!(value);
+            let (status, problem) = json_body(app.post_json("/auth/register", None, &body).await).await;
+            let refused = error_fields(&problem).contains(&field.to_owned());
+            assert_eq!(
+                !refused,
+                documented(value),
+                "{field} {value:?}: the server said {status} {problem}, the document says the opposite"
+            );
+        }
+    }
+}
