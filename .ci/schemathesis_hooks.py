@@ -38,3 +38,27 @@ def filter_case(context, case):
         return True
     label = f"{case.operation.method.upper()} {case.operation.path}"
     return all(keeps(case) for keeps in RULES.get(label, ()))
+
+
+def _date(value):
+    """A `format: date` string as a date, or None when it is not one Python reads."""
+    import datetime
+
+    try:
+        return datetime.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+@rule(
+    "GET /api/v1/admin/reports/participation",
+    "GET /api/v1/admin/reports/timeseries",
+    "GET /api/v1/admin/reports/contents",
+)
+def report_range(case):
+    """`from` not after `to`, and the range covers at most 366 days."""
+    query = case.query or {}
+    start, end = _date(query.get("from")), _date(query.get("to"))
+    if start is None or end is None:
+        return True
+    return start <= end and (end - start).days + 1 <= 366
