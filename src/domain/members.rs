@@ -88,16 +88,18 @@ pub fn update(
             return Err(AppError::forbidden("You cannot change your own role or disable yourself."));
         }
         let organization_id = match input.organization_id {
-            // The same scope check as everywhere; here a field of the request is wrong, so 422.
+            // The same scope check as everywhere; here a field of the request names a node
+            // the caller cannot see: 404 `unknown_reference` naming the field.
             Some(Some(org_id)) => match find_in_scope(conn, &actor.scope, org_id) {
                 Ok(org) => Some(Some(org.id)),
                 Err(AppError::NotFound(_)) => {
-                    return Err(AppError::validation("organization_id", "no such organization in your scope"));
+                    return Err(AppError::unknown_reference("organization_id", "no such organization in your scope"));
                 }
                 Err(other) => return Err(other),
             },
+            // A permission, not a bad value: the same request from an admin succeeds.
             Some(None) if actor.scope != Scope::All => {
-                return Err(AppError::validation("organization_id", "org admins cannot remove a member from the tree"));
+                return Err(AppError::forbidden("Only admins can remove a member from the organization tree."));
             }
             other => other,
         };
