@@ -62,3 +62,28 @@ def report_range(case):
     if start is None or end is None:
         return True
     return start <= end and (end - start).days + 1 <= 366
+
+
+def _not_after_today(value):
+    """A date the server's local today has reached, whatever TONGXIN_TIMEZONE is: at
+    least a day before today in UTC (no zone is more than 14 hours off UTC)."""
+    import datetime
+
+    day = _date(value)
+    return day is None or day <= datetime.datetime.now(datetime.timezone.utc).date() - datetime.timedelta(days=1)
+
+
+@rule("POST /api/v1/admin/organizations")
+def organization_site_date(case):
+    """`demonstration_since` only with `demonstration_site: true`, never in the future."""
+    fields = body(case)
+    since = fields.get("demonstration_since")
+    return since is None or (fields.get("demonstration_site") is True and _not_after_today(since))
+
+
+@rule("PATCH /api/v1/admin/organizations/{id}")
+def organization_site_date_change(case):
+    """`demonstration_since` never with `demonstration_site: false`, never in the future."""
+    fields = body(case)
+    since = fields.get("demonstration_since")
+    return since is None or (fields.get("demonstration_site") is not False and _not_after_today(since))
