@@ -88,6 +88,11 @@ async fn members_can_be_searched_by_name_organization_subtree_and_role() {
     assert_eq!(usernames(&app, "/admin/users?q=_", token).await.len(), 5, "_ is literal, and every name here has one");
     assert!(usernames(&app, "/admin/users?q=nobody", token).await.is_empty());
     assert_invalid(app.get("/admin/users?role=king", Some(token)).await, &["role"]).await;
+    // At most 100 characters as sent, as the document's maxLength counts them: padding too.
+    let padded = format!("/admin/users?q=pupil{}", "%20".repeat(96));
+    assert_invalid(app.get(&padded, Some(token)).await, &["q"]).await;
+    let res = app.get(&format!("/admin/users?q=pupil{}", "%20".repeat(95)), Some(token)).await;
+    assert_eq!(res.status(), StatusCode::OK);
 }
 
 #[tokio::test]

@@ -18,7 +18,8 @@ pub struct ListOrganizations {
     pub parent_id: Option<i64>,
     /// Only demonstration sites (`true`) or only the other nodes (`false`).
     pub demonstration_site: Option<bool>,
-    /// Part of the name.
+    /// Part of the name. At most 100 characters; blank means no filter.
+    #[param(max_length = 100)]
     pub q: Option<String>,
     /// Page size, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100)]

@@ -17,7 +17,8 @@ use crate::startup::AppState;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListUsers {
-    /// Part of the username or display name.
+    /// Part of the username or display name. At most 100 characters; blank means no filter.
+    #[param(max_length = 100)]
     pub q: Option<String>,
     /// Only members of this organization and the nodes below it.
     pub org_id: Option<i64>,
