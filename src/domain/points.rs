@@ -297,8 +297,8 @@ pub fn rules(conn: &mut DbConn) -> Result<Vec<points_db::RuleRow>, AppError> {
     Ok(rows)
 }
 
-/// The actions that have a rule: every [`Action`] but `campaign_bonus`, which is not a rule
-/// (a campaign sets its own multiplier).
+/// The actions that have a rule: every action but `campaign_bonus`, which is not a rule (a
+/// campaign sets its own multiplier).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RuleAction {

@@ -19,8 +19,8 @@ pub struct CreateOrganization {
     /// 404 `unknown_reference`.
     #[schema(example = 1)]
     pub parent_id: Option<i64>,
-    /// 1–100 characters, not all white space, without control characters; stored trimmed
-    /// (the pattern is `organizations::NAME_PATTERN`).
+    /// 1–100 characters, not all white space, without control characters; stored trimmed.
+    // The pattern is `organizations::NAME_PATTERN` (an attribute takes only a literal).
     #[schema(
         example = "民族团结实验小学",
         min_length = 1,

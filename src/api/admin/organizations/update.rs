@@ -14,8 +14,8 @@ use crate::startup::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOrganization {
-    /// 1–100 characters, not all white space, without control characters; stored trimmed
-    /// (the pattern is `organizations::NAME_PATTERN`).
+    /// 1–100 characters, not all white space, without control characters; stored trimmed.
+    // The pattern is `organizations::NAME_PATTERN` (an attribute takes only a literal).
     #[schema(
         example = "民族团结实验小学",
         min_length = 1,
