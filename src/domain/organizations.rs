@@ -125,6 +125,20 @@ pub fn find_in_scope(conn: &mut DbConn, scope: &Scope, id: i64) -> Result<Organi
     org_db::find(conn, id)?.filter(|org| scope.contains(&org.path)).ok_or_else(|| AppError::not_found("organization"))
 }
 
+/// A node that a field of the request (a filter or a reference) names, if the caller may
+/// see it; else 404 `unknown_reference` naming the field, whether it exists or not.
+pub fn referenced_in_scope(
+    conn: &mut DbConn,
+    scope: &Scope,
+    field: &str,
+    id: i64,
+) -> Result<OrganizationRow, AppError> {
+    match find_in_scope(conn, scope, id) {
+        Err(AppError::NotFound(_)) => Err(AppError::unknown_reference(field, "no such organization in your scope")),
+        other => other,
+    }
+}
+
 /// A (not deleted) member the caller may see, with their node, or 404 whether they exist
 /// or not.
 pub fn user_in_scope(conn: &mut DbConn, scope: &Scope, id: i64) -> Result<UserWithOrg, AppError> {
@@ -145,7 +159,7 @@ pub fn list(conn: &mut DbConn, scope: &Scope, filter: &NodeFilter<'_>) -> Result
     let query = crate::domain::search::check_query("q", filter.query)?;
     // Asking for the children of a node outside the scope is asking about that node: 404.
     if let Some(parent) = filter.parent_id {
-        find_in_scope(conn, scope, parent)?;
+        referenced_in_scope(conn, scope, "parent_id", parent)?;
     }
     let Some(within_path) = scope.list_root() else {
         return Ok(Page { items: Vec::new(), has_more: false });

@@ -24,7 +24,7 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone as _, Utc};
 use crate::db::DbConn;
 use crate::db::models::organizations::{OrganizationRow, subtree_range};
 use crate::db::models::reports::{self as report_db, ActivePair, ActiveSpans, ContentOrder, GroupSums, YearSpan};
-use crate::domain::organizations::{Scope, find_in_scope};
+use crate::domain::organizations::{Scope, find_in_scope, referenced_in_scope};
 use crate::error::{AppError, FieldError};
 
 /// Longest range a report covers, in days (a leap year).
@@ -202,7 +202,8 @@ pub struct Participation {
     pub total: Figures,
 }
 
-/// The node a report is about: the requested one if in scope (404 otherwise), else the
+/// The node a report is about: the requested one if in scope (404 `unknown_reference`
+/// otherwise), else the
 /// caller's own node for org admins, else the whole tree for admins.
 fn requested_node(
     conn: &mut DbConn,
@@ -211,7 +212,7 @@ fn requested_node(
     requested: Option<i64>,
 ) -> Result<Option<OrganizationRow>, AppError> {
     match (requested, scope) {
-        (Some(id), _) => find_in_scope(conn, scope, id).map(Some),
+        (Some(id), _) => referenced_in_scope(conn, scope, "org_id", id).map(Some),
         (None, Scope::All) => Ok(None),
         (None, Scope::Subtree(_)) => {
             let id = own_org.ok_or_else(|| AppError::not_found("organization"))?;

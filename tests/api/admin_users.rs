@@ -123,7 +123,7 @@ async fn an_org_admin_sees_and_manages_only_their_subtree() {
     assert_problem(
         app.get(&format!("/admin/users?org_id={}", w.west), Some(token)).await,
         StatusCode::NOT_FOUND,
-        "not_found",
+        "unknown_reference",
     )
     .await;
     let res =

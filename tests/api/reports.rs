@@ -394,7 +394,8 @@ async fn an_org_admin_sees_only_their_subtree_and_others_are_refused() {
     for outside in [c.west, c.county, 999_999] {
         for path in ["participation", "timeseries"] {
             let res = app.get(&format!("/admin/reports/{path}?org_id={outside}"), Some(&boss.access)).await;
-            assert_problem(res, StatusCode::NOT_FOUND, "not_found").await;
+            let problem = assert_problem(res, StatusCode::NOT_FOUND, "unknown_reference").await;
+            assert_eq!(error_fields(&problem), ["org_id"]);
         }
     }
     let series = get_ok(&app, &format!("/admin/reports/timeseries?from={day}&to={day}"), &boss).await;

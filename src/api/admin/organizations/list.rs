@@ -40,7 +40,7 @@ pub struct ListOrganizations {
         (status = 400, description = "Bad cursor (`invalid_cursor`)"),
         (status = 401, description = "Missing, invalid or expired access token"),
         (status = 403, description = "Needs org_admin or admin"),
-        (status = 404, description = "`parent_id` is not in the caller's scope"),
+        (status = 404, description = "`parent_id` names no organization in the caller's scope (`unknown_reference`, with `errors` naming the field)"),
         (status = 422, description = "A parameter is invalid"),
     )
 )]

@@ -123,7 +123,7 @@ pub struct ParticipationReport {
         )),
         (status = 401, description = "Missing, invalid or expired access token"),
         (status = 403, description = "Needs org_admin or admin"),
-        (status = 404, description = "`org_id` is not in the caller's scope"),
+        (status = 404, description = "`org_id` names no organization in the caller's scope (`unknown_reference`, with `errors` naming the field)"),
         (status = 422, description = "A bad date, `from` after `to`, a range over 366 days, or an unknown `sort` or `order` (`validation_failed`, naming the field)"),
     )
 )]
