@@ -82,3 +82,52 @@ def moving_into_a_pupil_audience_brings_consent(case):
     # The demo learner has no birth year and no recorded consent.
     fields = body(case)
     return fields.get("guardian_consent") is True or fields.get("audience") not in ("primary", "junior")
+
+
+def _date(value):
+    """A `format: date` string as a date, or None when it is not one Python reads."""
+    import datetime
+
+    try:
+        return datetime.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+@rule(
+    "GET /api/v1/admin/reports/participation",
+    "GET /api/v1/admin/reports/timeseries",
+    "GET /api/v1/admin/reports/contents",
+)
+def report_range(case):
+    """`from` not after `to`, and the range covers at most 366 days."""
+    query = case.query or {}
+    start, end = _date(query.get("from")), _date(query.get("to"))
+    if start is None or end is None:
+        return True
+    return start <= end and (end - start).days + 1 <= 366
+
+
+def _not_after_today(value):
+    """A date the server's local today has reached, whatever TONGXIN_TIMEZONE is: at
+    least a day before today in UTC (no zone is more than 14 hours off UTC)."""
+    import datetime
+
+    day = _date(value)
+    return day is None or day <= datetime.datetime.now(datetime.timezone.utc).date() - datetime.timedelta(days=1)
+
+
+@rule("POST /api/v1/admin/organizations")
+def organization_site_date(case):
+    """`demonstration_since` only with `demonstration_site: true`, never in the future."""
+    fields = body(case)
+    since = fields.get("demonstration_since")
+    return since is None or (fields.get("demonstration_site") is True and _not_after_today(since))
+
+
+@rule("PATCH /api/v1/admin/organizations/{id}")
+def organization_site_date_change(case):
+    """`demonstration_since` never with `demonstration_site: false`, never in the future."""
+    fields = body(case)
+    since = fields.get("demonstration_since")
+    return since is None or (fields.get("demonstration_site") is not False and _not_after_today(since))

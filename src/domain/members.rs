@@ -9,7 +9,7 @@ use crate::db::{DbConn, write_tx};
 use serde_json::json;
 
 use crate::domain::audit::{self, Target};
-use crate::domain::organizations::{Scope, find_in_scope, user_in_scope};
+use crate::domain::organizations::{Scope, referenced_in_scope, user_in_scope};
 use crate::domain::sessions;
 use crate::domain::vocab::Role;
 use crate::error::AppError;
@@ -34,7 +34,7 @@ pub struct MemberFilter<'a> {
 pub fn list(conn: &mut DbConn, scope: &Scope, filter: &MemberFilter<'_>) -> Result<Page<UserWithOrg>, AppError> {
     let query = crate::domain::search::check_query("q", filter.query)?;
     let requested_root = match filter.org_id {
-        Some(id) => Some(find_in_scope(conn, scope, id)?.path),
+        Some(id) => Some(referenced_in_scope(conn, scope, "org_id", id)?.path),
         None => None,
     };
     let Some(scope_root) = scope.list_root() else {
@@ -88,16 +88,12 @@ pub fn update(
             return Err(AppError::forbidden("You cannot change your own role or disable yourself."));
         }
         let organization_id = match input.organization_id {
-            // The same scope check as everywhere; here a field of the request is wrong, so 422.
-            Some(Some(org_id)) => match find_in_scope(conn, &actor.scope, org_id) {
-                Ok(org) => Some(Some(org.id)),
-                Err(AppError::NotFound(_)) => {
-                    return Err(AppError::validation("organization_id", "no such organization in your scope"));
-                }
-                Err(other) => return Err(other),
-            },
+            // The same scope check as everywhere; here a field of the request names a node
+            // the caller cannot see: 404 `unknown_reference` naming the field.
+            Some(Some(org_id)) => Some(Some(referenced_in_scope(conn, &actor.scope, "organization_id", org_id)?.id)),
+            // A permission, not a bad value: the same request from an admin succeeds.
             Some(None) if actor.scope != Scope::All => {
-                return Err(AppError::validation("organization_id", "org admins cannot remove a member from the tree"));
+                return Err(AppError::forbidden("Only admins can remove a member from the organization tree."));
             }
             other => other,
         };

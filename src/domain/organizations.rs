@@ -33,6 +33,9 @@ use crate::domain::vocab::{OrgKind, Role};
 use crate::error::{AppError, FieldError};
 
 pub const NAME_CHARS: std::ops::RangeInclusive<usize> = 1..=100;
+/// What `check_name` takes: no control character (C0, DEL, C1) and at least one character
+/// that is neither white space (as `str::trim` sees it) nor a control character.
+pub const NAME_PATTERN: &str = r"^[^\u0000-\u001F\u007F-\u009F]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u001F\u007F-\u009F]*$";
 /// No 0/O, 1/I/L: codes are read aloud in classrooms and typed on phones.
 const JOIN_CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 const JOIN_CODE_LEN: usize = 8;
@@ -48,10 +51,15 @@ pub fn normalize_join_code(raw: &str) -> Option<String> {
     ((4..=16).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric())).then_some(code)
 }
 
+/// A name as the document states it (`NAME_PATTERN`, 1–100 characters as sent): no
+/// control characters and at least one that is not white space. Stored trimmed.
 pub fn check_name(raw: &str) -> Result<String, FieldError> {
     let name = raw.trim().to_owned();
-    if !NAME_CHARS.contains(&name.chars().count()) || name.chars().any(char::is_control) {
-        return Err(FieldError::new("name", "must be 1 to 100 characters without control characters"));
+    if !NAME_CHARS.contains(&raw.chars().count()) || name.is_empty() || raw.chars().any(char::is_control) {
+        return Err(FieldError::new(
+            "name",
+            "must be 1 to 100 characters, not all white space, without control characters",
+        ));
     }
     Ok(name)
 }
@@ -117,6 +125,20 @@ pub fn find_in_scope(conn: &mut DbConn, scope: &Scope, id: i64) -> Result<Organi
     org_db::find(conn, id)?.filter(|org| scope.contains(&org.path)).ok_or_else(|| AppError::not_found("organization"))
 }
 
+/// A node that a field of the request (a filter or a reference) names, if the caller may
+/// see it; else 404 `unknown_reference` naming the field, whether it exists or not.
+pub fn referenced_in_scope(
+    conn: &mut DbConn,
+    scope: &Scope,
+    field: &str,
+    id: i64,
+) -> Result<OrganizationRow, AppError> {
+    match find_in_scope(conn, scope, id) {
+        Err(AppError::NotFound(_)) => Err(AppError::unknown_reference(field, "no such organization in your scope")),
+        other => other,
+    }
+}
+
 /// A (not deleted) member the caller may see, with their node, or 404 whether they exist
 /// or not.
 pub fn user_in_scope(conn: &mut DbConn, scope: &Scope, id: i64) -> Result<UserWithOrg, AppError> {
@@ -137,7 +159,7 @@ pub fn list(conn: &mut DbConn, scope: &Scope, filter: &NodeFilter<'_>) -> Result
     let query = crate::domain::search::check_query("q", filter.query)?;
     // Asking for the children of a node outside the scope is asking about that node: 404.
     if let Some(parent) = filter.parent_id {
-        find_in_scope(conn, scope, parent)?;
+        referenced_in_scope(conn, scope, "parent_id", parent)?;
     }
     let Some(within_path) = scope.list_root() else {
         return Ok(Page { items: Vec::new(), has_more: false });
@@ -198,7 +220,7 @@ pub fn create(
         let parent_path = match node.parent_id {
             Some(parent) => {
                 org_db::find(conn, parent)?
-                    .ok_or_else(|| AppError::validation("parent_id", "no such organization"))?
+                    .ok_or_else(|| AppError::unknown_reference("parent_id", "no such organization"))?
                     .path
             }
             None => "/".to_owned(),
@@ -264,6 +286,14 @@ pub fn update(
     let name = input.name.map(check_name).transpose().map_err(|e| AppError::Validation(vec![e]))?;
     write_tx(conn, |conn| {
         let current = org_db::find(conn, id)?.ok_or_else(|| AppError::not_found("organization"))?;
+        // A date for a node that is not a site, and that the request does not make one:
+        // the value is fine, the stored node is not.
+        if input.demonstration_since.is_some() && input.demonstration_site.is_none() && !current.demonstration_site {
+            return Err(AppError::conflict(
+                "conflict",
+                "demonstration_since: the organization is not a demonstration site; send `demonstration_site: true` with the date to make it one",
+            ));
+        }
         let site = input.demonstration_site.unwrap_or(current.demonstration_site);
         let kept = current.demonstration_site.then_some(current.demonstration_since.as_deref()).flatten();
         let since = site_since(site, input.demonstration_since, kept, local_day(now, tz))?;
@@ -281,11 +311,12 @@ pub fn update(
             let parent_path = match new_parent {
                 Some(parent_id) => {
                     let parent = org_db::find(conn, parent_id)?
-                        .ok_or_else(|| AppError::validation("parent_id", "no such organization"))?;
+                        .ok_or_else(|| AppError::unknown_reference("parent_id", "no such organization"))?;
+                    // A valid value that clashes with the tree as it is now: 409.
                     if Scope::Subtree(current.path.clone()).contains(&parent.path) {
-                        return Err(AppError::validation(
-                            "parent_id",
-                            "cannot move a node under itself or its descendants",
+                        return Err(AppError::conflict(
+                            "conflict",
+                            "parent_id: cannot move a node under itself or its descendants",
                         ));
                     }
                     parent.path

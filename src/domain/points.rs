@@ -297,11 +297,42 @@ pub fn rules(conn: &mut DbConn) -> Result<Vec<points_db::RuleRow>, AppError> {
     Ok(rows)
 }
 
+/// The actions that have a rule: every action but `campaign_bonus`, which is not a rule (a
+/// campaign sets its own multiplier).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleAction {
+    Login,
+    ArticleRead,
+    VideoWatched,
+    ReadingTime,
+    WatchingTime,
+    DailyQuiz,
+    ContestQuiz,
+    Share,
+}
+
+impl From<RuleAction> for Action {
+    fn from(action: RuleAction) -> Self {
+        match action {
+            RuleAction::Login => Self::Login,
+            RuleAction::ArticleRead => Self::ArticleRead,
+            RuleAction::VideoWatched => Self::VideoWatched,
+            RuleAction::ReadingTime => Self::ReadingTime,
+            RuleAction::WatchingTime => Self::WatchingTime,
+            RuleAction::DailyQuiz => Self::DailyQuiz,
+            RuleAction::ContestQuiz => Self::ContestQuiz,
+            RuleAction::Share => Self::Share,
+        }
+    }
+}
+
 /// A change to one rule: only the fields sent change; an absent field keeps its value.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleInput {
-    pub action: Action,
+    /// The rule to change (`campaign_bonus` is not a rule: it is set on each campaign).
+    pub action: RuleAction,
     /// Points per occurrence (per block for time rules, per correct answer for the daily
     /// quiz), 0–1000. Absent: unchanged.
     #[schema(minimum = 0, maximum = 1000)]
@@ -327,12 +358,6 @@ pub fn set_rules(conn: &mut DbConn, actor: i64, input: &[RuleInput], now: DateTi
             errors.push(crate::error::FieldError::new(format!("rules[{i}].daily_cap"), "must be 0 to 100000 or null"));
         }
     }
-    if let Some(i) = input.iter().position(|r| r.action == Action::CampaignBonus) {
-        errors.push(crate::error::FieldError::new(
-            format!("rules[{i}].action"),
-            "campaign_bonus is not a rule: it is set on each campaign",
-        ));
-    }
     if input.is_empty() {
         errors.push(crate::error::FieldError::new("rules", "give at least one rule"));
     }
@@ -342,14 +367,14 @@ pub fn set_rules(conn: &mut DbConn, actor: i64, input: &[RuleInput], now: DateTi
     crate::db::write_tx(conn, |conn| {
         let mut detail = Vec::with_capacity(input.len());
         for rule in input {
-            let current =
-                points_db::rule(conn, rule.action.as_str())?.ok_or_else(|| AppError::not_found("point rule"))?;
+            let action = Action::from(rule.action);
+            let current = points_db::rule(conn, action.as_str())?.ok_or_else(|| AppError::not_found("point rule"))?;
             let points = rule.points.unwrap_or(current.points);
             let daily_cap = rule.daily_cap.unwrap_or(current.daily_cap);
             let enabled = rule.enabled.unwrap_or(current.enabled);
-            points_db::set_rule(conn, rule.action.as_str(), points, daily_cap, enabled, naive(now))?;
+            points_db::set_rule(conn, action.as_str(), points, daily_cap, enabled, naive(now))?;
             detail.push(serde_json::json!({
-                "action": rule.action.as_str(), "points": points, "daily_cap": daily_cap, "enabled": enabled,
+                "action": action.as_str(), "points": points, "daily_cap": daily_cap, "enabled": enabled,
             }));
         }
         crate::domain::audit::record(

@@ -24,7 +24,7 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone as _, Utc};
 use crate::db::DbConn;
 use crate::db::models::organizations::{OrganizationRow, subtree_range};
 use crate::db::models::reports::{self as report_db, ActivePair, ActiveSpans, ContentOrder, GroupSums, YearSpan};
-use crate::domain::organizations::{Scope, find_in_scope};
+use crate::domain::organizations::{Scope, find_in_scope, referenced_in_scope};
 use crate::error::{AppError, FieldError};
 
 /// Longest range a report covers, in days (a leap year).
@@ -48,15 +48,14 @@ impl Range {
         tz: chrono_tz::Tz,
     ) -> Result<Self, AppError> {
         let mut errors = Vec::new();
-        let mut date =
-            |field: &str, raw: Option<&str>| match raw.map(|r| NaiveDate::parse_from_str(r.trim(), "%Y-%m-%d")) {
-                None => None,
-                Some(Ok(d)) => Some(d),
-                Some(Err(_)) => {
-                    errors.push(FieldError::new(field, "must be a date as YYYY-MM-DD"));
-                    None
-                }
-            };
+        let mut date = |field: &str, raw: Option<&str>| match raw.map(crate::serde_ext::parse_date) {
+            None => None,
+            Some(Some(d)) => Some(d),
+            Some(None) => {
+                errors.push(FieldError::new(field, "must be a date as YYYY-MM-DD"));
+                None
+            }
+        };
         let (from_d, to_d) = (date("from", from), date("to", to));
         if !errors.is_empty() {
             return Err(AppError::Validation(errors));
@@ -143,9 +142,11 @@ impl Figures {
     }
 }
 
-/// Columns a participation report sorts by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Column to sort rows by. Ties by organization id, ascending.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum Sort {
+    #[default]
     OrgId,
     Name,
     Members,
@@ -155,45 +156,13 @@ pub enum Sort {
     ArticlesCompleted,
     VideosCompleted,
     QuizzesTaken,
+    /// No quizzes sorts lowest.
     AverageQuizScore,
     Points,
     PointsPerMember,
 }
 
 impl Sort {
-    pub const NAMES: [&'static str; 12] = [
-        "org_id",
-        "name",
-        "members",
-        "active_members",
-        "participation_rate",
-        "study_seconds",
-        "articles_completed",
-        "videos_completed",
-        "quizzes_taken",
-        "average_quiz_score",
-        "points",
-        "points_per_member",
-    ];
-
-    pub fn parse(text: &str) -> Option<Self> {
-        const ALL: [Sort; 12] = [
-            Sort::OrgId,
-            Sort::Name,
-            Sort::Members,
-            Sort::ActiveMembers,
-            Sort::ParticipationRate,
-            Sort::StudySeconds,
-            Sort::ArticlesCompleted,
-            Sort::VideosCompleted,
-            Sort::QuizzesTaken,
-            Sort::AverageQuizScore,
-            Sort::Points,
-            Sort::PointsPerMember,
-        ];
-        Sort::NAMES.iter().position(|n| *n == text).map(|i| ALL[i])
-    }
-
     fn compare(self, a: &(OrganizationRow, Figures), b: &(OrganizationRow, Figures)) -> std::cmp::Ordering {
         let (fa, fb) = (&a.1, &b.1);
         let float = |x: f64, y: f64| x.total_cmp(&y);
@@ -233,7 +202,8 @@ pub struct Participation {
     pub total: Figures,
 }
 
-/// The node a report is about: the requested one if in scope (404 otherwise), else the
+/// The node a report is about: the requested one if in scope (404 `unknown_reference`
+/// otherwise), else the
 /// caller's own node for org admins, else the whole tree for admins.
 fn requested_node(
     conn: &mut DbConn,
@@ -242,7 +212,7 @@ fn requested_node(
     requested: Option<i64>,
 ) -> Result<Option<OrganizationRow>, AppError> {
     match (requested, scope) {
-        (Some(id), _) => find_in_scope(conn, scope, id).map(Some),
+        (Some(id), _) => referenced_in_scope(conn, scope, "org_id", id).map(Some),
         (None, Scope::All) => Ok(None),
         (None, Scope::Subtree(_)) => {
             let id = own_org.ok_or_else(|| AppError::not_found("organization"))?;
@@ -410,22 +380,6 @@ pub fn timeseries(
         .collect();
     Ok((node, days))
 }
-
-/// Columns the content report sorts by (API names).
-pub fn content_order(text: &str) -> Option<ContentOrder> {
-    Some(match text {
-        "id" => ContentOrder::Id,
-        "views" => ContentOrder::Views,
-        "completions" => ContentOrder::Completions,
-        "average_effective_percent" => ContentOrder::AverageEffectivePercent,
-        "likes" => ContentOrder::Likes,
-        "favorites" => ContentOrder::Favorites,
-        "shares" => ContentOrder::Shares,
-        _ => return None,
-    })
-}
-
-pub const CONTENT_ORDERS: &str = "id, views, completions, average_effective_percent, likes, favorites, shares";
 
 pub fn contents(
     conn: &mut DbConn,

@@ -4,10 +4,11 @@ use crate::error::AppError;
 
 pub const MAX_QUERY_CHARS: usize = 100;
 
-/// A trimmed search string, `None` when blank. Control characters (NUL included, which
-/// PostgreSQL refuses in text) are refused rather than sent to the database.
+/// A trimmed search string, `None` when blank. At most `MAX_QUERY_CHARS` characters as
+/// sent (the documents' `maxLength`, which counts the spaces around it too). Control
+/// characters (NUL included, which PostgreSQL refuses in text) are refused rather than
+/// sent to the database.
 pub fn check_query(field: &str, raw: Option<&str>) -> Result<Option<String>, AppError> {
-    // The documented bound is on the text as sent (`maxLength`), spaces included.
     if raw.is_some_and(|raw| raw.chars().count() > MAX_QUERY_CHARS) {
         return Err(AppError::validation(field, format!("must be at most {MAX_QUERY_CHARS} characters")));
     }

@@ -66,13 +66,47 @@ async fn creating_an_organization_checks_its_fields() {
     let cases = [
         (json!({"name": "x", "kind": "galaxy"}), "kind"),
         (json!({"name": "   ", "kind": "school"}), "name"),
-        (json!({"name": "孤儿学校", "kind": "school", "parent_id": 999}), "parent_id"),
+        (json!({"name": "\u{3000}\u{a0}", "kind": "school"}), "name"),
+        (json!({"name": format!("{} ", "校".repeat(100)), "kind": "school"}), "name"),
         (json!({"kind": "school"}), "name"),
+        // With another fault, an unknown parent is part of a 422.
+        (json!({"name": "", "kind": "school", "parent_id": 999}), "name"),
     ];
     for (body, field) in cases {
         let res = app.post_json("/admin/organizations", Some(&admin.access), &body).await;
         assert_invalid(res, &[field]).await;
     }
+}
+
+#[tokio::test]
+async fn a_parent_that_does_not_exist_is_an_unknown_reference() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin("root_admin").await;
+    let t = tree(&app, &admin).await;
+    let body = json!({"name": "孤儿学校", "kind": "school", "parent_id": 999});
+    let problem = assert_problem(
+        app.post_json("/admin/organizations", Some(&admin.access), &body).await,
+        StatusCode::NOT_FOUND,
+        "unknown_reference",
+    )
+    .await;
+    assert_eq!(error_fields(&problem), ["parent_id"]);
+    let res = app
+        .patch_json(&format!("/admin/organizations/{}", t.school), Some(&admin.access), &json!({"parent_id": 999}))
+        .await;
+    let problem = assert_problem(res, StatusCode::NOT_FOUND, "unknown_reference").await;
+    assert_eq!(error_fields(&problem), ["parent_id"]);
+}
+
+#[tokio::test]
+async fn a_name_of_up_to_100_characters_as_sent_is_stored_trimmed() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin("root_admin").await;
+    let name = format!(" {} ", "校".repeat(98));
+    let body = json!({"name": name, "kind": "school"});
+    let (status, created) = json_body(app.post_json("/admin/organizations", Some(&admin.access), &body).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["name"], "校".repeat(98));
 }
 
 #[tokio::test]
@@ -224,7 +258,9 @@ async fn a_node_cannot_move_under_itself_or_its_descendants() {
         let res = app
             .patch_json(&format!("/admin/organizations/{}", t.east), Some(&admin.access), &json!({"parent_id": target}))
             .await;
-        assert_invalid(res, &["parent_id"]).await;
+        // A valid id that clashes with the tree as it stands.
+        let problem = assert_problem(res, StatusCode::CONFLICT, "conflict").await;
+        assert!(problem["detail"].as_str().unwrap().starts_with("parent_id:"), "{problem}");
     }
     let res = app.patch_json("/admin/organizations/9999", Some(&admin.access), &json!({"name": "无"})).await;
     assert_problem(res, StatusCode::NOT_FOUND, "not_found").await;
@@ -374,7 +410,8 @@ async fn a_demonstration_date_can_be_given_but_not_in_the_future_nor_without_the
         ("PATCH", Some(id), json!({"demonstration_since": local_day(2)})),
         ("PATCH", Some(id), json!({"demonstration_site": false, "demonstration_since": "2020-09-01"})),
         ("PATCH", Some(id), json!({"demonstration_since": "yesterday"})),
-        ("PATCH", Some(plain_id), json!({"demonstration_since": "2020-09-01"})),
+        ("PATCH", Some(id), json!({"demonstration_since": "2020-9-01"})),
+        ("PATCH", Some(plain_id), json!({"demonstration_site": false, "demonstration_since": "2020-09-01"})),
     ];
     for (method, target, body) in refused {
         let res = match target {
@@ -384,6 +421,17 @@ async fn a_demonstration_date_can_be_given_but_not_in_the_future_nor_without_the
         let problem = assert_invalid(res, &["demonstration_since"]).await;
         assert!(problem["errors"][0]["message"].is_string(), "{method} {body}: {problem}");
     }
+    // A date for a node that is not a site, in a request that does not make it one: the
+    // value is fine, the stored node is not (409).
+    let res = app
+        .patch_json(
+            &format!("/admin/organizations/{plain_id}"),
+            Some(&admin.access),
+            &json!({"demonstration_since": "2020-09-01"}),
+        )
+        .await;
+    let problem = assert_problem(res, StatusCode::CONFLICT, "conflict").await;
+    assert!(problem["detail"].as_str().unwrap().starts_with("demonstration_since:"), "{problem}");
     let (_, site) = json_body(app.get(&format!("/admin/organizations/{id}"), Some(&admin.access)).await).await;
     assert_eq!(site["demonstration_since"], local_day(1), "refused changes change nothing");
     let (_, plain) = json_body(app.get(&format!("/admin/organizations/{plain_id}"), Some(&admin.access)).await).await;

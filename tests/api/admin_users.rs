@@ -88,6 +88,11 @@ async fn members_can_be_searched_by_name_organization_subtree_and_role() {
     assert_eq!(usernames(&app, "/admin/users?q=_", token).await.len(), 5, "_ is literal, and every name here has one");
     assert!(usernames(&app, "/admin/users?q=nobody", token).await.is_empty());
     assert_invalid(app.get("/admin/users?role=king", Some(token)).await, &["role"]).await;
+    // At most 100 characters as sent, as the document's maxLength counts them: padding too.
+    let padded = format!("/admin/users?q=pupil{}", "%20".repeat(96));
+    assert_invalid(app.get(&padded, Some(token)).await, &["q"]).await;
+    let res = app.get(&format!("/admin/users?q=pupil{}", "%20".repeat(95)), Some(token)).await;
+    assert_eq!(res.status(), StatusCode::OK);
 }
 
 #[tokio::test]
@@ -118,7 +123,7 @@ async fn an_org_admin_sees_and_manages_only_their_subtree() {
     assert_problem(
         app.get(&format!("/admin/users?org_id={}", w.west), Some(token)).await,
         StatusCode::NOT_FOUND,
-        "not_found",
+        "unknown_reference",
     )
     .await;
     let res =
@@ -136,11 +141,13 @@ async fn an_org_admin_sees_and_manages_only_their_subtree() {
     let res = app
         .patch_json(&format!("/admin/users/{}", w.east_pupil.id), Some(token), &json!({"organization_id": w.west}))
         .await;
-    assert_invalid(res, &["organization_id"]).await;
+    let problem = assert_problem(res, StatusCode::NOT_FOUND, "unknown_reference").await;
+    assert_eq!(error_fields(&problem), ["organization_id"]);
+    // Detaching a member is for admins: a permission, not a bad value.
     let res = app
         .patch_json(&format!("/admin/users/{}", w.east_pupil.id), Some(token), &json!({"organization_id": null}))
         .await;
-    assert_invalid(res, &["organization_id"]).await;
+    assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
 }
 
 #[tokio::test]
@@ -241,7 +248,18 @@ async fn unknown_members_and_bad_fields_are_refused() {
             &json!({"organization_id": 99999}),
         )
         .await;
-    assert_invalid(res, &["organization_id"]).await;
+    let problem = assert_problem(res, StatusCode::NOT_FOUND, "unknown_reference").await;
+    assert_eq!(error_fields(&problem), ["organization_id"]);
+    assert_eq!(problem["errors"][0]["message"], "no such organization in your scope");
+    // With another fault, the request is invalid as a whole: 422 naming both fields.
+    let res = app
+        .patch_json(
+            &format!("/admin/users/{}", w.west_pupil.id),
+            Some(&w.admin.access),
+            &json!({"organization_id": 99999, "role": "emperor"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let res = app
         .patch_json(&format!("/admin/users/{}", w.west_pupil.id), Some(&w.admin.access), &json!({"password_hash": "x"}))
         .await;

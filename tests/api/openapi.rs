@@ -177,3 +177,42 @@ fn an_optional_request_body_is_an_object_or_nothing_never_null() {
         }
     }
 }
+
+/// The schema of a query parameter of an operation.
+fn parameter(doc: &Value, path: &str, name: &str) -> Value {
+    let params = doc["paths"][path]["get"]["parameters"].as_array().unwrap();
+    params.iter().find(|p| p["name"] == name).unwrap_or_else(|| panic!("{path} has no {name}"))["schema"].clone()
+}
+
+#[test]
+fn the_admin_organization_side_states_the_bounds_the_server_enforces() {
+    let doc = document();
+    let schemas = &doc["components"]["schemas"];
+    let participation = "/api/v1/admin/reports/participation";
+    let sort = parameter(&doc, participation, "sort");
+    assert_eq!(sort["enum"][0], "org_id", "{sort}");
+    assert_eq!(sort["enum"].as_array().unwrap().len(), 12, "{sort}");
+    assert_eq!(parameter(&doc, participation, "order")["enum"], serde_json::json!(["asc", "desc"]));
+    for path in [participation, "/api/v1/admin/reports/timeseries", "/api/v1/admin/reports/contents"] {
+        for name in ["from", "to"] {
+            assert_eq!(parameter(&doc, path, name)["format"], "date", "{path} {name}");
+        }
+    }
+    let content_sort = parameter(&doc, "/api/v1/admin/reports/contents", "sort");
+    assert!(content_sort["enum"].as_array().unwrap().contains(&Value::from("average_effective_percent")));
+
+    // A point rule's action is any action but campaign_bonus; the body has at least one rule.
+    let action = &schemas["RuleInput"]["properties"]["action"]["$ref"];
+    let actions = &schemas[action.as_str().unwrap().rsplit('/').next().unwrap()]["enum"];
+    assert!(actions.as_array().unwrap().contains(&Value::from("share")), "{actions}");
+    assert!(!actions.as_array().unwrap().contains(&Value::from("campaign_bonus")), "{actions}");
+    assert_eq!(schemas["PointRulesBody"]["properties"]["rules"]["minItems"], 1);
+
+    for body in ["CreateOrganization", "UpdateOrganization"] {
+        let name = &schemas[body]["properties"]["name"];
+        assert_eq!((name["minLength"].as_u64(), name["maxLength"].as_u64()), (Some(1), Some(100)), "{body}");
+        assert_eq!(name["pattern"], tongxin::domain::organizations::NAME_PATTERN, "{body}");
+        assert_eq!(schemas[body]["properties"]["demonstration_since"]["format"], "date", "{body}");
+    }
+    assert_eq!(parameter(&doc, "/api/v1/admin/users", "q")["maxLength"], 100);
+}

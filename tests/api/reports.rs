@@ -326,8 +326,10 @@ async fn rows_sort_by_any_column_with_the_id_as_tiebreak() {
     // Equal members: the id decides, ascending, whatever the order.
     let report = get_ok(&app, &by("members", "desc"), &c.admin).await;
     assert_eq!(row_ids(&report), east_first);
-    let res = app.get(&by("shoe_size", "asc"), Some(&c.admin.access)).await;
-    assert_invalid(res, &["sort"]).await;
+    for sort in ["shoe_size", ""] {
+        let res = app.get(&by(sort, "asc"), Some(&c.admin.access)).await;
+        assert_invalid(res, &["sort"]).await;
+    }
 }
 
 #[tokio::test]
@@ -361,6 +363,10 @@ async fn ranges_are_validated_and_name_the_field() {
             ("from=2026-12-01&to=yesterday", "to"),
             ("from=2026-12-02&to=2026-12-01", "from"),
             ("from=2025-01-01&to=2026-01-02", "to"),
+            // Only the document's `format: date` (YYYY-MM-DD exactly), not chrono's laxer forms.
+            ("from=2026-1-05&to=2026-12-01", "from"),
+            ("from=%202026-11-01&to=2026-12-01", "from"),
+            ("from=2026-11-01&to=2026-12-01%20", "to"),
         ] {
             let res = app.get(&format!("{path}?{query}"), Some(&admin.access)).await;
             let problem = assert_invalid(res, &[field]).await;
@@ -388,7 +394,8 @@ async fn an_org_admin_sees_only_their_subtree_and_others_are_refused() {
     for outside in [c.west, c.county, 999_999] {
         for path in ["participation", "timeseries"] {
             let res = app.get(&format!("/admin/reports/{path}?org_id={outside}"), Some(&boss.access)).await;
-            assert_problem(res, StatusCode::NOT_FOUND, "not_found").await;
+            let problem = assert_problem(res, StatusCode::NOT_FOUND, "unknown_reference").await;
+            assert_eq!(error_fields(&problem), ["org_id"]);
         }
     }
     let series = get_ok(&app, &format!("/admin/reports/timeseries?from={day}&to={day}"), &boss).await;

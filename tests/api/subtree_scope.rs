@@ -94,7 +94,8 @@ async fn an_org_admins_searches_never_reach_outside_their_subtree() {
     );
     for outside in [w.west, w.county, 999_999] {
         let res = app.get(&format!("/admin/users?org_id={outside}&q=pupil"), Some(token)).await;
-        assert_problem(res, StatusCode::NOT_FOUND, "not_found").await;
+        let problem = assert_problem(res, StatusCode::NOT_FOUND, "unknown_reference").await;
+        assert_eq!(error_fields(&problem), ["org_id"]);
     }
     // The admin sees the same people the org admin does not.
     assert_eq!(
@@ -113,7 +114,8 @@ async fn an_org_admins_searches_never_reach_outside_their_subtree() {
     );
     for outside in [w.county, w.west, 999_999] {
         let res = app.get(&format!("/admin/organizations?parent_id={outside}"), Some(token)).await;
-        assert_problem(res, StatusCode::NOT_FOUND, "not_found").await;
+        let problem = assert_problem(res, StatusCode::NOT_FOUND, "unknown_reference").await;
+        assert_eq!(error_fields(&problem), ["parent_id"]);
     }
     assert_eq!(
         org_ids(&app, &format!("/admin/organizations?parent_id={}", w.county), &w.admin.access).await,
@@ -178,11 +180,9 @@ async fn an_org_admin_moves_members_only_to_nodes_inside_their_subtree() {
     let token = &w.east_admin.access;
     let path = format!("/admin/users/{}", w.class_pupil.id);
     for outside in [w.county, w.west, 999_999] {
-        assert_invalid(
-            app.patch_json(&path, Some(token), &json!({"organization_id": outside})).await,
-            &["organization_id"],
-        )
-        .await;
+        let res = app.patch_json(&path, Some(token), &json!({"organization_id": outside})).await;
+        let problem = assert_problem(res, StatusCode::NOT_FOUND, "unknown_reference").await;
+        assert_eq!(error_fields(&problem), ["organization_id"]);
     }
     let (status, member) =
         json_body(app.patch_json(&path, Some(token), &json!({"organization_id": w.school})).await).await;
@@ -217,13 +217,13 @@ async fn an_org_admin_with_no_organization_sees_nothing() {
         assert_problem(
             app.get(&format!("/admin/users?org_id={org}"), Some(token)).await,
             StatusCode::NOT_FOUND,
-            "not_found",
+            "unknown_reference",
         )
         .await;
         assert_problem(
             app.get(&format!("/admin/organizations?parent_id={org}"), Some(token)).await,
             StatusCode::NOT_FOUND,
-            "not_found",
+            "unknown_reference",
         )
         .await;
     }

@@ -28,7 +28,9 @@ pub struct PointRules {
 #[serde(deny_unknown_fields)]
 pub struct PointRulesBody {
     /// The rules to change (others stay as they are); in each, only the fields sent
-    /// change, e.g. `{"action": "share", "points": 2}` keeps the cap and the switch.
+    /// change, e.g. `{"action": "share", "points": 2}` keeps the cap and the switch. At
+    /// least one rule.
+    #[schema(min_items = 1)]
     pub rules: Vec<RuleInput>,
 }
 
@@ -68,7 +70,7 @@ pub async fn list(state: web::Data<AppState>, _caller: Require<Admins>) -> Resul
     responses(
         (status = 200, description = "The rules now", body = PointRules),
         (status = 403, description = "Needs admin"),
-        (status = 422, description = "An unknown action, a value out of range or no rules (`validation_failed`)"),
+        (status = 422, description = "An unknown action (`campaign_bonus` included), a value out of range or no rules (`validation_failed`)"),
     )
 )]
 #[put("/admin/point-rules")]

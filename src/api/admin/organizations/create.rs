@@ -15,20 +15,32 @@ use crate::startup::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOrganization {
-    /// The parent node; omit for a root (the county).
+    /// The parent node; omit for a root (the county). An id that names no organization is
+    /// 404 `unknown_reference`.
+    #[schema(example = 1)]
     pub parent_id: Option<i64>,
-    #[schema(example = "民族团结实验小学", min_length = 1, max_length = 100)]
+    /// 1–100 characters, not all white space, without control characters; stored trimmed.
+    // The pattern is `organizations::NAME_PATTERN` (an attribute takes only a literal).
+    #[schema(
+        example = "民族团结实验小学",
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
     pub kind: OrgKind,
     #[serde(default)]
+    #[schema(example = true)]
     pub demonstration_site: bool,
-    /// The local day the site was granted (not in the future); omitted: today. Only with
-    /// `demonstration_site: true`.
-    #[schema(example = "2026-09-01")]
+    /// The local day (in `TONGXIN_TIMEZONE`) the site was granted, not in the future;
+    /// omitted or `null`: today. Only with `demonstration_site: true` (otherwise 422).
+    #[serde(default, deserialize_with = "crate::serde_ext::optional_date")]
+    #[schema(value_type = Option<String>, format = Date, example = "2026-09-01")]
     pub demonstration_since: Option<NaiveDate>,
 }
 
-/// Create an organization; a join code is generated for it.
+/// Create an organization; a join code is generated for it. `demonstration_since` may be
+/// sent only with `demonstration_site: true`, and not be a day after today.
 #[utoipa::path(
     operation_id = "create_organization",
     tag = "admin: organizations",
@@ -39,7 +51,8 @@ pub struct CreateOrganization {
             headers(("Location" = String, description = "The new organization's URL"))),
         (status = 401, description = "Missing, invalid or expired access token"),
         (status = 403, description = "Needs admin"),
-        (status = 422, description = "A field is invalid or the parent does not exist"),
+        (status = 404, description = "`parent_id` names no organization (`unknown_reference`, with `errors` naming the field)"),
+        (status = 422, description = "A field is invalid: a bad name, a `demonstration_since` in the future or without `demonstration_site: true` (`validation_failed`)"),
     )
 )]
 #[post("/admin/organizations")]

@@ -18,7 +18,8 @@ pub struct ListOrganizations {
     pub parent_id: Option<i64>,
     /// Only demonstration sites (`true`) or only the other nodes (`false`).
     pub demonstration_site: Option<bool>,
-    /// Part of the name.
+    /// Part of the name. At most 100 characters; blank means no filter.
+    #[param(max_length = 100)]
     pub q: Option<String>,
     /// Page size, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100)]
@@ -39,7 +40,7 @@ pub struct ListOrganizations {
         (status = 400, description = "Bad cursor (`invalid_cursor`)"),
         (status = 401, description = "Missing, invalid or expired access token"),
         (status = 403, description = "Needs org_admin or admin"),
-        (status = 404, description = "`parent_id` is not in the caller's scope"),
+        (status = 404, description = "`parent_id` names no organization in the caller's scope (`unknown_reference`, with `errors` naming the field)"),
         (status = 422, description = "A parameter is invalid"),
     )
 )]

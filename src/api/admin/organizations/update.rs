@@ -14,18 +14,32 @@ use crate::startup::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOrganization {
+    /// 1–100 characters, not all white space, without control characters; stored trimmed.
+    // The pattern is `organizations::NAME_PATTERN` (an attribute takes only a literal).
+    #[schema(
+        example = "民族团结实验小学",
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: Option<String>,
     pub kind: Option<OrgKind>,
-    /// Move the node (and its subtree) under another parent; `null` makes it a root.
+    /// Move the node (and its subtree) under another parent; `null` makes it a root. An id
+    /// that names no organization is 404 `unknown_reference`; the node itself or one of its
+    /// descendants is 409 `conflict`.
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<i64>)]
     pub parent_id: Option<Option<i64>>,
     /// `true` makes the node a demonstration site dated today (unless `demonstration_since`
     /// is given), `false` ends it and clears the date; a site stays dated when flagged again.
+    #[schema(example = true)]
     pub demonstration_site: Option<bool>,
-    /// Sets or corrects the local day the site was granted (not in the future); only for a
-    /// node that is, or is made, a demonstration site.
-    #[schema(example = "2026-09-01")]
+    /// Sets or corrects the local day (in `TONGXIN_TIMEZONE`) the site was granted, not in
+    /// the future; only for a node that is, or is made, a demonstration site: with
+    /// `demonstration_site: false` it is 422, and for a node that is not a site when the
+    /// request does not send `demonstration_site: true` it is 409 `conflict`.
+    #[serde(default, deserialize_with = "crate::serde_ext::optional_date")]
+    #[schema(value_type = Option<String>, format = Date, example = "2026-09-01")]
     pub demonstration_since: Option<NaiveDate>,
     /// `true` replaces the join code (the old one stops working).
     #[serde(default)]
@@ -33,6 +47,8 @@ pub struct UpdateOrganization {
 }
 
 /// Rename, re-kind, move or flag an organization, or rotate its join code.
+/// `demonstration_since` may not be sent with `demonstration_site: false`, and may not be
+/// a day after today.
 #[utoipa::path(
     operation_id = "update_organization",
     tag = "admin: organizations",
@@ -43,8 +59,9 @@ pub struct UpdateOrganization {
         (status = 200, description = "The updated organization", body = Organization),
         (status = 401, description = "Missing, invalid or expired access token"),
         (status = 403, description = "Needs admin"),
-        (status = 404, description = "No such organization"),
-        (status = 422, description = "A field is invalid, or the move would put a node under itself"),
+        (status = 404, description = "No such organization (`not_found`), or `parent_id` names no organization (`unknown_reference`, with `errors` naming the field)"),
+        (status = 409, description = "The change clashes with the stored tree (`conflict`): a move under the node itself or one of its descendants, or a `demonstration_since` for a node that is not a demonstration site without `demonstration_site: true`"),
+        (status = 422, description = "A field is invalid: a bad name, a `demonstration_since` in the future or sent with `demonstration_site: false` (`validation_failed`)"),
     )
 )]
 #[patch("/admin/organizations/{id}")]

@@ -8,7 +8,8 @@ use crate::api::csv_table::{self, Csv, num, opt, text};
 use crate::api::extract::Query;
 use crate::api::pagination;
 use crate::auth::Require;
-use crate::domain::reports::{self, CONTENT_ORDERS, Range};
+use crate::db::models::reports::ContentOrder;
+use crate::domain::reports::{self, Range};
 use crate::error::AppError;
 use crate::startup::AppState;
 
@@ -20,21 +21,53 @@ pub enum ReportContentKind {
     Video,
 }
 
+/// Column the content report sorts by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ContentSort {
+    Id,
+    #[default]
+    Views,
+    Completions,
+    AverageEffectivePercent,
+    Likes,
+    Favorites,
+    Shares,
+}
+
+impl ContentSort {
+    fn order(self) -> ContentOrder {
+        match self {
+            Self::Id => ContentOrder::Id,
+            Self::Views => ContentOrder::Views,
+            Self::Completions => ContentOrder::Completions,
+            Self::AverageEffectivePercent => ContentOrder::AverageEffectivePercent,
+            Self::Likes => ContentOrder::Likes,
+            Self::Favorites => ContentOrder::Favorites,
+            Self::Shares => ContentOrder::Shares,
+        }
+    }
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ContentReportParams {
-    /// First local day (`YYYY-MM-DD`). Default: 29 days before `to`.
-    #[param(example = "2026-11-01")]
+    /// First local day (`YYYY-MM-DD`, in `TONGXIN_TIMEZONE`). Default: 29 days before `to`
+    /// (or before today). Not after `to`.
+    #[param(format = Date, example = "2026-11-01")]
     pub from: Option<String>,
-    /// Last local day, inclusive. Default: today. At most 366 days after `from`.
-    #[param(example = "2026-11-30")]
+    /// Last local day, inclusive. Default: 29 days after `from` but not after today (at
+    /// least `from`), or today. Not before `from`, and the range from `from` to `to` covers
+    /// at most 366 days (`to` at most 365 days after `from`).
+    #[param(format = Date, example = "2026-11-30")]
     pub to: Option<String>,
     #[param(inline)]
     pub kind: Option<ReportContentKind>,
     /// `views` (default), `completions`, `average_effective_percent` (none sorts lowest),
     /// `likes`, `favorites`, `shares` or `id`. Ties by content id, ascending.
-    pub sort: Option<String>,
+    #[param(inline)]
+    pub sort: Option<ContentSort>,
     /// Default `desc`.
     #[param(inline)]
     pub order: Option<SortOrder>,
@@ -89,7 +122,7 @@ pub struct ContentReport {
         )),
         (status = 401, description = "Missing, invalid or expired access token"),
         (status = 403, description = "Needs editor, reviewer, org_admin or admin"),
-        (status = 422, description = "A bad date, `from` after `to`, a range over 366 days, a bad `limit` or an unknown `sort` (`validation_failed`)"),
+        (status = 422, description = "A bad date, `from` after `to`, a range over 366 days, a bad `limit`, or an unknown `kind`, `sort` or `order` (`validation_failed`)"),
     )
 )]
 #[get("/admin/reports/contents")]
@@ -100,11 +133,7 @@ pub async fn contents(
 ) -> Result<HttpResponse, AppError> {
     let range = Range::parse(params.from.as_deref(), params.to.as_deref(), state.clock.now(), state.config.timezone)?;
     let limit = pagination::limit(params.limit)?;
-    let order = match params.sort.as_deref() {
-        None => reports::content_order("views"),
-        Some(text) => reports::content_order(text),
-    }
-    .ok_or_else(|| AppError::validation("sort", format!("must be one of {CONTENT_ORDERS}")))?;
+    let order = params.sort.unwrap_or_default().order();
     let descending = params.order != Some(SortOrder::Asc);
     let kind = params.kind.map(|k| if k == ReportContentKind::Video { "video" } else { "article" });
     let rows = state.db.run(move |conn| reports::contents(conn, range, kind, order, descending, limit)).await?;

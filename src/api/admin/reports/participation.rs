@@ -19,11 +19,14 @@ pub struct ParticipationParams {
     /// The organization to report on (it and its subtree). Default: the org admin's own
     /// node; for admins, the whole tree with one row per root.
     pub org_id: Option<i64>,
-    /// First local day (`YYYY-MM-DD`, in `TONGXIN_TIMEZONE`). Default: 29 days before `to`.
-    #[param(example = "2026-11-01")]
+    /// First local day (`YYYY-MM-DD`, in `TONGXIN_TIMEZONE`). Default: 29 days before `to`
+    /// (or before today). Not after `to`.
+    #[param(format = Date, example = "2026-11-01")]
     pub from: Option<String>,
-    /// Last local day, inclusive. Default: today. At most 366 days after `from`.
-    #[param(example = "2026-11-30")]
+    /// Last local day, inclusive. Default: 29 days after `from` but not after today (at
+    /// least `from`), or today. Not before `from`, and the range from `from` to `to` covers
+    /// at most 366 days (`to` at most 365 days after `from`).
+    #[param(format = Date, example = "2026-11-30")]
     pub to: Option<String>,
     /// Rows for every demonstration site in the subtree (each with its own subtree's
     /// figures, side by side) instead of one per child.
@@ -32,7 +35,9 @@ pub struct ParticipationParams {
     /// `participation_rate`, `study_seconds`, `articles_completed`, `videos_completed`,
     /// `quizzes_taken`, `average_quiz_score` (no quizzes sorts lowest), `points`,
     /// `points_per_member`. Ties by organization id, ascending.
-    pub sort: Option<String>,
+    #[param(inline)]
+    pub sort: Option<Sort>,
+    /// Default `asc`.
     #[param(inline)]
     pub order: Option<SortOrder>,
 }
@@ -118,8 +123,8 @@ pub struct ParticipationReport {
         )),
         (status = 401, description = "Missing, invalid or expired access token"),
         (status = 403, description = "Needs org_admin or admin"),
-        (status = 404, description = "`org_id` is not in the caller's scope"),
-        (status = 422, description = "A bad date, `from` after `to`, a range over 366 days, or an unknown `sort` (`validation_failed`, naming the field)"),
+        (status = 404, description = "`org_id` names no organization in the caller's scope (`unknown_reference`, with `errors` naming the field)"),
+        (status = 422, description = "A bad date, `from` after `to`, a range over 366 days, or an unknown `sort` or `order` (`validation_failed`, naming the field)"),
     )
 )]
 #[get("/admin/reports/participation")]
@@ -130,16 +135,11 @@ pub async fn participation(
 ) -> Result<HttpResponse, AppError> {
     let tz = state.config.timezone;
     let range = Range::parse(params.from.as_deref(), params.to.as_deref(), state.clock.now(), tz)?;
-    let sort = match params.sort.as_deref() {
-        None => Sort::OrgId,
-        Some(text) => Sort::parse(text)
-            .ok_or_else(|| AppError::validation("sort", format!("must be one of {}", Sort::NAMES.join(", "))))?,
-    };
     let query = ParticipationQuery {
         org_id: params.org_id,
         range,
         demonstration_only: params.demonstration_only.unwrap_or(false),
-        sort,
+        sort: params.sort.unwrap_or_default(),
         descending: params.order == Some(SortOrder::Desc),
     };
     let scope = Scope::of(caller.role, caller.org_path());

@@ -19,11 +19,14 @@ pub struct TimeseriesParams {
     /// The organization (it and its subtree). Default: the org admin's own node; for
     /// admins, the whole tree.
     pub org_id: Option<i64>,
-    /// First local day (`YYYY-MM-DD`). Default: 29 days before `to`.
-    #[param(example = "2026-11-01")]
+    /// First local day (`YYYY-MM-DD`, in `TONGXIN_TIMEZONE`). Default: 29 days before `to`
+    /// (or before today). Not after `to`.
+    #[param(format = Date, example = "2026-11-01")]
     pub from: Option<String>,
-    /// Last local day, inclusive. Default: today. At most 366 days after `from`.
-    #[param(example = "2026-11-30")]
+    /// Last local day, inclusive. Default: 29 days after `from` but not after today (at
+    /// least `from`), or today. Not before `from`, and the range from `from` to `to` covers
+    /// at most 366 days (`to` at most 365 days after `from`).
+    #[param(format = Date, example = "2026-11-30")]
     pub to: Option<String>,
 }
 
@@ -65,7 +68,7 @@ pub struct Timeseries {
         )),
         (status = 401, description = "Missing, invalid or expired access token"),
         (status = 403, description = "Needs org_admin or admin"),
-        (status = 404, description = "`org_id` is not in the caller's scope"),
+        (status = 404, description = "`org_id` names no organization in the caller's scope (`unknown_reference`, with `errors` naming the field)"),
         (status = 422, description = "A bad date, `from` after `to` or a range over 366 days (`validation_failed`)"),
     )
 )]

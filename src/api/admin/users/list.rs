@@ -17,7 +17,8 @@ use crate::startup::AppState;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListUsers {
-    /// Part of the username or display name.
+    /// Part of the username or display name. At most 100 characters; blank means no filter.
+    #[param(max_length = 100)]
     pub q: Option<String>,
     /// Only members of this organization and the nodes below it.
     pub org_id: Option<i64>,
@@ -43,7 +44,7 @@ pub struct ListUsers {
         (status = 400, description = "Bad cursor (`invalid_cursor`)"),
         (status = 401, description = "Missing, invalid or expired access token"),
         (status = 403, description = "Needs org_admin or admin"),
-        (status = 404, description = "`org_id` is not in the caller's scope"),
+        (status = 404, description = "`org_id` names no organization in the caller's scope (`unknown_reference`, with `errors` naming the field)"),
         (status = 422, description = "A parameter is invalid"),
     )
 )]

@@ -16,7 +16,8 @@ use crate::startup::AppState;
 pub struct UpdateUser {
     /// Admins only.
     pub role: Option<Role>,
-    /// Move the member; org admins only within their subtree; `null` (admins only) detaches.
+    /// Move the member; org admins only within their subtree (another node is 404
+    /// `unknown_reference`); `null` (admins only: 403 for org admins) detaches.
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<i64>)]
     pub organization_id: Option<Option<i64>>,
@@ -38,8 +39,8 @@ pub struct UpdateUser {
     responses(
         (status = 200, description = "The updated member", body = Member),
         (status = 401, description = "Missing, invalid or expired access token"),
-        (status = 403, description = "Not allowed: role changes need admin; org admins change learners only (never staff, themselves included); nobody changes their own role or disables themselves"),
-        (status = 404, description = "No such member in the caller's scope"),
+        (status = 403, description = "Not allowed: role changes need admin; org admins change learners only (never staff, themselves included) and cannot detach a member (`organization_id: null`); nobody changes their own role or disables themselves"),
+        (status = 404, description = "No such member in the caller's scope (`not_found`), or `organization_id` names no organization in the caller's scope (`unknown_reference`, with `errors` naming the field)"),
         (status = 422, description = "A field is invalid"),
     )
 )]
