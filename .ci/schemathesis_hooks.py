@@ -38,3 +38,127 @@ def filter_case(context, case):
         return True
     label = f"{case.operation.method.upper()} {case.operation.path}"
     return all(keeps(case) for keeps in RULES.get(label, ()))
+
+
+def given(data, field):
+    """Whether `field` is present and not null."""
+    return data.get(field) is not None
+
+
+def ordered(data, first, then):
+    """`then` is after `first` when both are given (RFC 3339 strings, compared as times)."""
+    from datetime import datetime
+
+    if not (isinstance(data.get(first), str) and isinstance(data.get(then), str)):
+        return True
+    try:
+        a = datetime.fromisoformat(data[first].replace("Z", "+00:00"))
+        b = datetime.fromisoformat(data[then].replace("Z", "+00:00"))
+    except ValueError:
+        return True
+    if a.tzinfo is None or b.tzinfo is None:
+        return True
+    return a < b
+
+
+# Contents: the fields of one kind only; an article has a body, a video its file.
+@rule("POST /api/v1/admin/contents")
+def content_fits_its_kind(case):
+    data = body(case)
+    video_only = given(data, "media_id") or given(data, "duration_s") or given(data, "poster_media_id")
+    if data.get("kind") == "article":
+        return given(data, "body_markdown") and not video_only
+    if data.get("kind") == "video":
+        return given(data, "media_id") and not given(data, "body_markdown")
+    return True
+
+
+@rule("PATCH /api/v1/admin/contents/{id}")
+def content_edit_has_one_kinds_fields(case):
+    data = body(case)
+    video_only = given(data, "media_id") or given(data, "duration_s") or given(data, "poster_media_id")
+    return not (video_only and given(data, "body_markdown"))
+
+
+# Quizzes: question_ids or draw; a daily quiz draws; closes_at after opens_at;
+# review after_close needs closes_at.
+@rule("POST /api/v1/admin/quizzes", "PATCH /api/v1/admin/quizzes/{id}")
+def quiz_rules(case):
+    data = body(case)
+    creating = case.operation.method.upper() == "POST"
+    if given(data, "question_ids") and given(data, "draw"):
+        return False
+    if creating and not (given(data, "question_ids") or given(data, "draw")):
+        return False
+    if data.get("mode") == "daily" and (given(data, "question_ids") or (creating and not given(data, "draw"))):
+        return False
+    if data.get("review") == "after_close" and creating and not given(data, "closes_at"):
+        return False
+    if data.get("review") == "after_close" and "closes_at" in data and data["closes_at"] is None:
+        return False
+    return ordered(data, "opens_at", "closes_at")
+
+
+# Campaigns: ends_at after starts_at, at most 366 days later.
+@rule("POST /api/v1/admin/campaigns", "PATCH /api/v1/admin/campaigns/{id}")
+def campaign_window(case):
+    from datetime import datetime, timedelta
+
+    data = body(case)
+    if not ordered(data, "starts_at", "ends_at"):
+        return False
+    try:
+        starts = datetime.fromisoformat(data["starts_at"].replace("Z", "+00:00"))
+        ends = datetime.fromisoformat(data["ends_at"].replace("Z", "+00:00"))
+    except (KeyError, AttributeError, TypeError, ValueError):
+        return True
+    return (ends - starts).days <= 366
+
+
+def question_fits_its_kind(data, creating):
+    kind = data.get("kind")
+    options = data.get("options")
+    answer = data.get("answer")
+    if not creating and not ("kind" in data and "options" in data and "answer" in data):
+        # The rest is merged with the stored question: a misfit is 409, allowed.
+        return True
+    options = options or []
+    keys = [o.get("key", "").strip() for o in options if isinstance(o, dict)]
+    if len(set(keys)) != len(keys):
+        return False
+    if kind in ("single", "multiple"):
+        if not 2 <= len(options) <= 8:
+            return False
+        if kind == "single":
+            return isinstance(answer, str) and answer.strip() in keys
+        return isinstance(answer, list) and len(answer) > 0 and all(a in keys for a in answer)
+    if options:
+        return False
+    if kind == "true_false":
+        return isinstance(answer, bool)
+    if kind == "fill_blank":
+        return (
+            isinstance(answer, list)
+            and len(answer) > 0
+            and all(isinstance(a, str) and a.strip() and len(a) <= 200 for a in answer)
+        )
+    return True
+
+
+# Questions: options and answer fit the kind.
+@rule("POST /api/v1/admin/questions")
+def new_question_fits_its_kind(case):
+    return question_fits_its_kind(body(case), True)
+
+
+@rule("PATCH /api/v1/admin/questions/{id}")
+def question_patch_fits_its_kind(case):
+    return question_fits_its_kind(body(case), False)
+
+
+@rule("POST /api/v1/admin/questions/import")
+def imported_questions_fit_their_kinds(case):
+    rows = body(case).get("questions")
+    if not isinstance(rows, list):
+        return True
+    return all(isinstance(row, dict) and question_fits_its_kind(row, True) for row in rows)

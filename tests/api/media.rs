@@ -258,7 +258,8 @@ async fn videos_reference_the_right_kinds_of_files() {
         .await;
     assert_invalid(res, &["poster_media_id"]).await;
     let res = app.post_json("/admin/contents", Some(&room.editor.access), &with(json!({"media_id": 4242}))).await;
-    assert_invalid(res, &["media_id"]).await;
+    let problem = assert_problem(res, StatusCode::NOT_FOUND, "unknown_reference").await;
+    assert_eq!(error_fields(&problem), ["media_id"], "a file that does not exist is an unknown reference");
     let (status, created) = json_body(
         app.post_json("/admin/contents", Some(&room.editor.access), &with(json!({"media_id": video["id"]}))).await,
     )

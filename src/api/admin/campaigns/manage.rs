@@ -58,6 +58,9 @@ pub(super) async fn respond(state: &AppState, id: i64) -> Result<StaffCampaign, 
 
 /// Create a draft campaign: kind, window, optional organization scope and multiplier,
 /// attached contents and quizzes.
+///
+/// `ends_at` is after `starts_at` and at most 366 days later (422 otherwise). An `org_id`,
+/// content id or quiz id naming nothing is 404 `unknown_reference`.
 #[utoipa::path(
     operation_id = "admin_create_campaign", tag = "admin: campaigns", security(("bearer" = [])),
     request_body = CampaignInput,
@@ -94,6 +97,10 @@ pub async fn show(
 /// `revision`, which learners do not see until a reviewer who neither wrote nor submitted
 /// it approves it. `content_ids` and `quiz_ids`, when given, replace the attachments. The
 /// caller becomes one of the revision's writers.
+///
+/// `ends_at` is after `starts_at` and at most 366 days later: broken by the request alone
+/// (both given), 422; broken only together with the stored value, 409 `conflict`. An
+/// `org_id`, content id or quiz id naming nothing is 404 `unknown_reference`.
 #[utoipa::path(
     operation_id = "admin_update_campaign", tag = "admin: campaigns", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Campaign id")),
@@ -102,7 +109,7 @@ pub async fn show(
         (status = 200, description = "The campaign", body = StaffCampaign),
         (status = 403, description = "Not allowed for this caller in this state"),
         (status = 404, description = "No such campaign"),
-        (status = 409, description = "Not editable in its state (`invalid_state`)"),
+        (status = 409, description = "Not editable in its state (`invalid_state`), or the window conflicts with the stored one (`conflict`)"),
         (status = 422, description = "Invalid fields (`validation_failed`)"),
     )
 )]

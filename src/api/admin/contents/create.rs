@@ -11,9 +11,11 @@ use crate::startup::AppState;
 
 /// Create a draft article or micro-video; the caller is its author.
 ///
-/// Articles need `title`, `topic`, `audiences` and `body_markdown`; videos need `title`,
-/// `topic`, `audiences` and `media_id` (an uploaded video); the video's duration is the
-/// file's, and `duration_s` is needed only when the file does not tell it.
+/// Articles need `title`, `topic`, `audiences` and `body_markdown`, and may not have
+/// `media_id`, `duration_s` or a `poster_media_id`; videos need `title`, `topic`,
+/// `audiences` and `media_id` (an uploaded video) and may not have `body_markdown`. The
+/// video's duration is the file's, and `duration_s` is needed only when the file does not
+/// tell it. A topic or media id naming nothing is 404 `unknown_reference`.
 #[utoipa::path(
     operation_id = "admin_create_content",
     tag = "admin: contents",

@@ -30,6 +30,10 @@ pub struct MediaFile {
     pub created_at: DateTime<Utc>,
 }
 
+/// How many bytes of parts other than `file` an upload may carry (they are ignored).
+const IGNORED_PARTS_LIMIT: usize = 64 * 1024;
+
+/// Other parts are read and ignored (at most 64 KiB of them in all).
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct UploadForm {
@@ -38,7 +42,7 @@ pub struct UploadForm {
     file: Vec<u8>,
 }
 
-/// Upload a video or image (multipart, the file in part `file`).
+/// Upload a video or image (multipart, the file in part `file`; other parts are ignored).
 ///
 /// The type is read from the bytes; a file whose bytes are not what its part claims is
 /// refused. The file is streamed to storage while its SHA-256 is computed, and the same
@@ -82,9 +86,18 @@ pub async fn upload(
     }
     let mut form = Multipart::new(req.headers(), payload);
     let mut ingested = None;
+    // Other parts are read and ignored, up to a small total.
+    let mut ignored = 0usize;
     while let Some(part) = form.next().await {
-        let part = part.map_err(|e| bad(&format!("The multipart body could not be read: {e}.")))?;
+        let mut part = part.map_err(|e| bad(&format!("The multipart body could not be read: {e}.")))?;
         if part.name() != Some("file") {
+            while let Some(chunk) = part.next().await {
+                let chunk = chunk.map_err(|e| bad(&format!("The multipart body could not be read: {e}.")))?;
+                ignored += chunk.len();
+                if ignored > IGNORED_PARTS_LIMIT {
+                    return Err(bad("The parts other than `file` are larger than 64 KiB in all."));
+                }
+            }
             continue;
         }
         let claimed = part.content_type().map(ToString::to_string);

@@ -17,6 +17,8 @@ const IMPORT_LIMIT: usize = 4 * 1024 * 1024;
 #[derive(Debug, Deserialize, ToSchema)]
 #[allow(dead_code)]
 pub struct ImportBody {
+    /// 1 to 1000 questions.
+    #[schema(min_items = 1, max_items = 1000)]
     pub questions: Vec<QuestionDraft>,
 }
 

@@ -31,14 +31,31 @@ pub async fn list(state: web::Data<AppState>, _caller: Require<Admins>) -> Resul
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TopicBody {
-    /// 2–40 of a-z, 0-9 and -.
-    #[schema(example = "ethnic-view")]
+    /// 2–40 of a-z, 0-9 and -, not starting or ending with -. Required when creating.
+    #[schema(example = "ethnic-view", pattern = "^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$")]
     pub slug: Option<String>,
-    /// Name per locale; must include zh-Hans.
-    #[schema(example = json!({"zh-Hans": "民族观", "en": "Ethnic view"}))]
+    /// Name per locale (keys are language tags); must include zh-Hans; each name 1–50
+    /// characters, not only white space (stored trimmed). Required when creating.
+    #[schema(schema_with = names_schema, example = json!({"zh-Hans": "民族观", "en": "Ethnic view"}))]
     pub names: Option<BTreeMap<String, String>>,
     /// Display order, smallest first.
     pub position: Option<i32>,
+}
+
+/// The `names` map: language tags to names, zh-Hans among them.
+fn names_schema() -> utoipa::openapi::schema::Schema {
+    let value = serde_json::json!({
+        "type": ["object", "null"],
+        "required": [crate::domain::locale::DEFAULT],
+        "propertyNames": {"maxLength": 35, "pattern": "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"},
+        "additionalProperties": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 50,
+            "pattern": r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+        }
+    });
+    serde_json::from_value(value).unwrap_or_default()
 }
 
 /// Create a topic (`slug` and `names` required).
