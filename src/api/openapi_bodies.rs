@@ -42,7 +42,29 @@ fn rule_for(operation: &str) -> Option<Value> {
 const UNIQUE_ITEMS: &[(&str, &str)] =
     &[("QuizInput", "question_ids"), ("CampaignInput", "content_ids"), ("CampaignInput", "quiz_ids")];
 
+/// Operation → an example of a whole valid body, where the body type's own example (shared
+/// with the PATCH) lacks what creating requires.
+fn example_for(operation: &str) -> Option<Value> {
+    match operation {
+        "admin_create_content" => Some(json!({
+            "kind": "article", "title": "石榴籽的故事", "summary": "各民族像石榴籽一样紧紧抱在一起。",
+            "body_markdown": "## 石榴籽\n\n各民族像石榴籽一样紧紧抱在一起。", "topic": "ethnic-view",
+            "audiences": ["public"], "tags": ["团结"], "locale": "zh-Hans"
+        })),
+        _ => None,
+    }
+}
+
+/// Component schemas that take no other properties, where the type cannot say so itself:
+/// the multipart upload form has exactly the part `file`.
+const CLOSED: &[&str] = &["UploadForm"];
+
 pub fn state_the_rules(doc: &mut Value) {
+    for schema in CLOSED {
+        if let Some(schema) = doc.pointer_mut(&format!("/components/schemas/{schema}")) {
+            schema["additionalProperties"] = Value::Bool(false);
+        }
+    }
     for (schema, property) in UNIQUE_ITEMS {
         if let Some(property) = doc.pointer_mut(&format!("/components/schemas/{schema}/properties/{property}")) {
             property["uniqueItems"] = Value::Bool(true);
@@ -50,10 +72,14 @@ pub fn state_the_rules(doc: &mut Value) {
     }
     let Some(paths) = doc["paths"].as_object_mut() else { return };
     for op in paths.values_mut().filter_map(Value::as_object_mut).flat_map(|ops| ops.values_mut()) {
-        let Some(rule) = op.get("operationId").and_then(Value::as_str).and_then(rule_for) else { continue };
-        if let Some(schema) = op.pointer_mut("/requestBody/content/application~1json/schema") {
-            let base = schema.take();
-            *schema = json!({"allOf": [base, rule]});
+        let Some(id) = op.get("operationId").and_then(Value::as_str).map(str::to_owned) else { continue };
+        let Some(media) = op.pointer_mut("/requestBody/content/application~1json") else { continue };
+        if let Some(rule) = rule_for(&id) {
+            let base = media["schema"].take();
+            media["schema"] = json!({"allOf": [base, rule]});
+        }
+        if let Some(example) = example_for(&id) {
+            media["example"] = example;
         }
     }
 }

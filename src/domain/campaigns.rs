@@ -90,6 +90,10 @@ impl Phase {
 /// A campaign as editors send it. On update, absent fields stay as they are.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "title": "民族团结进步宣传月", "kind": "publicity_month",
+    "starts_at": "2026-09-01T00:00:00Z", "ends_at": "2026-09-30T00:00:00Z", "points_multiplier": 1.5
+}))]
 pub struct CampaignInput {
     /// 1–200 characters, not only white space (stored trimmed). Required when creating.
     #[schema(

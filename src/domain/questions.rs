@@ -135,6 +135,12 @@ pub fn check_response(kind: QuestionKind, keys: &[String], response: &Answer) ->
 /// A question as editors send it.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "kind": "single", "stem": "我国是统一的多民族国家，共有多少个民族？",
+    "options": [{"key": "A", "text": "五十五个"}, {"key": "B", "text": "五十六个"}], "answer": "B",
+    "explanation": "我国共有五十六个民族。", "topic": "ethnic-view", "tags": ["常识"], "difficulty": 2,
+    "audiences": ["public"]
+}))]
 pub struct QuestionDraft {
     pub kind: QuestionKind,
     /// 1–1000 characters, not only white space (stored trimmed).
@@ -568,6 +574,7 @@ pub fn options_of(row: &QuestionRow) -> Vec<QuestionOption> {
 /// Changes to a question; absent fields stay as they are.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"stem": "我国共有多少个民族？", "difficulty": 2, "tags": ["常识"]}))]
 pub struct QuestionPatch {
     pub kind: Option<QuestionKind>,
     /// 1–1000 characters, not only white space (stored trimmed).

@@ -98,6 +98,10 @@ impl StoredDraw {
 /// A quiz's settings as editors send them. On update, absent fields stay as they are.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "title": "民族团结进步知识测验", "mode": "practice", "draw": {"count": 5},
+    "max_attempts": 3, "opens_at": "2026-06-01T00:00:00Z", "closes_at": "2026-06-30T00:00:00Z"
+}))]
 pub struct QuizInput {
     /// 1–200 characters, not only white space (stored trimmed). Required when creating.
     #[schema(

@@ -64,7 +64,7 @@ pub(super) async fn respond(state: &AppState, id: i64) -> Result<StaffCampaign, 
 #[utoipa::path(
     operation_id = "admin_create_campaign", tag = "admin: campaigns", security(("bearer" = [])),
     request_body = CampaignInput,
-    responses((status = 201, description = "The new draft", body = StaffCampaign, headers(("Location" = String))), (status = 403, description = "Needs editor, reviewer or admin"), (status = 422, description = "Invalid fields (`validation_failed`)"))
+    responses((status = 201, description = "The new draft", body = StaffCampaign, headers(("Location" = String))), (status = 403, description = "Needs editor, reviewer or admin"), (status = 404, description = "An organization, content or quiz named does not exist (`unknown_reference`)"), (status = 422, description = "Invalid fields (`validation_failed`)"))
 )]
 #[post("/admin/campaigns")]
 pub async fn create(
@@ -108,7 +108,7 @@ pub async fn show(
     responses(
         (status = 200, description = "The campaign", body = StaffCampaign),
         (status = 403, description = "Not allowed for this caller in this state"),
-        (status = 404, description = "No such campaign"),
+        (status = 404, description = "No such campaign, or a reference naming nothing (`unknown_reference`)"),
         (status = 409, description = "Not editable in its state (`invalid_state`), or the window conflicts with the stored one (`conflict`)"),
         (status = 422, description = "Invalid fields (`validation_failed`)"),
     )

@@ -46,6 +46,7 @@ pub struct StaffListParams {
         (status = 200, description = "A page of contents (without translations)", body = StaffContentPage),
         (status = 400, description = "Bad cursor (`invalid_cursor`)"),
         (status = 403, description = "Needs editor, reviewer or admin"),
+        (status = 404, description = "`topic` names no topic (`unknown_reference`)"),
     )
 )]
 #[get("/admin/contents")]

@@ -259,6 +259,10 @@ impl StaffContent {
 /// The editable fields, shared by create and update.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "title": "石榴籽的故事", "summary": "各民族像石榴籽一样紧紧抱在一起。", "topic": "ethnic-view",
+    "audiences": ["public"], "tags": ["团结"], "locale": "zh-Hans"
+}))]
 pub struct ContentFields {
     /// Required when creating; cannot change afterwards (not allowed when editing).
     pub kind: Option<KindFilter>,

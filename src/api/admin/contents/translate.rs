@@ -11,6 +11,7 @@ use crate::startup::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"title": "The pomegranate seeds", "summary": "A story of unity.", "body_markdown": "Like pomegranate seeds, we hold together."}))]
 pub struct TranslationBody {
     /// 1–200 characters, not only white space (stored trimmed).
     #[schema(

@@ -69,6 +69,7 @@ fn drafts_from_json(body: &[u8]) -> Result<ImportRows, AppError> {
         (status = 201, description = "All imported", body = Imported),
         (status = 400, description = "Not readable as JSON or CSV"),
         (status = 403, description = "Needs editor, reviewer or admin"),
+        (status = 404, description = "Every bad row only names a topic that does not exist (`unknown_reference`)"),
         (status = 413, description = "Larger than 4 MiB"),
         (status = 415, description = "Neither JSON nor CSV"),
         (status = 422, description = "Rows are invalid: every one is named in `errors`; nothing was imported"),

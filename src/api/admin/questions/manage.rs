@@ -43,6 +43,7 @@ pub struct QuestionParams {
         (status = 200, description = "A page of questions", body = QuestionPage),
         (status = 400, description = "Bad cursor (`invalid_cursor`)"),
         (status = 403, description = "Needs editor, reviewer or admin"),
+        (status = 404, description = "`topic` names no topic (`unknown_reference`)"),
     )
 )]
 #[get("/admin/questions")]
@@ -86,7 +87,11 @@ async fn respond(state: &AppState, id: i64, created: bool) -> Result<HttpRespons
 #[utoipa::path(
     operation_id = "admin_create_question", tag = "admin: quizzes", security(("bearer" = [])),
     request_body = QuestionDraft,
-    responses((status = 201, description = "Created", body = StaffQuestion, headers(("Location" = String))), (status = 403, description = "Needs editor, reviewer or admin"))
+    responses(
+        (status = 201, description = "Created", body = StaffQuestion, headers(("Location" = String))),
+        (status = 403, description = "Needs editor, reviewer or admin"),
+        (status = 404, description = "`topic` names no topic (`unknown_reference`)"),
+    )
 )]
 #[post("/admin/questions")]
 pub async fn create(

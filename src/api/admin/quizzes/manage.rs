@@ -68,6 +68,7 @@ async fn respond(state: &AppState, id: i64) -> Result<StaffQuiz, AppError> {
     responses(
         (status = 201, description = "The new draft", body = StaffQuiz, headers(("Location" = String))),
         (status = 403, description = "Needs editor, reviewer or admin"),
+        (status = 404, description = "A question or draw topic named does not exist (`unknown_reference`)"),
         (status = 409, description = "The bank has fewer matching questions than `draw.count` (`conflict`)"),
     )
 )]
@@ -113,7 +114,7 @@ pub async fn show(
     responses(
         (status = 200, description = "The quiz: the draft as edited, or the published settings with the pending `revision`", body = StaffQuiz),
         (status = 403, description = "Not allowed for this caller in this state"),
-        (status = 404, description = "No such quiz"),
+        (status = 404, description = "No such quiz, or a reference naming nothing (`unknown_reference`)"),
         (status = 409, description = "Not editable in its state (`invalid_state`), or the change conflicts with the stored settings or the bank (`conflict`)"),
     )
 )]

@@ -30,6 +30,7 @@ pub async fn list(state: web::Data<AppState>, _caller: Require<Admins>) -> Resul
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"slug": "ethnic-view", "names": {"zh-Hans": "民族观", "en": "Ethnic view"}, "position": 1}))]
 pub struct TopicBody {
     /// 2–40 of a-z, 0-9 and -, not starting or ending with -. Required when creating.
     #[schema(example = "ethnic-view", pattern = "^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$")]
@@ -47,6 +48,7 @@ fn names_schema() -> utoipa::openapi::schema::Schema {
     let value = serde_json::json!({
         "type": ["object", "null"],
         "required": [crate::domain::locale::DEFAULT],
+        "example": {"zh-Hans": "民族观", "en": "Ethnic view"},
         "propertyNames": {"maxLength": 35, "pattern": "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"},
         "additionalProperties": {
             "type": "string",
