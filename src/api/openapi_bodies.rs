@@ -1,7 +1,7 @@
 //! What a request body's type cannot say on its own: a create operation shares its body
 //! type with the PATCH that edits the same thing (every field optional there), so the
-//! fields creating requires, and the ones an edit may not carry, are added here to the
-//! operation's body schema with `allOf`. The server checks the same (a missing field is
+//! fields creating requires, and the ones an edit may not carry, are stated here in a copy
+//! of the body schema inlined into the operation. The server checks the same (a missing field is
 //! 422 naming it). Also the `uniqueItems` utoipa has no attribute for.
 
 use serde_json::{Value, json};
@@ -17,30 +17,56 @@ const REQUIRED: &[(&str, &[&str])] = &[
 /// Operation → fields its JSON body may not carry (not even as `null`).
 const FORBIDDEN: &[(&str, &[&str])] = &[("admin_update_content", &["kind"])];
 
-fn rule_for(operation: &str) -> Option<Value> {
+/// `schema` without `null` among its values: `type: [T, "null"]` becomes `T`, and a
+/// `oneOf` of `null` and one other schema becomes that schema.
+fn not_null(schema: &mut Value) {
+    if let Some(types) = schema.get("type").and_then(Value::as_array) {
+        let kept: Vec<Value> = types.iter().filter(|t| *t != "null").cloned().collect();
+        schema["type"] = if kept.len() == 1 { kept[0].clone() } else { Value::Array(kept) };
+    }
+    if let Some(variants) = schema.get("oneOf").and_then(Value::as_array) {
+        let kept: Vec<Value> = variants.iter().filter(|v| v["type"] != "null").cloned().collect();
+        if kept.len() == 1
+            && let Some(map) = schema.as_object_mut()
+        {
+            map.remove("oneOf");
+            if let Some(inner) = kept[0].as_object() {
+                for (key, value) in inner {
+                    map.entry(key.clone()).or_insert_with(|| value.clone());
+                }
+            }
+        }
+    }
+}
+
+/// The body schema of `operation`: the shared component, inlined, with the fields creating
+/// requires made required and not nullable, and the ones editing may not carry removed
+/// (the bodies take no unknown fields).
+fn body_for(operation: &str, schemas: &Value, base: &Value) -> Option<Value> {
     let required = REQUIRED.iter().find(|(op, _)| *op == operation).map_or(&[][..], |(_, fields)| *fields);
     let forbidden = FORBIDDEN.iter().find(|(op, _)| *op == operation).map_or(&[][..], |(_, fields)| *fields);
     if required.is_empty() && forbidden.is_empty() {
         return None;
     }
-    let mut properties = serde_json::Map::new();
+    let name = base["$ref"].as_str()?.strip_prefix("#/components/schemas/")?;
+    let mut schema = schemas.get(name)?.clone();
+    let properties = schema.get_mut("properties")?.as_object_mut()?;
     for field in required {
-        properties.insert((*field).to_owned(), json!({"not": {"type": "null"}}));
+        not_null(properties.get_mut(*field)?);
     }
     for field in forbidden {
-        properties.insert((*field).to_owned(), json!(false));
+        properties.remove(*field);
     }
-    let mut rule = json!({"properties": properties});
     if !required.is_empty() {
-        rule["required"] = json!(required);
+        schema["required"] = json!(required);
     }
-    Some(rule)
+    if let Some(example) = example_for(operation) {
+        schema["example"] = example;
+    } else if forbidden.iter().any(|field| schema["example"].get(*field).is_some()) {
+        schema.as_object_mut()?.remove("example");
+    }
+    Some(schema)
 }
-
-/// Component schema → array properties whose items must be distinct (utoipa has no
-/// attribute for `uniqueItems`).
-const UNIQUE_ITEMS: &[(&str, &str)] =
-    &[("QuizInput", "question_ids"), ("CampaignInput", "content_ids"), ("CampaignInput", "quiz_ids")];
 
 /// Operation → an example of a whole valid body, where the body type's own example (shared
 /// with the PATCH) lacks what creating requires.
@@ -54,6 +80,11 @@ fn example_for(operation: &str) -> Option<Value> {
         _ => None,
     }
 }
+
+/// Component schema → array properties whose items must be distinct (utoipa has no
+/// attribute for `uniqueItems`).
+const UNIQUE_ITEMS: &[(&str, &str)] =
+    &[("QuizInput", "question_ids"), ("CampaignInput", "content_ids"), ("CampaignInput", "quiz_ids")];
 
 /// Component schemas that take no other properties, where the type cannot say so itself:
 /// the multipart upload form has exactly the part `file`.
@@ -70,16 +101,13 @@ pub fn state_the_rules(doc: &mut Value) {
             property["uniqueItems"] = Value::Bool(true);
         }
     }
+    let schemas = doc["components"]["schemas"].clone();
     let Some(paths) = doc["paths"].as_object_mut() else { return };
     for op in paths.values_mut().filter_map(Value::as_object_mut).flat_map(|ops| ops.values_mut()) {
         let Some(id) = op.get("operationId").and_then(Value::as_str).map(str::to_owned) else { continue };
-        let Some(media) = op.pointer_mut("/requestBody/content/application~1json") else { continue };
-        if let Some(rule) = rule_for(&id) {
-            let base = media["schema"].take();
-            media["schema"] = json!({"allOf": [base, rule]});
-        }
-        if let Some(example) = example_for(&id) {
-            media["example"] = example;
+        let Some(schema) = op.pointer_mut("/requestBody/content/application~1json/schema") else { continue };
+        if let Some(body) = body_for(&id, &schemas, schema) {
+            *schema = body;
         }
     }
 }

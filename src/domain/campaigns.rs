@@ -107,10 +107,13 @@ pub struct CampaignInput {
     #[schema(max_length = 5000)]
     pub description: Option<String>,
     /// Required when creating.
+    #[schema(example = "publicity_month")]
     pub kind: Option<Kind>,
     /// Required when creating.
+    #[schema(example = "2026-09-01T00:00:00Z")]
     pub starts_at: Option<DateTime<Utc>>,
     /// Required when creating. After `starts_at`, at most 366 days later.
+    #[schema(example = "2026-09-30T00:00:00Z")]
     pub ends_at: Option<DateTime<Utc>>,
     /// Only learners in this organization's subtree see the campaign; `null`: everyone. An
     /// id naming no organization is 404 `unknown_reference`.

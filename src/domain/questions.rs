@@ -142,6 +142,7 @@ pub fn check_response(kind: QuestionKind, keys: &[String], response: &Answer) ->
     "audiences": ["public"]
 }))]
 pub struct QuestionDraft {
+    #[schema(example = "single")]
     pub kind: QuestionKind,
     /// 1–1000 characters, not only white space (stored trimmed).
     #[schema(
@@ -153,11 +154,12 @@ pub struct QuestionDraft {
     pub stem: String,
     /// Choice kinds: 2–8 options with unique keys. Others: empty or absent.
     #[serde(default)]
-    #[schema(max_items = 8)]
+    #[schema(max_items = 8, example = json!([{"key": "A", "text": "五十五个"}, {"key": "B", "text": "五十六个"}]))]
     pub options: Vec<QuestionOption>,
     /// By kind: `single` one option key; `multiple` a non-empty list of option keys;
     /// `true_false` true or false; `fill_blank` a non-empty list of accepted answers, each
     /// 1–200 characters, not only white space.
+    #[schema(example = "B")]
     pub answer: Answer,
     /// At most 2000 characters.
     #[serde(default)]

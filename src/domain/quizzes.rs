@@ -121,6 +121,7 @@ pub struct QuizInput {
     #[schema(min_items = 1, max_items = 200)]
     pub question_ids: Option<Vec<i64>>,
     /// Questions drawn per attempt. Give this or `question_ids`.
+    #[schema(example = json!({"count": 5}))]
     pub draw: Option<Draw>,
     pub shuffle_questions: Option<bool>,
     pub shuffle_options: Option<bool>,
@@ -137,10 +138,10 @@ pub struct QuizInput {
     #[schema(value_type = Option<i32>, minimum = 0, maximum = 100)]
     pub pass_score: Option<Option<i32>>,
     #[serde(default, deserialize_with = "crate::serde_ext::nullable")]
-    #[schema(value_type = Option<DateTime<Utc>>)]
+    #[schema(value_type = Option<DateTime<Utc>>, example = "2026-06-01T00:00:00Z")]
     pub opens_at: Option<Option<DateTime<Utc>>>,
     #[serde(default, deserialize_with = "crate::serde_ext::nullable")]
-    #[schema(value_type = Option<DateTime<Utc>>)]
+    #[schema(value_type = Option<DateTime<Utc>>, example = "2026-06-30T00:00:00Z")]
     pub closes_at: Option<Option<DateTime<Utc>>>,
     /// `after_close` needs a `closes_at`.
     pub review: Option<Review>,

@@ -265,6 +265,7 @@ impl StaffContent {
 }))]
 pub struct ContentFields {
     /// Required when creating; cannot change afterwards (not allowed when editing).
+    #[schema(example = "article")]
     pub kind: Option<KindFilter>,
     /// 1–200 characters, not only white space (stored trimmed). Required when creating.
     #[schema(
@@ -280,6 +281,7 @@ pub struct ContentFields {
     /// Articles only (required when creating one): 1–200000 characters, not only white
     /// space.
     #[schema(
+        example = "## 石榴籽\n\n各民族像石榴籽一样紧紧抱在一起。",
         min_length = 1,
         max_length = 200_000,
         pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"

@@ -45,19 +45,24 @@ pub struct TopicBody {
 
 /// The `names` map: language tags to names, zh-Hans among them.
 fn names_schema() -> utoipa::openapi::schema::Schema {
-    let value = serde_json::json!({
-        "type": ["object", "null"],
-        "required": [crate::domain::locale::DEFAULT],
-        "example": {"zh-Hans": "民族观", "en": "Ethnic view"},
-        "propertyNames": {"maxLength": 35, "pattern": "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"},
-        "additionalProperties": {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 50,
-            "pattern": r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-        }
-    });
-    serde_json::from_value(value).unwrap_or_default()
+    use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, SchemaType, Type};
+    let name = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(50))
+        .pattern(Some(r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"));
+    let tag = ObjectBuilder::new().max_length(Some(35)).pattern(Some(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"));
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Object, Type::Null]))
+        .description(Some(
+            "Name per locale (keys are language tags); must include zh-Hans; each name 1–50 characters, not only \
+             white space (stored trimmed). Required when creating.",
+        ))
+        .required(crate::domain::locale::DEFAULT)
+        .property_names(Some(tag))
+        .additional_properties(Some(AdditionalProperties::RefOr(name.into())))
+        .examples([serde_json::json!({"zh-Hans": "民族观", "en": "Ethnic view"})])
+        .into()
 }
 
 /// Create a topic (`slug` and `names` required).
