@@ -60,6 +60,9 @@ fn body_for(operation: &str, schemas: &Value, base: &Value) -> Option<Value> {
     if !required.is_empty() {
         schema["required"] = json!(required);
     }
+    if let Some(rules) = by_kind(operation) {
+        schema["allOf"] = rules;
+    }
     if let Some(example) = example_for(operation) {
         schema["example"] = example;
     } else if forbidden.iter().any(|field| schema["example"].get(*field).is_some()) {
@@ -86,6 +89,62 @@ fn example_for(operation: &str) -> Option<Value> {
 const UNIQUE_ITEMS: &[(&str, &str)] =
     &[("QuizInput", "question_ids"), ("CampaignInput", "content_ids"), ("CampaignInput", "quiz_ids")];
 
+/// A rule that holds when `field` has the value `value`.
+fn when(field: &str, value: &str, then: Value) -> Value {
+    json!({"if": {"properties": {field: {"const": value}}, "required": [field]}, "then": then})
+}
+
+/// Rules that depend on a body's `kind`, by component schema (or create operation).
+fn by_kind(name: &str) -> Option<Value> {
+    let blank = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$";
+    let keys = json!({"type": "array", "minItems": 1, "items": {"type": "string"}});
+    match name {
+        "QuestionDraft" => Some(json!([
+            when(
+                "kind",
+                "single",
+                json!({"required": ["options"], "properties": {"options": {"minItems": 2}, "answer": {"type": "string"}}})
+            ),
+            when(
+                "kind",
+                "multiple",
+                json!({"required": ["options"], "properties": {"options": {"minItems": 2}, "answer": keys}})
+            ),
+            when(
+                "kind",
+                "true_false",
+                json!({"properties": {"options": {"maxItems": 0}, "answer": {"type": "boolean"}}})
+            ),
+            when(
+                "kind",
+                "fill_blank",
+                json!({"properties": {"options": {"maxItems": 0}, "answer": {
+                    "type": "array", "minItems": 1,
+                    "items": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": blank}
+                }}})
+            ),
+        ])),
+        "admin_create_content" => Some(json!([
+            when(
+                "kind",
+                "article",
+                json!({"required": ["body_markdown"], "properties": {
+                    "body_markdown": {"type": "string"}, "media_id": {"type": "null"}, "duration_s": {"type": "null"},
+                    "poster_media_id": {"type": "null"}
+                }})
+            ),
+            when(
+                "kind",
+                "video",
+                json!({"required": ["media_id"], "properties": {
+                    "media_id": {"type": "integer"}, "body_markdown": {"type": "null"}
+                }})
+            ),
+        ])),
+        _ => None,
+    }
+}
+
 /// Component schemas that take no other properties, where the type cannot say so itself:
 /// the multipart upload form has exactly the part `file`.
 const CLOSED: &[&str] = &["UploadForm"];
@@ -100,6 +159,9 @@ pub fn state_the_rules(doc: &mut Value) {
         if let Some(property) = doc.pointer_mut(&format!("/components/schemas/{schema}/properties/{property}")) {
             property["uniqueItems"] = Value::Bool(true);
         }
+    }
+    if let Some(schema) = doc.pointer_mut("/components/schemas/QuestionDraft") {
+        schema["allOf"] = by_kind("QuestionDraft").unwrap_or_default();
     }
     let schemas = doc["components"]["schemas"].clone();
     let Some(paths) = doc["paths"].as_object_mut() else { return };

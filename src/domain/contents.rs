@@ -107,7 +107,7 @@ fn check_tags(raw: &[String]) -> Result<Vec<String>, FieldError> {
             tags.push(tag.to_owned());
         }
     }
-    if tags.len() > MAX_TAGS {
+    if raw.len() > MAX_TAGS {
         return Err(FieldError::new("tags", "at most 10 tags"));
     }
     Ok(tags)
@@ -140,11 +140,12 @@ pub const DURATION_TOLERANCE_S: i32 = 1;
 /// must agree within ±1 s); the editor's only when the file does not say (then required).
 fn video_duration(file: &media_db::MediaRow, given: Option<i32>) -> Result<i32, AppError> {
     match (file.duration_s, given) {
-        (Some(read), Some(given)) if (given - read).abs() > DURATION_TOLERANCE_S => Err(AppError::validation(
-            "duration_s",
+        // The request is well formed; it disagrees with the stored file: a conflict.
+        (Some(read), Some(given)) if (given - read).abs() > DURATION_TOLERANCE_S => Err(AppError::conflict(
+            "conflict",
             format!(
-                "must match the video file's duration, {read} s (±{DURATION_TOLERANCE_S} s); leave it out to use \
-                 the file's"
+                "duration_s: must match the video file's duration, {read} s (±{DURATION_TOLERANCE_S} s); leave it out \
+                 to use the file's"
             ),
         )),
         (Some(read), _) => Ok(read),

@@ -288,7 +288,7 @@ pub fn check(draft: &QuestionDraft, at: &str) -> Result<Valid, Vec<FieldError>> 
             tags.push(tag.to_owned());
         }
     }
-    if tags.len() > 10 {
+    if draft.tags.len() > 10 {
         errors.push(FieldError::new(field("tags"), "at most 10 tags"));
     }
     let mut audiences: Vec<&'static str> = draft.audiences.iter().map(|a| a.as_str()).collect();

@@ -25,7 +25,8 @@ use crate::startup::AppState;
         (status = 201, description = "The new draft", body = StaffContent, headers(("Location" = String))),
         (status = 403, description = "Needs editor, reviewer or admin"),
         (status = 404, description = "A topic or media file named does not exist (`unknown_reference`)"),
-        (status = 422, description = "A field is invalid, e.g. `duration_s` more than 1 s away from the video file's duration"),
+        (status = 409, description = "`duration_s` is more than 1 s away from the video file's duration (`conflict`)"),
+        (status = 422, description = "A field is invalid"),
     )
 )]
 #[post("/admin/contents")]

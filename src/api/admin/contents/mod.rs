@@ -303,7 +303,7 @@ pub struct ContentFields {
     pub media_id: Option<i64>,
     /// Videos only: length in seconds, 1 to 86400. The duration read from the file (an MP4
     /// or QuickTime header) always wins and governs watch credit: a value more than 1 s
-    /// away from it is refused (422 on `duration_s`), and one within ±1 s is replaced by the
+    /// away from it is refused (409 `conflict`), and one within ±1 s is replaced by the
     /// file's. Needed only when the file does not tell its duration (e.g. WebM, or an MP4
     /// whose header comes after its media data).
     #[schema(minimum = 1, maximum = 86_400)]

@@ -29,8 +29,8 @@ use crate::startup::AppState;
         (status = 200, description = "The content: the draft as edited, or the published version with its pending `revision`", body = StaffContent),
         (status = 403, description = "Not allowed for this caller in this state"),
         (status = 404, description = "No such content, or a reference naming nothing (`unknown_reference`)"),
-        (status = 409, description = "Not editable in its state (`invalid_state`), or a field of the other kind (`conflict`)"),
-        (status = 422, description = "A field is invalid, e.g. `duration_s` more than 1 s away from the video file's duration (a new `media_id` brings its file's duration)"),
+        (status = 409, description = "Not editable in its state (`invalid_state`), a field of the other kind, or a `duration_s` more than 1 s away from the video file's (a new `media_id` brings its file's duration) (`conflict`)"),
+        (status = 422, description = "A field is invalid"),
     )
 )]
 #[patch("/admin/contents/{id}")]

@@ -46,12 +46,13 @@ pub struct TopicBody {
 /// The `names` map: language tags to names, zh-Hans among them.
 fn names_schema() -> utoipa::openapi::schema::Schema {
     use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, SchemaType, Type};
-    let name = ObjectBuilder::new()
+    let name = ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).max_length(Some(50)).pattern(Some(
+        r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+    ));
+    let tag = ObjectBuilder::new()
         .schema_type(Type::String)
-        .min_length(Some(1))
-        .max_length(Some(50))
-        .pattern(Some(r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"));
-    let tag = ObjectBuilder::new().max_length(Some(35)).pattern(Some(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"));
+        .max_length(Some(35))
+        .pattern(Some(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"));
     ObjectBuilder::new()
         .schema_type(SchemaType::from_iter([Type::Object, Type::Null]))
         .description(Some(
