@@ -128,6 +128,19 @@ async fn an_upload_must_be_multipart_with_a_file_part_from_content_staff() {
         .await
         .unwrap();
     assert_problem(res, StatusCode::BAD_REQUEST, "malformed_body").await;
+    // The file is the only part: another one, before or after it, is refused.
+    for file_first in [true, false] {
+        let file = reqwest::multipart::Part::bytes(POSTER.to_vec()).file_name("p.jpg").mime_str("image/jpeg").unwrap();
+        let form = reqwest::multipart::Form::new();
+        let form = if file_first { form.part("file", file).text("title", "x") } else { form.text("title", "x").part("file", file) };
+        let res = app
+            .request(reqwest::Method::POST, "/admin/media", Some(&room.editor.access))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(res, StatusCode::BAD_REQUEST, "malformed_body").await;
+    }
     let learner = app.register("no_uploads").await;
     assert_problem(
         app.upload(&learner.access, CLIP, "clip.mp4", "video/mp4").await,
