@@ -156,6 +156,46 @@ def question_patch_fits_its_kind(case):
     return question_fits_its_kind(body(case), False)
 
 
+CSV_HEADER = ["kind", "topic", "stem", "options", "answer", "explanation", "difficulty", "tags", "audiences"]
+
+
+def csv_row_fits(cells):
+    """One CSV row read as the operation's description says (options `A=text|B=text`, ...)."""
+    if len(cells) != len(CSV_HEADER):
+        return False
+    kind, topic, stem, options, answer, explanation, difficulty, tags, audiences = cells
+    if not topic.strip() or not stem.strip() or (difficulty and difficulty not in "12345"):
+        return False
+    pairs = [o.split("=", 1) for o in options.split("|")] if options else []
+    if any(len(p) != 2 or not p[1].strip() for p in pairs):
+        return False
+    row = {"kind": kind, "options": [{"key": k, "text": t} for k, t in pairs]}
+    if kind == "true_false":
+        if answer not in ("true", "false"):
+            return False
+        row["answer"] = answer == "true"
+    elif kind == "single":
+        row["answer"] = answer
+    else:
+        row["answer"] = answer.split("|")
+    return question_fits_its_kind(row, True)
+
+
+@rule("POST /api/v1/admin/questions/import")
+def imported_csv_is_read_as_documented(case):
+    """A CSV body is the documented header and 1-1000 rows of the documented form."""
+    if not isinstance(case.body, (str, bytes)):
+        return True
+    import csv
+    import io
+
+    text = case.body.decode("utf-8", "replace") if isinstance(case.body, bytes) else case.body
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows or rows[0] != CSV_HEADER or not 1 <= len(rows) - 1 <= 1000:
+        return False
+    return all(csv_row_fits(row) for row in rows[1:])
+
+
 @rule("POST /api/v1/admin/questions/import")
 def imported_questions_fit_their_kinds(case):
     rows = body(case).get("questions")

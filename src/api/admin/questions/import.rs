@@ -62,6 +62,7 @@ fn drafts_from_json(body: &[u8]) -> Result<ImportRows, AppError> {
 /// `kind,topic,stem,options,answer,explanation,difficulty,tags,audiences` where options
 /// are `A=text|B=text`, answers `A`, `A|C`, `true`/`false` or `accepted|answers`, and tags
 /// and audiences `|`-separated (errors named `line[n].field`, n the line in the file).
+/// Either way 1 to 1000 questions, each under the rules of `POST /admin/questions`.
 #[utoipa::path(
     operation_id = "admin_import_questions", tag = "admin: quizzes", security(("bearer" = [])),
     request_body(content((ImportBody = "application/json"), (String = "text/csv"))),
