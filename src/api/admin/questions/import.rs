@@ -15,6 +15,7 @@ use crate::startup::AppState;
 const IMPORT_LIMIT: usize = 4 * 1024 * 1024;
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct ImportBody {
     /// 1 to 1000 questions.
