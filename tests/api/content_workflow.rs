@@ -494,7 +494,6 @@ async fn content_fields_are_checked() {
         (json!({"title": ""}), vec!["title"]),
         (json!({"audiences": []}), vec!["audiences"]),
         (json!({"audiences": ["martians"]}), vec!["audiences[0]"]),
-        (json!({"topic": "no-such-topic"}), vec!["topic"]),
         (json!({"body_markdown": "   "}), vec!["body_markdown"]),
         (json!({"tags": ["一个超过二十个字符的标签一个超过二十个字符的标签"]}), vec!["tags"]),
         (json!({"media_id": 1}), vec!["media_id"]),
@@ -506,6 +505,15 @@ async fn content_fields_are_checked() {
         let res = app.post_json("/admin/contents", Some(&room.editor.access), &body).await;
         assert_invalid(res, &fields).await;
     }
+    // A topic that does not exist, as the only fault: 404; with another fault: 422.
+    let mut body = base.clone();
+    body["topic"] = json!("no-such-topic");
+    let res = app.post_json("/admin/contents", Some(&room.editor.access), &body).await;
+    let problem = assert_problem(res, StatusCode::NOT_FOUND, "unknown_reference").await;
+    assert_eq!(error_fields(&problem), ["topic"]);
+    body["title"] = json!("");
+    let res = app.post_json("/admin/contents", Some(&room.editor.access), &body).await;
+    assert_invalid(res, &["title"]).await;
     let res = app
         .post_json(
             "/admin/contents",

@@ -132,7 +132,11 @@ async fn an_upload_must_be_multipart_with_a_file_part_from_content_staff() {
     for file_first in [true, false] {
         let file = reqwest::multipart::Part::bytes(POSTER.to_vec()).file_name("p.jpg").mime_str("image/jpeg").unwrap();
         let form = reqwest::multipart::Form::new();
-        let form = if file_first { form.part("file", file).text("title", "x") } else { form.text("title", "x").part("file", file) };
+        let form = if file_first {
+            form.part("file", file).text("title", "x")
+        } else {
+            form.text("title", "x").part("file", file)
+        };
         let res = app
             .request(reqwest::Method::POST, "/admin/media", Some(&room.editor.access))
             .multipart(form)
