@@ -559,3 +559,19 @@ async fn a_quiz_in_a_campaign_follows_the_campaigns_scope_and_window() {
     assert_eq!(items.iter().find(|q| q["id"] == quiz).map(|q| q["open"].clone()), Some(json!(false)));
     assert_problem(start(&in_a).await, StatusCode::CONFLICT, "quiz_closed").await;
 }
+
+#[tokio::test]
+async fn an_edit_whose_window_breaks_only_with_the_stored_one_is_a_conflict() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let body = json!({"title": "活动", "kind": "themed", "starts_at": at(&app, Duration::days(1)), "ends_at": at(&app, Duration::days(2))});
+    let (status, created) = json_body(app.post_json("/admin/campaigns", Some(&room.editor.access), &body).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let path = format!("/admin/campaigns/{}", created["id"]);
+    let res = app.patch_json(&path, Some(&room.editor.access), &json!({"ends_at": at(&app, Duration::zero())})).await;
+    assert_problem(res, StatusCode::CONFLICT, "conflict").await;
+    let both = json!({"starts_at": at(&app, Duration::days(3)), "ends_at": at(&app, Duration::days(2))});
+    assert_invalid(app.patch_json(&path, Some(&room.editor.access), &both).await, &["ends_at"]).await;
+    let res = app.patch_json(&path, Some(&room.editor.access), &json!({"org_id": 999_999})).await;
+    assert_problem(res, StatusCode::NOT_FOUND, "unknown_reference").await;
+}

@@ -1045,3 +1045,21 @@ async fn an_org_admin_reads_item_statistics_of_their_own_subtrees_learners_only(
         assert_eq!(all["questions"][0]["share_correct"], 0.8);
     }
 }
+
+#[tokio::test]
+async fn a_question_patch_that_does_not_fit_the_stored_shape_is_a_conflict_and_a_topic_may_be_an_id() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let mut body = single("题干", "B");
+    body["topic"] = room.topic["id"].clone();
+    let (status, created) = json_body(app.post_json("/admin/questions", Some(&room.editor.access), &body).await).await;
+    assert_eq!((status, &created["topic"]["slug"]), (StatusCode::CREATED, &room.topic["slug"]), "{created}");
+    let path = format!("/admin/questions/{}", created["id"]);
+    let res = app.patch_json(&path, Some(&room.editor.access), &json!({"kind": "true_false"})).await;
+    assert_problem(res, StatusCode::CONFLICT, "conflict").await;
+    let whole = json!({"kind": "true_false", "options": [], "answer": true});
+    let (status, changed) = json_body(app.patch_json(&path, Some(&room.editor.access), &whole).await).await;
+    assert_eq!((status, &changed["kind"]), (StatusCode::OK, &json!("true_false")), "{changed}");
+    let res = app.patch_json(&path, Some(&room.editor.access), &json!({"topic": 4242})).await;
+    assert_problem(res, StatusCode::NOT_FOUND, "unknown_reference").await;
+}
