@@ -202,3 +202,23 @@ def imported_questions_fit_their_kinds(case):
     if not isinstance(rows, list):
         return True
     return all(isinstance(row, dict) and question_fits_its_kind(row, True) for row in rows)
+
+
+# Media: the file's bytes must be a supported video or image (the type is read from the
+# bytes, as the operation says); JSON Schema cannot look inside a binary string.
+SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"\x1a\x45\xdf\xa3")
+
+
+def is_supported_file(data):
+    if not isinstance(data, (bytes, bytearray)):
+        return False
+    data = bytes(data)
+    riff_webp = data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+    mp4_or_mov = data[4:8] in (b"ftyp", b"moov", b"mdat", b"wide", b"free")
+    return data.startswith(SIGNATURES) or riff_webp or mp4_or_mov
+
+
+@rule("POST /api/v1/admin/media")
+def upload_is_a_supported_file(case):
+    form = case.body if isinstance(case.body, dict) else {}
+    return is_supported_file(form.get("file"))
