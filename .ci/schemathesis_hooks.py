@@ -131,3 +131,187 @@ def organization_site_date_change(case):
     fields = body(case)
     since = fields.get("demonstration_since")
     return since is None or (fields.get("demonstration_site") is not False and _not_after_today(since))
+
+
+def given(data, field):
+    """Whether `field` is present and not null."""
+    return data.get(field) is not None
+
+
+def ordered(data, first, then):
+    """`then` is after `first` when both are given (RFC 3339 strings, compared as times)."""
+    from datetime import datetime
+
+    if not (isinstance(data.get(first), str) and isinstance(data.get(then), str)):
+        return True
+    try:
+        a = datetime.fromisoformat(data[first].replace("Z", "+00:00"))
+        b = datetime.fromisoformat(data[then].replace("Z", "+00:00"))
+    except ValueError:
+        return True
+    if a.tzinfo is None or b.tzinfo is None:
+        return True
+    return a < b
+
+
+# Contents: the fields of one kind only; an article has a body, a video its file.
+@rule("POST /api/v1/admin/contents")
+def content_fits_its_kind(case):
+    data = body(case)
+    video_only = given(data, "media_id") or given(data, "duration_s") or given(data, "poster_media_id")
+    if data.get("kind") == "article":
+        return given(data, "body_markdown") and not video_only
+    if data.get("kind") == "video":
+        return given(data, "media_id") and not given(data, "body_markdown")
+    return True
+
+
+@rule("PATCH /api/v1/admin/contents/{id}")
+def content_edit_has_one_kinds_fields(case):
+    data = body(case)
+    video_only = given(data, "media_id") or given(data, "duration_s") or given(data, "poster_media_id")
+    return not (video_only and given(data, "body_markdown"))
+
+
+# Quizzes: question_ids or draw; a daily quiz draws; closes_at after opens_at;
+# review after_close needs closes_at.
+@rule("POST /api/v1/admin/quizzes", "PATCH /api/v1/admin/quizzes/{id}")
+def quiz_rules(case):
+    data = body(case)
+    creating = case.operation.method.upper() == "POST"
+    if given(data, "question_ids") and given(data, "draw"):
+        return False
+    if creating and not (given(data, "question_ids") or given(data, "draw")):
+        return False
+    if data.get("mode") == "daily" and (given(data, "question_ids") or (creating and not given(data, "draw"))):
+        return False
+    if data.get("review") == "after_close" and creating and not given(data, "closes_at"):
+        return False
+    if data.get("review") == "after_close" and "closes_at" in data and data["closes_at"] is None:
+        return False
+    return ordered(data, "opens_at", "closes_at")
+
+
+# Campaigns: ends_at after starts_at, at most 366 days later.
+@rule("POST /api/v1/admin/campaigns", "PATCH /api/v1/admin/campaigns/{id}")
+def campaign_window(case):
+    from datetime import datetime, timedelta
+
+    data = body(case)
+    if not ordered(data, "starts_at", "ends_at"):
+        return False
+    try:
+        starts = datetime.fromisoformat(data["starts_at"].replace("Z", "+00:00"))
+        ends = datetime.fromisoformat(data["ends_at"].replace("Z", "+00:00"))
+    except (KeyError, AttributeError, TypeError, ValueError):
+        return True
+    return (ends - starts).days <= 366
+
+
+def question_fits_its_kind(data, creating):
+    kind = data.get("kind")
+    options = data.get("options")
+    answer = data.get("answer")
+    if not creating and not ("kind" in data and "options" in data and "answer" in data):
+        # The rest is merged with the stored question: a misfit is 409, allowed.
+        return True
+    options = options or []
+    keys = [o.get("key", "").strip() for o in options if isinstance(o, dict)]
+    if len(set(keys)) != len(keys):
+        return False
+    if kind in ("single", "multiple"):
+        if not 2 <= len(options) <= 8:
+            return False
+        if kind == "single":
+            return isinstance(answer, str) and answer.strip() in keys
+        return isinstance(answer, list) and len(answer) > 0 and all(a in keys for a in answer)
+    if options:
+        return False
+    if kind == "true_false":
+        return isinstance(answer, bool)
+    if kind == "fill_blank":
+        return (
+            isinstance(answer, list)
+            and len(answer) > 0
+            and all(isinstance(a, str) and a.strip() and len(a) <= 200 for a in answer)
+        )
+    return True
+
+
+# Questions: options and answer fit the kind.
+@rule("POST /api/v1/admin/questions")
+def new_question_fits_its_kind(case):
+    return question_fits_its_kind(body(case), True)
+
+
+@rule("PATCH /api/v1/admin/questions/{id}")
+def question_patch_fits_its_kind(case):
+    return question_fits_its_kind(body(case), False)
+
+
+CSV_HEADER = ["kind", "topic", "stem", "options", "answer", "explanation", "difficulty", "tags", "audiences"]
+
+
+def csv_row_fits(cells):
+    """One CSV row read as the operation's description says (options `A=text|B=text`, ...)."""
+    if len(cells) != len(CSV_HEADER):
+        return False
+    kind, topic, stem, options, answer, explanation, difficulty, tags, audiences = cells
+    if not topic.strip() or not stem.strip() or (difficulty and difficulty not in "12345"):
+        return False
+    pairs = [o.split("=", 1) for o in options.split("|")] if options else []
+    if any(len(p) != 2 or not p[1].strip() for p in pairs):
+        return False
+    row = {"kind": kind, "options": [{"key": k, "text": t} for k, t in pairs]}
+    if kind == "true_false":
+        if answer not in ("true", "false"):
+            return False
+        row["answer"] = answer == "true"
+    elif kind == "single":
+        row["answer"] = answer
+    else:
+        row["answer"] = answer.split("|")
+    return question_fits_its_kind(row, True)
+
+
+@rule("POST /api/v1/admin/questions/import")
+def imported_csv_is_read_as_documented(case):
+    """A CSV body is the documented header and 1-1000 rows of the documented form."""
+    if not isinstance(case.body, (str, bytes)):
+        return True
+    import csv
+    import io
+
+    text = case.body.decode("utf-8", "replace") if isinstance(case.body, bytes) else case.body
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows or rows[0] != CSV_HEADER or not 1 <= len(rows) - 1 <= 1000:
+        return False
+    return all(csv_row_fits(row) for row in rows[1:])
+
+
+@rule("POST /api/v1/admin/questions/import")
+def imported_questions_fit_their_kinds(case):
+    rows = body(case).get("questions")
+    if not isinstance(rows, list):
+        return True
+    return all(isinstance(row, dict) and question_fits_its_kind(row, True) for row in rows)
+
+
+# Media: the file's bytes must be a supported video or image (the type is read from the
+# bytes, as the operation says); JSON Schema cannot look inside a binary string.
+SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"\x1a\x45\xdf\xa3")
+
+
+def is_supported_file(data):
+    if not isinstance(data, (bytes, bytearray)):
+        return False
+    data = bytes(data)
+    riff_webp = data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+    mp4_or_mov = data[4:8] in (b"ftyp", b"moov", b"mdat", b"wide", b"free")
+    return data.startswith(SIGNATURES) or riff_webp or mp4_or_mov
+
+
+@rule("POST /api/v1/admin/media")
+def upload_is_a_supported_file(case):
+    form = case.body if isinstance(case.body, dict) else {}
+    return is_supported_file(form.get("file"))

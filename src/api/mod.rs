@@ -18,6 +18,7 @@ pub mod me;
 pub mod media;
 pub mod middleware;
 pub mod openapi;
+mod openapi_bodies;
 mod openapi_strings;
 pub mod ops;
 pub mod pagination;

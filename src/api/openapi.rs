@@ -49,6 +49,7 @@ pub fn document() -> Value {
     let mut doc = serde_json::to_value(&api).unwrap_or_default();
     require_response_fields(&mut doc);
     optional_bodies_are_absent_not_null(&mut doc);
+    super::openapi_bodies::state_the_rules(&mut doc);
     super::openapi_strings::state_the_rule(&mut doc);
     doc
 }

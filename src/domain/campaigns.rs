@@ -22,6 +22,7 @@ use crate::db::{DbConn, write_tx};
 use crate::domain::audit::{self, Target};
 use crate::domain::organizations::Scope;
 use crate::domain::points::{self, Day, Earner};
+use crate::domain::quizzes::cross;
 use crate::domain::workflow::{self, Actor, Edit, Effect, Status, Transition, require_editor};
 use crate::domain::{feed, quizzes};
 use crate::error::{AppError, FieldError};
@@ -89,26 +90,48 @@ impl Phase {
 /// A campaign as editors send it. On update, absent fields stay as they are.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "title": "民族团结进步宣传月", "kind": "publicity_month",
+    "starts_at": "2026-09-01T00:00:00Z", "ends_at": "2026-09-30T00:00:00Z", "points_multiplier": 1.5
+}))]
 pub struct CampaignInput {
-    #[schema(example = "民族团结进步宣传月")]
+    /// 1–200 characters, not only white space (stored trimmed). Required when creating.
+    #[schema(
+        example = "民族团结进步宣传月",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub title: Option<String>,
+    /// At most 5000 characters.
+    #[schema(max_length = 5000)]
     pub description: Option<String>,
+    /// Required when creating.
+    #[schema(example = "publicity_month")]
     pub kind: Option<Kind>,
+    /// Required when creating.
+    #[schema(example = "2026-09-01T00:00:00Z")]
     pub starts_at: Option<DateTime<Utc>>,
-    /// After `starts_at`, at most 366 days later.
+    /// Required when creating. After `starts_at`, at most 366 days later.
+    #[schema(example = "2026-09-30T00:00:00Z")]
     pub ends_at: Option<DateTime<Utc>>,
-    /// Only learners in this organization's subtree see the campaign; `null`: everyone.
+    /// Only learners in this organization's subtree see the campaign; `null`: everyone. An
+    /// id naming no organization is 404 `unknown_reference`.
     #[serde(default, deserialize_with = "crate::serde_ext::nullable")]
     #[schema(value_type = Option<i64>)]
     pub org_id: Option<Option<i64>>,
-    /// 1.0 to 5.0 in steps of 0.01: points from the campaign's contents and quizzes earned
+    /// 1.0 to 5.0, kept to two decimals (rounded): points from the campaign's contents and quizzes earned
     /// while it runs are multiplied by this (the extra points are a `campaign_bonus`
     /// ledger entry, outside the daily caps). Default 1.0.
-    #[schema(example = 1.5)]
+    #[schema(example = 1.5, minimum = 1.0, maximum = 5.0)]
     pub points_multiplier: Option<f64>,
-    /// Attached contents, in order (any state; learners see only published ones).
+    /// Attached contents, in order (any state; learners see only published ones): at most
+    /// 100 distinct ids; one naming no content is 404 `unknown_reference`.
+    #[schema(max_items = 100)]
     pub content_ids: Option<Vec<i64>>,
-    /// Attached quizzes, in order (any state; learners see only published ones).
+    /// Attached quizzes, in order (any state; learners see only published ones): at most
+    /// 50 distinct ids; one naming no quiz is 404 `unknown_reference`.
+    #[schema(max_items = 50)]
     pub quiz_ids: Option<Vec<i64>>,
 }
 
@@ -174,6 +197,7 @@ impl Settings {
 
     fn merge(mut self, conn: &mut DbConn, input: &CampaignInput, creating: bool) -> Result<Self, AppError> {
         let mut errors = Vec::new();
+        let mut conflicts = Vec::new();
         if let Some(title) = &input.title {
             title.trim().clone_into(&mut self.title);
         }
@@ -193,12 +217,15 @@ impl Settings {
         }
         self.starts_at = input.starts_at.or(self.starts_at);
         self.ends_at = input.ends_at.or(self.ends_at);
+        // Broken by the request alone (422), or only with a stored value (409 `conflict`).
+        let own = creating || (input.starts_at.is_some() && input.ends_at.is_some());
         match (self.starts_at, self.ends_at) {
             (Some(starts), Some(ends)) if ends <= starts => {
-                errors.push(FieldError::new("ends_at", "must be after starts_at"));
+                cross(own, FieldError::new("ends_at", "must be after starts_at"), &mut errors, &mut conflicts);
             }
             (Some(starts), Some(ends)) if (ends - starts).num_days() > MAX_DAYS => {
-                errors.push(FieldError::new("ends_at", "a campaign runs for at most 366 days"));
+                let error = FieldError::new("ends_at", "a campaign runs for at most 366 days");
+                cross(own, error, &mut errors, &mut conflicts);
             }
             (Some(_), Some(_)) => {}
             (starts, ends) => {
@@ -216,12 +243,12 @@ impl Settings {
         if let Some(org) = input.org_id.flatten()
             && org_db::find(conn, org)?.is_none()
         {
-            errors.push(FieldError::new("org_id", "no such organization"));
+            errors.push(FieldError::unknown("org_id", "no such organization"));
         }
         if let Some(m) = input.points_multiplier {
             let percent = (m * 100.0).round();
-            if !m.is_finite() || !(100.0..=500.0).contains(&percent) || (m * 100.0 - percent).abs() > 1e-6 {
-                errors.push(FieldError::new("points_multiplier", "must be 1.0 to 5.0 with at most two decimals"));
+            if !m.is_finite() || !(1.0..=5.0).contains(&m) {
+                errors.push(FieldError::new("points_multiplier", "must be 1.0 to 5.0"));
             } else {
                 // In range and whole after the check above: the cast is exact.
                 #[allow(clippy::cast_possible_truncation)]
@@ -235,7 +262,13 @@ impl Settings {
         check_ids(conn, "quiz_ids", input.quiz_ids.as_deref(), MAX_QUIZZES, &mut errors, |conn, ids| {
             Ok(quiz_db::count_existing(conn, ids)?)
         })?;
-        if errors.is_empty() { Ok(self) } else { Err(AppError::Validation(errors)) }
+        if !errors.is_empty() {
+            Err(AppError::Validation(errors))
+        } else if !conflicts.is_empty() {
+            Err(AppError::conflict("conflict", conflicts.join("; ")))
+        } else {
+            Ok(self)
+        }
     }
 
     /// Every setting as a change to the stored campaign.
@@ -272,7 +305,7 @@ fn check_ids(
         return Ok(());
     }
     if !ids.is_empty() && existing(conn, ids)? != ids.len() as i64 {
-        errors.push(FieldError::new(field, "names an item that does not exist"));
+        errors.push(FieldError::unknown(field, "names an item that does not exist"));
     }
     Ok(())
 }

@@ -107,7 +107,7 @@ fn check_tags(raw: &[String]) -> Result<Vec<String>, FieldError> {
             tags.push(tag.to_owned());
         }
     }
-    if tags.len() > MAX_TAGS {
+    if raw.len() > MAX_TAGS {
         return Err(FieldError::new("tags", "at most 10 tags"));
     }
     Ok(tags)
@@ -128,7 +128,7 @@ fn check_media(conn: &mut DbConn, field: &str, id: i64, kind: &str) -> Result<me
     match media_db::find(conn, id)? {
         Some(row) if row.kind == kind => Ok(row),
         Some(_) => Err(AppError::validation(field, format!("must be a {kind} file"))),
-        None => Err(AppError::validation(field, "no such media file")),
+        None => Err(AppError::unknown_reference(field, "no such media file")),
     }
 }
 
@@ -140,11 +140,12 @@ pub const DURATION_TOLERANCE_S: i32 = 1;
 /// must agree within ±1 s); the editor's only when the file does not say (then required).
 fn video_duration(file: &media_db::MediaRow, given: Option<i32>) -> Result<i32, AppError> {
     match (file.duration_s, given) {
-        (Some(read), Some(given)) if (given - read).abs() > DURATION_TOLERANCE_S => Err(AppError::validation(
-            "duration_s",
+        // The request is well formed; it disagrees with the stored file: a conflict.
+        (Some(read), Some(given)) if (given - read).abs() > DURATION_TOLERANCE_S => Err(AppError::conflict(
+            "conflict",
             format!(
-                "must match the video file's duration, {read} s (±{DURATION_TOLERANCE_S} s); leave it out to use \
-                 the file's"
+                "duration_s: must match the video file's duration, {read} s (±{DURATION_TOLERANCE_S} s); leave it out \
+                 to use the file's"
             ),
         )),
         (Some(read), _) => Ok(read),
@@ -333,15 +334,20 @@ pub fn update(
         let item = workflow_item(&row);
         let edit = workflow::check_editable(actor, &item)?;
         let is_video = row.kind == Kind::Video.as_str();
+        // Fields of the other kind conflict with the stored kind.
         if is_video && input.body_markdown.is_some() {
-            return Err(AppError::validation("body_markdown", "videos have no body; use summary"));
+            return Err(AppError::conflict("conflict", "body_markdown: videos have no body; use summary"));
         }
         if !is_video
             && (input.media_id.is_some()
                 || input.duration_s.is_some()
                 || matches!(input.poster_media_id, Some(Some(_))))
         {
-            return Err(AppError::validation("media_id", "articles have no video; use cover_media_id for a picture"));
+            return Err(AppError::conflict(
+                "conflict",
+                "media_id: articles have no video (media_id, duration_s, poster_media_id); use cover_media_id for a \
+                 picture",
+            ));
         }
         let topic_id = match &input.topic {
             Some(topic) => Some(topics::resolve(conn, "topic", topic)?.id),
@@ -498,14 +504,18 @@ pub fn translate(
             Edit::Revision { .. } => Some(editing_state(conn, &row, edit)?),
         };
         let own_locale = state.as_ref().map_or(&row.locale, |s| &s.locale);
+        // Rules that depend on the stored content: conflicts, not malformed requests.
         if tag.eq_ignore_ascii_case(own_locale) {
-            return Err(AppError::validation("locale", "is the content's own locale; edit the content instead"));
+            return Err(AppError::conflict(
+                "conflict",
+                "locale: is the content's own locale; edit the content instead",
+            ));
         }
         if row.kind == Kind::Video.as_str() && body.is_some() {
-            return Err(AppError::validation("body_markdown", "videos have no body"));
+            return Err(AppError::conflict("conflict", "body_markdown: videos have no body"));
         }
         if row.kind == Kind::Article.as_str() && body.is_none() {
-            return Err(AppError::validation("body_markdown", "is required for an article"));
+            return Err(AppError::conflict("conflict", "body_markdown: is required for an article"));
         }
         let (body_html, _) = render(body.as_deref());
         let translation = revision::Translation {

@@ -15,7 +15,7 @@ use crate::db::models::topics::TopicRow;
 use crate::db::{DbConn, write_tx};
 use crate::domain::audit::{self, Target};
 use crate::domain::topics::{self, TopicRef};
-use crate::domain::vocab::Audience;
+use crate::domain::vocab::{Audience, TagText};
 use crate::domain::workflow::{Actor, require_editor};
 use crate::error::{AppError, FieldError};
 
@@ -50,8 +50,15 @@ impl QuestionKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuestionOption {
-    #[schema(example = "A")]
+    /// 1–4 letters or digits, unique within the question.
+    #[schema(example = "A", pattern = r"^[A-Za-z0-9]{1,4}$")]
     pub key: String,
+    /// 1–300 characters, not only white space (stored trimmed).
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub text: String,
 }
 
@@ -128,22 +135,45 @@ pub fn check_response(kind: QuestionKind, keys: &[String], response: &Answer) ->
 /// A question as editors send it.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "kind": "single", "stem": "我国是统一的多民族国家，共有多少个民族？",
+    "options": [{"key": "A", "text": "五十五个"}, {"key": "B", "text": "五十六个"}], "answer": "B",
+    "explanation": "我国共有五十六个民族。", "topic": "ethnic-view", "tags": ["常识"], "difficulty": 2,
+    "audiences": ["public"]
+}))]
 pub struct QuestionDraft {
+    #[schema(example = "single")]
     pub kind: QuestionKind,
-    #[schema(example = "我国是统一的多民族国家，共有多少个民族？")]
+    /// 1–1000 characters, not only white space (stored trimmed).
+    #[schema(
+        example = "我国是统一的多民族国家，共有多少个民族？",
+        min_length = 1,
+        max_length = 1000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub stem: String,
     /// Choice kinds: 2–8 options with unique keys. Others: empty or absent.
     #[serde(default)]
+    #[schema(max_items = 8, example = json!([{"key": "A", "text": "五十五个"}, {"key": "B", "text": "五十六个"}]))]
     pub options: Vec<QuestionOption>,
+    /// By kind: `single` one option key; `multiple` a non-empty list of option keys;
+    /// `true_false` true or false; `fill_blank` a non-empty list of accepted answers, each
+    /// 1–200 characters, not only white space.
+    #[schema(example = "B")]
     pub answer: Answer,
+    /// At most 2000 characters.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub explanation: String,
-    /// Topic slug or id.
-    #[schema(value_type = Object, example = "ethnic-view")]
+    /// Topic slug or id; one naming no topic is 404 `unknown_reference`.
+    #[schema(example = "ethnic-view")]
     pub topic: TopicRef,
+    /// At most 10 distinct tags.
     #[serde(default)]
+    #[schema(value_type = Vec<TagText>, max_items = 10)]
     pub tags: Vec<String>,
     /// 1 (easy) to 5 (hard); default 3.
+    #[schema(minimum = 1, maximum = 5)]
     pub difficulty: Option<i32>,
     /// Who the question is for; empty means everyone.
     #[serde(default)]
@@ -258,7 +288,7 @@ pub fn check(draft: &QuestionDraft, at: &str) -> Result<Valid, Vec<FieldError>> 
             tags.push(tag.to_owned());
         }
     }
-    if tags.len() > 10 {
+    if draft.tags.len() > 10 {
         errors.push(FieldError::new(field("tags"), "at most 10 tags"));
     }
     let mut audiences: Vec<&'static str> = draft.audiences.iter().map(|a| a.as_str()).collect();
@@ -413,7 +443,7 @@ pub fn import(conn: &mut DbConn, actor: Actor, rows: &ImportRows, now: DateTime<
             }
             match &topics_by_ref[&key] {
                 Some(topic) => ready.push((v, topic.clone())),
-                None => errors.push(FieldError::new(format!("{at}topic"), "no such topic")),
+                None => errors.push(FieldError::unknown(format!("{at}topic"), "no such topic")),
             }
         }
         if !errors.is_empty() {
@@ -546,15 +576,31 @@ pub fn options_of(row: &QuestionRow) -> Vec<QuestionOption> {
 /// Changes to a question; absent fields stay as they are.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"stem": "我国共有多少个民族？", "difficulty": 2, "tags": ["常识"]}))]
 pub struct QuestionPatch {
     pub kind: Option<QuestionKind>,
+    /// 1–1000 characters, not only white space (stored trimmed).
+    #[schema(
+        min_length = 1,
+        max_length = 1000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub stem: Option<String>,
+    /// Choice kinds: 2–8 options with unique keys. Others: empty.
+    #[schema(max_items = 8)]
     pub options: Option<Vec<QuestionOption>>,
+    /// As when creating; it must fit the question's kind and options once merged.
     pub answer: Option<Answer>,
+    /// At most 2000 characters.
+    #[schema(max_length = 2000)]
     pub explanation: Option<String>,
-    #[schema(value_type = Option<Object>)]
+    /// Topic slug or id; one naming no topic is 404 `unknown_reference`.
     pub topic: Option<TopicRef>,
+    /// At most 10 distinct tags.
+    #[schema(value_type = Option<Vec<TagText>>, max_items = 10)]
     pub tags: Option<Vec<String>>,
+    /// 1 (easy) to 5 (hard).
+    #[schema(minimum = 1, maximum = 5)]
     pub difficulty: Option<i32>,
     pub audiences: Option<Vec<Audience>>,
 }
@@ -571,6 +617,9 @@ pub fn patch(
         .filter(|q| q.retired_at.is_none())
         .ok_or_else(|| AppError::not_found("question"))?;
     let full = load_full(conn, vec![row])?.pop().ok_or_else(|| AppError::not_found("question"))?;
+    // Kind, options and answer must fit together: when the patch leaves one of them as
+    // stored and only that combination is wrong, the patch conflicts with the question.
+    let gives_shape = patch.kind.is_some() && patch.options.is_some() && patch.answer.is_some();
     let draft = QuestionDraft {
         kind: patch.kind.unwrap_or_else(|| QuestionKind::parse(&full.row.kind).unwrap_or(QuestionKind::Single)),
         stem: patch.stem.unwrap_or(full.row.stem.clone()),
@@ -584,6 +633,13 @@ pub fn patch(
             .audiences
             .unwrap_or_else(|| full.audiences.iter().filter_map(|a| Audience::parse(a)).collect()),
     };
+    if let Err(errors) = check(&draft, "")
+        && !gives_shape
+        && errors.iter().all(|e| e.field == "options" || e.field == "answer")
+    {
+        let detail: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+        return Err(AppError::conflict("conflict", format!("With the stored question, {}", detail.join("; "))));
+    }
     replace(conn, actor, id, &draft, now)
 }
 

@@ -67,13 +67,16 @@ impl Review {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Draw {
+    /// 1 to 100, and no more than the bank holds matching questions (else 409 `conflict`).
+    #[schema(minimum = 1, maximum = 100)]
     pub count: i32,
     /// Topic slug or id.
-    #[schema(value_type = Option<Object>)]
     pub topic: Option<TopicRef>,
     /// Questions with any of these tags.
     #[serde(default)]
     pub tags: Vec<String>,
+    /// 1 (easy) to 5 (hard).
+    #[schema(minimum = 1, maximum = 5)]
     pub difficulty: Option<i32>,
 }
 
@@ -95,39 +98,72 @@ impl StoredDraw {
 /// A quiz's settings as editors send them. On update, absent fields stay as they are.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "title": "民族团结进步知识测验", "mode": "practice", "draw": {"count": 5},
+    "max_attempts": 3, "opens_at": "2026-06-01T00:00:00Z", "closes_at": "2026-06-30T00:00:00Z"
+}))]
 pub struct QuizInput {
-    #[schema(example = "民族团结进步知识测验")]
+    /// 1–200 characters, not only white space (stored trimmed). Required when creating.
+    #[schema(
+        example = "民族团结进步知识测验",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub title: Option<String>,
+    /// At most 2000 characters.
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
+    /// A daily quiz draws its questions (`draw`).
     pub mode: Option<Mode>,
-    /// Fixed questions, in order. Give this or `draw`.
+    /// Fixed questions, in order: 1 to 200 distinct ids of live (not retired) questions;
+    /// an id naming none is 404 `unknown_reference`. Give this or `draw`, not both.
+    #[schema(min_items = 1, max_items = 200)]
     pub question_ids: Option<Vec<i64>>,
     /// Questions drawn per attempt. Give this or `question_ids`.
+    #[schema(example = json!({"count": 5}))]
     pub draw: Option<Draw>,
     pub shuffle_questions: Option<bool>,
     pub shuffle_options: Option<bool>,
-    /// Seconds from start; the server enforces it. `0`/absent: no limit.
+    /// Seconds from start, 10 to 86400; the server enforces it. `0`/`null`/absent: no limit.
     #[serde(default, deserialize_with = "crate::serde_ext::nullable")]
-    #[schema(value_type = Option<i32>)]
+    #[schema(schema_with = time_limit_schema)]
     pub time_limit_s: Option<Option<i32>>,
+    /// 1 to 100; `null`: no limit.
     #[serde(default, deserialize_with = "crate::serde_ext::nullable")]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 1, maximum = 100)]
     pub max_attempts: Option<Option<i32>>,
-    /// Percent of the maximum score needed to pass.
+    /// Percent of the maximum score needed to pass, 0 to 100.
     #[serde(default, deserialize_with = "crate::serde_ext::nullable")]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 100)]
     pub pass_score: Option<Option<i32>>,
     #[serde(default, deserialize_with = "crate::serde_ext::nullable")]
-    #[schema(value_type = Option<DateTime<Utc>>)]
+    #[schema(value_type = Option<DateTime<Utc>>, example = "2026-06-01T00:00:00Z")]
     pub opens_at: Option<Option<DateTime<Utc>>>,
     #[serde(default, deserialize_with = "crate::serde_ext::nullable")]
-    #[schema(value_type = Option<DateTime<Utc>>)]
+    #[schema(value_type = Option<DateTime<Utc>>, example = "2026-06-30T00:00:00Z")]
     pub closes_at: Option<Option<DateTime<Utc>>>,
+    /// `after_close` needs a `closes_at`.
     pub review: Option<Review>,
-    /// Points per correct answer (daily and contest quizzes).
+    /// Points per correct answer (daily and contest quizzes), 0 to 100.
     #[serde(default, deserialize_with = "crate::serde_ext::nullable")]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 100)]
     pub points_per_correct: Option<Option<i32>>,
+}
+
+/// `time_limit_s`: 0 (no limit) or 10 to 86400 seconds, or null.
+fn time_limit_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+    let integer = || {
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Int32)))
+    };
+    OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .item(integer().minimum(Some(0)).maximum(Some(0)))
+        .item(integer().minimum(Some(10)).maximum(Some(86_400)))
+        .into()
 }
 
 /// The settings of a quiz after merging changes into what is stored: what an edit
@@ -204,9 +240,14 @@ impl Settings {
         }
     }
 
-    /// Merges the input and checks the result as a whole.
-    fn merge(mut self, conn: &mut DbConn, input: &QuizInput) -> Result<Self, AppError> {
+    /// Merges the input and checks the result as a whole. A rule between two fields that
+    /// the request breaks on its own is 422; one it breaks only together with a stored
+    /// value (an edit, `creating` false) is 409 `conflict`, as is a draw the bank cannot
+    /// fill. Question ids naming no live question are unknown references (404 when they are
+    /// the only fault).
+    fn merge(mut self, conn: &mut DbConn, input: &QuizInput, creating: bool) -> Result<Self, AppError> {
         let mut errors = Vec::new();
+        let mut conflicts: Vec<String> = Vec::new();
         if let Some(title) = &input.title {
             title.trim().clone_into(&mut self.title);
         }
@@ -258,7 +299,8 @@ impl Settings {
                     let live =
                         question_db::find_many(conn, ids)?.into_iter().filter(|q| q.retired_at.is_none()).count();
                     if live != ids.len() {
-                        errors.push(FieldError::new("question_ids", "every id must be a question in the bank"));
+                        errors
+                            .push(FieldError::unknown("question_ids", "every id must be a live question in the bank"));
                     }
                 }
             }
@@ -270,13 +312,14 @@ impl Settings {
                 } else {
                     let available = question_db::pool(conn, &draw.pool(None))?.len();
                     if available < draw.count as usize {
-                        errors.push(FieldError::new("draw.count", format!("only {available} questions match")));
+                        conflicts.push(format!("draw.count: only {available} questions in the bank match the draw"));
                     }
                 }
             }
         }
         if self.mode == Mode::Daily && self.draw.is_none() {
-            errors.push(FieldError::new("draw", "a daily quiz draws its questions"));
+            let own = creating || (input.mode.is_some() && input.question_ids.is_some());
+            cross(own, FieldError::new("draw", "a daily quiz draws its questions"), &mut errors, &mut conflicts);
         }
         if let Some(v) = input.shuffle_questions {
             self.shuffle_questions = v;
@@ -311,13 +354,15 @@ impl Settings {
         if let (Some(opens), Some(closes)) = (self.opens_at, self.closes_at)
             && opens >= closes
         {
-            errors.push(FieldError::new("closes_at", "must be after opens_at"));
+            let own = creating || (input.opens_at.is_some() && input.closes_at.is_some());
+            cross(own, FieldError::new("closes_at", "must be after opens_at"), &mut errors, &mut conflicts);
         }
         if let Some(v) = input.review {
             self.review = v;
         }
         if self.review == Review::AfterClose && self.closes_at.is_none() {
-            errors.push(FieldError::new("review", "after_close needs a closes_at"));
+            let own = creating || (input.review.is_some() && input.closes_at.is_some());
+            cross(own, FieldError::new("review", "after_close needs a closes_at"), &mut errors, &mut conflicts);
         }
         if let Some(v) = input.points_per_correct {
             self.points_per_correct = v;
@@ -325,7 +370,13 @@ impl Settings {
         if self.points_per_correct.is_some_and(|p| !(0..=100).contains(&p)) {
             errors.push(FieldError::new("points_per_correct", "must be 0 to 100"));
         }
-        if errors.is_empty() { Ok(self) } else { Err(AppError::Validation(errors)) }
+        if !errors.is_empty() {
+            Err(AppError::Validation(errors))
+        } else if !conflicts.is_empty() {
+            Err(AppError::conflict("conflict", conflicts.join("; ")))
+        } else {
+            Ok(self)
+        }
     }
 
     fn ids_json(&self) -> Option<String> {
@@ -367,11 +418,21 @@ impl Settings {
     }
 }
 
+/// A broken rule between two fields: the request's own fault (`own`: it gave both, or it
+/// creates) is a field error; else the request conflicts with what is stored.
+pub(crate) fn cross(own: bool, error: FieldError, errors: &mut Vec<FieldError>, conflicts: &mut Vec<String>) {
+    if own {
+        errors.push(error);
+    } else {
+        conflicts.push(format!("{}: {}", error.field, error.message));
+    }
+}
+
 pub fn create(conn: &mut DbConn, actor: Actor, input: &QuizInput, now: DateTime<Utc>) -> Result<i64, AppError> {
     require_editor(actor.role)?;
     let writers = workflow::writers_text(&[actor.id]);
     write_tx(conn, |conn| {
-        let s = Settings::blank().merge(conn, input)?;
+        let s = Settings::blank().merge(conn, input, true)?;
         let id = quiz_db::insert(
             conn,
             &NewQuiz {
@@ -430,7 +491,7 @@ pub fn update(conn: &mut DbConn, actor: Actor, id: i64, input: &QuizInput, now: 
             Edit::Revision { fresh: false } => Revision::pending(conn, id)?.map(|r| r.settings),
             _ => None,
         };
-        let s = base.unwrap_or_else(|| Settings::from_row(&row)).merge(conn, input)?;
+        let s = base.unwrap_or_else(|| Settings::from_row(&row)).merge(conn, input, false)?;
         let revised_by = Some(workflow::writers_text(&workflow::writers_after(actor, &item, edit)));
         let revision = edit != Edit::InPlace;
         let changes = if revision {

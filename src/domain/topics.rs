@@ -14,12 +14,35 @@ use crate::domain::{accounts, locale};
 use crate::error::{AppError, FieldError};
 
 /// A topic named by its slug or its id, as content bodies may do.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum TopicRef {
     Id(i64),
     Slug(String),
 }
+
+/// A topic slug as `check_slug` takes it: 2–40 of a-z, 0-9 and `-`, not starting or
+/// ending with `-`.
+pub const SLUG_PATTERN: &str = "^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$";
+
+/// What serde takes for a [`TopicRef`]: an id (integer) or a slug (string). A well-formed
+/// slug or id naming no topic is 404 `unknown_reference`.
+impl utoipa::PartialSchema for TopicRef {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+        OneOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .format(Some(SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Int64))),
+            )
+            .item(ObjectBuilder::new().schema_type(Type::String).pattern(Some(SLUG_PATTERN)))
+            .description(Some("Topic id, or topic slug (2–40 of a-z, 0-9 and -)"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for TopicRef {}
 
 pub fn check_slug(raw: &str) -> Result<String, FieldError> {
     let ok = (2..=40).contains(&raw.len())
@@ -64,7 +87,7 @@ pub fn resolve(conn: &mut DbConn, field: &str, topic: &TopicRef) -> Result<Topic
         TopicRef::Id(id) => topic_db::find(conn, *id)?,
         TopicRef::Slug(slug) => topic_db::find_by_slug(conn, slug)?,
     };
-    found.ok_or_else(|| AppError::validation(field, "no such topic"))
+    found.ok_or_else(|| AppError::unknown_reference(field, "no such topic"))
 }
 
 pub struct TopicInput<'a> {

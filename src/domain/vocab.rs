@@ -67,3 +67,22 @@ vocabulary! {
         Branch => "branch",
     }
 }
+
+/// A tag as requests give it (documentation only: requests carry plain strings): 1–20
+/// characters, not only white space, stored trimmed.
+pub struct TagText;
+
+impl utoipa::PartialSchema for TagText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .min_length(Some(1))
+            .max_length(Some(20))
+            .pattern(Some(
+                r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for TagText {}

@@ -284,11 +284,13 @@ pub fn decide(transition: Transition, actor: Actor, item: &Item) -> Result<Optio
     }
 }
 
-/// A rejection reason as given: 1 to 500 characters once trimmed. Checked before the
-/// transaction (callers without the reviewer role get 403 first).
+/// A rejection reason as given: at most 500 characters, not only white space; stored
+/// trimmed. Checked before the transaction (callers without the reviewer role get 403
+/// first).
 pub fn reject_reason(step: Transition, actor: Actor, reason: Option<&str>) -> Result<Option<String>, AppError> {
+    let fits = reason.is_some_and(|r| r.chars().count() <= 500);
     let reason = reason.map(str::trim).map(str::to_owned);
-    if step == Transition::Reject && !reason.as_deref().is_some_and(|r| (1..=500).contains(&r.chars().count())) {
+    if step == Transition::Reject && !(fits && reason.as_deref().is_some_and(|r| !r.is_empty())) {
         require_reviewer(actor.role)?;
         return Err(AppError::validation("reason", "must be 1 to 500 characters"));
     }

@@ -328,16 +328,22 @@ async fn campaign_settings_are_checked() {
         (json!({"ends_at": at(&app, -Duration::days(1))}), "ends_at"),
         (json!({"ends_at": at(&app, Duration::days(400))}), "ends_at"),
         (json!({"points_multiplier": 0.5}), "points_multiplier"),
-        (json!({"points_multiplier": 1.234}), "points_multiplier"),
-        (json!({"content_ids": [999_999]}), "content_ids"),
+        (json!({"points_multiplier": 5.01}), "points_multiplier"),
         (json!({"quiz_ids": [1, 1]}), "quiz_ids"),
-        (json!({"org_id": 999_999}), "org_id"),
         (json!({"title": "  "}), "title"),
     ];
     for (change, field) in cases {
         let mut body = good.clone();
         body.as_object_mut().unwrap().extend(change.as_object().unwrap().clone());
         assert_invalid(app.post_json("/admin/campaigns", Some(&room.editor.access), &body).await, &[field]).await;
+    }
+    for (change, field) in [(json!({"content_ids": [999_999]}), "content_ids"), (json!({"org_id": 999_999}), "org_id")]
+    {
+        let mut body = good.clone();
+        body.as_object_mut().unwrap().extend(change.as_object().unwrap().clone());
+        let res = app.post_json("/admin/campaigns", Some(&room.editor.access), &body).await;
+        let problem = assert_problem(res, StatusCode::NOT_FOUND, "unknown_reference").await;
+        assert_eq!(error_fields(&problem), [field]);
     }
     let res = app.post_json("/admin/campaigns", Some(&room.editor.access), &json!({"title": "缺字段"})).await;
     assert_invalid(res, &["kind", "starts_at", "ends_at"]).await;
@@ -552,4 +558,20 @@ async fn a_quiz_in_a_campaign_follows_the_campaigns_scope_and_window() {
     let items = listed(Some(in_a.access.clone())).await;
     assert_eq!(items.iter().find(|q| q["id"] == quiz).map(|q| q["open"].clone()), Some(json!(false)));
     assert_problem(start(&in_a).await, StatusCode::CONFLICT, "quiz_closed").await;
+}
+
+#[tokio::test]
+async fn an_edit_whose_window_breaks_only_with_the_stored_one_is_a_conflict() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let body = json!({"title": "活动", "kind": "themed", "starts_at": at(&app, Duration::days(1)), "ends_at": at(&app, Duration::days(2))});
+    let (status, created) = json_body(app.post_json("/admin/campaigns", Some(&room.editor.access), &body).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let path = format!("/admin/campaigns/{}", created["id"]);
+    let res = app.patch_json(&path, Some(&room.editor.access), &json!({"ends_at": at(&app, Duration::zero())})).await;
+    assert_problem(res, StatusCode::CONFLICT, "conflict").await;
+    let both = json!({"starts_at": at(&app, Duration::days(3)), "ends_at": at(&app, Duration::days(2))});
+    assert_invalid(app.patch_json(&path, Some(&room.editor.access), &both).await, &["ends_at"]).await;
+    let res = app.patch_json(&path, Some(&room.editor.access), &json!({"org_id": 999_999})).await;
+    assert_problem(res, StatusCode::NOT_FOUND, "unknown_reference").await;
 }

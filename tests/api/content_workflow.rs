@@ -494,7 +494,6 @@ async fn content_fields_are_checked() {
         (json!({"title": ""}), vec!["title"]),
         (json!({"audiences": []}), vec!["audiences"]),
         (json!({"audiences": ["martians"]}), vec!["audiences[0]"]),
-        (json!({"topic": "no-such-topic"}), vec!["topic"]),
         (json!({"body_markdown": "   "}), vec!["body_markdown"]),
         (json!({"tags": ["一个超过二十个字符的标签一个超过二十个字符的标签"]}), vec!["tags"]),
         (json!({"media_id": 1}), vec!["media_id"]),
@@ -506,6 +505,15 @@ async fn content_fields_are_checked() {
         let res = app.post_json("/admin/contents", Some(&room.editor.access), &body).await;
         assert_invalid(res, &fields).await;
     }
+    // A topic that does not exist, as the only fault: 404; with another fault: 422.
+    let mut body = base.clone();
+    body["topic"] = json!("no-such-topic");
+    let res = app.post_json("/admin/contents", Some(&room.editor.access), &body).await;
+    let problem = assert_problem(res, StatusCode::NOT_FOUND, "unknown_reference").await;
+    assert_eq!(error_fields(&problem), ["topic"]);
+    body["title"] = json!("");
+    let res = app.post_json("/admin/contents", Some(&room.editor.access), &body).await;
+    assert_invalid(res, &["title"]).await;
     let res = app
         .post_json(
             "/admin/contents",
@@ -596,4 +604,62 @@ async fn the_audit_log_pages_newest_first() {
     sorted.sort_unstable_by(|a, b| b.cmp(a));
     sorted.dedup();
     assert_eq!(ids, sorted, "strictly newest first, no repeats");
+}
+
+#[tokio::test]
+async fn a_staff_list_filtered_on_a_topic_that_does_not_exist_is_an_unknown_reference() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    app.draft_article(&room, "有专题", "正文").await;
+    for path in ["/admin/contents", "/admin/questions"] {
+        let res = app.get(&format!("{path}?topic=no-such-topic"), Some(&room.editor.access)).await;
+        let problem = assert_problem(res, StatusCode::NOT_FOUND, "unknown_reference").await;
+        assert_eq!(error_fields(&problem), ["topic"], "{path}");
+        let res = app.get(&format!("{path}?topic=4242"), Some(&room.editor.access)).await;
+        assert_problem(res, StatusCode::NOT_FOUND, "unknown_reference").await;
+        let (status, page) =
+            json_body(app.get(&format!("{path}?topic=ethnic-view"), Some(&room.editor.access)).await).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {page}");
+    }
+}
+
+#[tokio::test]
+async fn an_edit_with_fields_of_the_other_kind_conflicts_with_the_stored_kind() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let id = app.draft_article(&room, "文章", "正文").await;
+    let path = format!("/admin/contents/{id}");
+    let res = app.patch_json(&path, Some(&room.editor.access), &json!({"media_id": 1})).await;
+    assert_problem(res, StatusCode::CONFLICT, "conflict").await;
+    let res = app.patch_json(&path, Some(&room.editor.access), &json!({"kind": "video"})).await;
+    assert_invalid(res, &["kind"]).await;
+    let res = app.patch_json(&path, Some(&room.editor.access), &json!({"topic": "no-such-topic"})).await;
+    assert_problem(res, StatusCode::NOT_FOUND, "unknown_reference").await;
+    let res = app
+        .send_json(
+            reqwest::Method::PUT,
+            &format!("{path}/translations/en"),
+            Some(&room.editor.access),
+            &json!({"title": "No body"}),
+        )
+        .await;
+    assert_problem(res, StatusCode::CONFLICT, "conflict").await;
+}
+
+#[tokio::test]
+async fn a_rejection_reason_is_at_most_500_characters_as_sent_and_not_blank() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let id = app.draft_article(&room, "待审", "正文").await;
+    let res = app.post_json(&format!("/admin/contents/{id}/submit"), Some(&room.editor.access), &json!({})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let reject = format!("/admin/contents/{id}/reject");
+    for reason in [" ".repeat(3), format!("{} ", "改".repeat(500))] {
+        let res = app.post_json(&reject, Some(&room.reviewer.access), &json!({"reason": reason})).await;
+        assert_invalid(res, &["reason"]).await;
+    }
+    let res = app
+        .post_json(&reject, Some(&room.reviewer.access), &json!({"reason": format!(" {} ", "改".repeat(498))}))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
 }

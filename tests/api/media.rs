@@ -128,6 +128,23 @@ async fn an_upload_must_be_multipart_with_a_file_part_from_content_staff() {
         .await
         .unwrap();
     assert_problem(res, StatusCode::BAD_REQUEST, "malformed_body").await;
+    // The file is the only part: another one, before or after it, is refused.
+    for file_first in [true, false] {
+        let file = reqwest::multipart::Part::bytes(POSTER.to_vec()).file_name("p.jpg").mime_str("image/jpeg").unwrap();
+        let form = reqwest::multipart::Form::new();
+        let form = if file_first {
+            form.part("file", file).text("title", "x")
+        } else {
+            form.text("title", "x").part("file", file)
+        };
+        let res = app
+            .request(reqwest::Method::POST, "/admin/media", Some(&room.editor.access))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(res, StatusCode::BAD_REQUEST, "malformed_body").await;
+    }
     let learner = app.register("no_uploads").await;
     assert_problem(
         app.upload(&learner.access, CLIP, "clip.mp4", "video/mp4").await,
@@ -258,7 +275,8 @@ async fn videos_reference_the_right_kinds_of_files() {
         .await;
     assert_invalid(res, &["poster_media_id"]).await;
     let res = app.post_json("/admin/contents", Some(&room.editor.access), &with(json!({"media_id": 4242}))).await;
-    assert_invalid(res, &["media_id"]).await;
+    let problem = assert_problem(res, StatusCode::NOT_FOUND, "unknown_reference").await;
+    assert_eq!(error_fields(&problem), ["media_id"], "a file that does not exist is an unknown reference");
     let (status, created) = json_body(
         app.post_json("/admin/contents", Some(&room.editor.access), &with(json!({"media_id": video["id"]}))).await,
     )
@@ -315,8 +333,9 @@ async fn a_videos_duration_is_the_files_and_an_editors_other_figure_is_refused()
     };
     // A 5 s clip stored as 600 s would let a learner be credited ten minutes for it.
     for claimed in [600, 7, 3] {
-        let problem = assert_invalid(create(json!({"duration_s": claimed})).await, &["duration_s"]).await;
-        let message = problem["errors"][0]["message"].as_str().unwrap();
+        let problem =
+            assert_problem(create(json!({"duration_s": claimed})).await, StatusCode::CONFLICT, "conflict").await;
+        let message = problem["detail"].as_str().unwrap();
         assert!(message.contains("5 s") && message.contains("±1 s"), "{message}");
     }
     let count = || {
@@ -338,9 +357,9 @@ async fn a_videos_duration_is_the_files_and_an_editors_other_figure_is_refused()
         let (app, token) = (&app, room.editor.access.clone());
         async move { app.patch_json(&format!("/admin/contents/{id}"), Some(&token), &body).await }
     };
-    assert_invalid(patch(json!({"duration_s": 600})).await, &["duration_s"]).await;
+    assert_problem(patch(json!({"duration_s": 600})).await, StatusCode::CONFLICT, "conflict").await;
     let minute = upload_lasting(&app, &room, 60).await;
-    assert_invalid(patch(json!({"media_id": minute, "duration_s": 5})).await, &["duration_s"]).await;
+    assert_problem(patch(json!({"media_id": minute, "duration_s": 5})).await, StatusCode::CONFLICT, "conflict").await;
     let (status, stored) = json_body(app.get(&format!("/admin/contents/{id}"), Some(&room.editor.access)).await).await;
     assert_eq!((status, &stored["duration_s"], &stored["media_id"]), (StatusCode::OK, &json!(5), &json!(five)));
     let (status, updated) = json_body(patch(json!({"media_id": minute})).await).await;

@@ -215,4 +215,32 @@ fn the_admin_organization_side_states_the_bounds_the_server_enforces() {
         assert_eq!(schemas[body]["properties"]["demonstration_since"]["format"], "date", "{body}");
     }
     assert_eq!(parameter(&doc, "/api/v1/admin/users", "q")["maxLength"], 100);
+
+
+#[test]
+fn the_document_states_the_bounds_the_admin_content_endpoints_enforce() {
+    let doc = document();
+    let schemas = &doc["components"]["schemas"];
+    let reason = &schemas["RejectBody"]["properties"]["reason"];
+    assert_eq!((reason["minLength"].as_u64(), reason["maxLength"].as_u64()), (Some(1), Some(500)), "{reason}");
+    let ids = &schemas["QuizInput"]["properties"]["question_ids"];
+    assert_eq!(
+        (ids["minItems"].as_u64(), ids["maxItems"].as_u64(), &ids["uniqueItems"]),
+        (Some(1), Some(200), &Value::Bool(true)),
+        "{ids}"
+    );
+    let attempts = &schemas["QuizInput"]["properties"]["max_attempts"];
+    assert_eq!((attempts["minimum"].as_f64(), attempts["maximum"].as_f64()), (Some(1.0), Some(100.0)), "{attempts}");
+    let audiences = &schemas["ContentFields"]["properties"]["audiences"];
+    assert_eq!(audiences["minItems"].as_u64(), Some(1), "{audiences}");
+    // A topic is named by id or slug, as serde takes it.
+    let topic = &schemas["TopicRef"]["oneOf"];
+    assert_eq!((topic[0]["type"].as_str(), topic[1]["type"].as_str()), (Some("integer"), Some("string")), "{topic}");
+    // Creating needs what editing may leave out.
+    let create =
+        &doc["paths"]["/api/v1/admin/contents"]["post"]["requestBody"]["content"]["application/json"]["schema"];
+    assert_eq!(create["required"], serde_json::json!(["kind", "title", "topic", "audiences"]), "{create}");
+    let names = &schemas["TopicBody"]["properties"]["names"];
+    assert_eq!(names["required"], serde_json::json!(["zh-Hans"]), "{names}");
+    assert!(names["propertyNames"]["pattern"].is_string(), "{names}");
 }

@@ -902,9 +902,7 @@ async fn quiz_settings_are_checked() {
     let ids = bank(&app, &room).await;
     let cases = [
         (json!({"title": "x", "mode": "exam"}), vec!["question_ids"]),
-        (json!({"title": "x", "mode": "exam", "question_ids": [ids[0], 4242]}), vec!["question_ids"]),
         (json!({"title": "x", "mode": "exam", "question_ids": ids, "draw": {"count": 1}}), vec!["draw"]),
-        (json!({"title": "x", "mode": "exam", "draw": {"count": 50}}), vec!["draw.count"]),
         (json!({"title": "x", "mode": "daily", "question_ids": ids}), vec!["draw"]),
         (json!({"title": "x", "mode": "exam", "question_ids": ids, "review": "after_close"}), vec!["review"]),
         (
@@ -919,6 +917,55 @@ async fn quiz_settings_are_checked() {
     for (body, fields) in cases {
         assert_invalid(app.post_json("/admin/quizzes", Some(&room.editor.access), &body).await, &fields).await;
     }
+}
+
+#[tokio::test]
+async fn a_quiz_naming_a_question_that_does_not_exist_is_an_unknown_reference() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let ids = bank(&app, &room).await;
+    let body = json!({"title": "x", "mode": "exam", "question_ids": [ids[0], 4242]});
+    let res = app.post_json("/admin/quizzes", Some(&room.editor.access), &body).await;
+    let problem = assert_problem(res, StatusCode::NOT_FOUND, "unknown_reference").await;
+    assert_eq!(error_fields(&problem), ["question_ids"]);
+    let res = app
+        .post_json(
+            "/admin/quizzes",
+            Some(&room.editor.access),
+            &json!({"title": "x", "draw": {"count": 1, "topic": "no-such-topic"}}),
+        )
+        .await;
+    let problem = assert_problem(res, StatusCode::NOT_FOUND, "unknown_reference").await;
+    assert_eq!(error_fields(&problem), ["draw.topic"]);
+}
+
+#[tokio::test]
+async fn a_draw_the_bank_cannot_fill_and_an_edit_against_the_stored_window_are_conflicts() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let ids = bank(&app, &room).await;
+    let res =
+        app.post_json("/admin/quizzes", Some(&room.editor.access), &json!({"title": "x", "draw": {"count": 50}})).await;
+    assert_problem(res, StatusCode::CONFLICT, "conflict").await;
+    let body = json!({"title": "x", "question_ids": ids, "opens_at": "2027-01-02T00:00:00Z", "closes_at": "2027-01-03T00:00:00Z"});
+    let (status, quiz) = json_body(app.post_json("/admin/quizzes", Some(&room.editor.access), &body).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{quiz}");
+    let path = format!("/admin/quizzes/{}", quiz["id"]);
+    let early = json!({"closes_at": "2027-01-01T00:00:00Z"});
+    let problem = assert_problem(
+        app.patch_json(&path, Some(&room.editor.access), &early).await,
+        StatusCode::CONFLICT,
+        "conflict",
+    )
+    .await;
+    assert!(problem["detail"].as_str().unwrap().contains("closes_at"), "{problem}");
+    let both = json!({"opens_at": "2027-01-02T00:00:00Z", "closes_at": "2027-01-01T00:00:00Z"});
+    assert_invalid(app.patch_json(&path, Some(&room.editor.access), &both).await, &["closes_at"]).await;
+    let res =
+        app.patch_json(&path, Some(&room.editor.access), &json!({"review": "after_close", "closes_at": null})).await;
+    assert_invalid(res, &["review"]).await;
+    let (status, kept) = json_body(app.get(&path, Some(&room.editor.access)).await).await;
+    assert_eq!((status, &kept["closes_at"]), (StatusCode::OK, &json!("2027-01-03T00:00:00Z")), "{kept}");
 }
 
 #[tokio::test]
@@ -1008,4 +1055,22 @@ async fn an_org_admin_reads_item_statistics_of_their_own_subtrees_learners_only(
         assert_eq!(all["attempts"], 5);
         assert_eq!(all["questions"][0]["share_correct"], 0.8);
     }
+}
+
+#[tokio::test]
+async fn a_question_patch_that_does_not_fit_the_stored_shape_is_a_conflict_and_a_topic_may_be_an_id() {
+    let app = TestApp::spawn().await;
+    let room = app.newsroom().await;
+    let mut body = single("题干", "B");
+    body["topic"] = room.topic["id"].clone();
+    let (status, created) = json_body(app.post_json("/admin/questions", Some(&room.editor.access), &body).await).await;
+    assert_eq!((status, &created["topic"]["slug"]), (StatusCode::CREATED, &room.topic["slug"]), "{created}");
+    let path = format!("/admin/questions/{}", created["id"]);
+    let res = app.patch_json(&path, Some(&room.editor.access), &json!({"kind": "true_false"})).await;
+    assert_problem(res, StatusCode::CONFLICT, "conflict").await;
+    let whole = json!({"kind": "true_false", "options": [], "answer": true});
+    let (status, changed) = json_body(app.patch_json(&path, Some(&room.editor.access), &whole).await).await;
+    assert_eq!((status, &changed["kind"]), (StatusCode::OK, &json!("true_false")), "{changed}");
+    let res = app.patch_json(&path, Some(&room.editor.access), &json!({"topic": 4242})).await;
+    assert_problem(res, StatusCode::NOT_FOUND, "unknown_reference").await;
 }

@@ -58,10 +58,13 @@ pub(super) async fn respond(state: &AppState, id: i64) -> Result<StaffCampaign, 
 
 /// Create a draft campaign: kind, window, optional organization scope and multiplier,
 /// attached contents and quizzes.
+///
+/// `ends_at` is after `starts_at` and at most 366 days later (422 otherwise). An `org_id`,
+/// content id or quiz id naming nothing is 404 `unknown_reference`.
 #[utoipa::path(
     operation_id = "admin_create_campaign", tag = "admin: campaigns", security(("bearer" = [])),
     request_body = CampaignInput,
-    responses((status = 201, description = "The new draft", body = StaffCampaign, headers(("Location" = String))), (status = 403, description = "Needs editor, reviewer or admin"), (status = 422, description = "Invalid fields (`validation_failed`)"))
+    responses((status = 201, description = "The new draft", body = StaffCampaign, headers(("Location" = String))), (status = 403, description = "Needs editor, reviewer or admin"), (status = 404, description = "An organization, content or quiz named does not exist (`unknown_reference`)"), (status = 422, description = "Invalid fields (`validation_failed`)"))
 )]
 #[post("/admin/campaigns")]
 pub async fn create(
@@ -94,6 +97,10 @@ pub async fn show(
 /// `revision`, which learners do not see until a reviewer who neither wrote nor submitted
 /// it approves it. `content_ids` and `quiz_ids`, when given, replace the attachments. The
 /// caller becomes one of the revision's writers.
+///
+/// `ends_at` is after `starts_at` and at most 366 days later: broken by the request alone
+/// (both given), 422; broken only together with the stored value, 409 `conflict`. An
+/// `org_id`, content id or quiz id naming nothing is 404 `unknown_reference`.
 #[utoipa::path(
     operation_id = "admin_update_campaign", tag = "admin: campaigns", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Campaign id")),
@@ -101,8 +108,8 @@ pub async fn show(
     responses(
         (status = 200, description = "The campaign", body = StaffCampaign),
         (status = 403, description = "Not allowed for this caller in this state"),
-        (status = 404, description = "No such campaign"),
-        (status = 409, description = "Not editable in its state (`invalid_state`)"),
+        (status = 404, description = "No such campaign, or a reference naming nothing (`unknown_reference`)"),
+        (status = 409, description = "Not editable in its state (`invalid_state`), or the window conflicts with the stored one (`conflict`)"),
         (status = 422, description = "Invalid fields (`validation_failed`)"),
     )
 )]

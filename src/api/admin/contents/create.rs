@@ -11,9 +11,11 @@ use crate::startup::AppState;
 
 /// Create a draft article or micro-video; the caller is its author.
 ///
-/// Articles need `title`, `topic`, `audiences` and `body_markdown`; videos need `title`,
-/// `topic`, `audiences` and `media_id` (an uploaded video); the video's duration is the
-/// file's, and `duration_s` is needed only when the file does not tell it.
+/// Articles need `title`, `topic`, `audiences` and `body_markdown`, and may not have
+/// `media_id`, `duration_s` or a `poster_media_id`; videos need `title`, `topic`,
+/// `audiences` and `media_id` (an uploaded video) and may not have `body_markdown`. The
+/// video's duration is the file's, and `duration_s` is needed only when the file does not
+/// tell it. A topic or media id naming nothing is 404 `unknown_reference`.
 #[utoipa::path(
     operation_id = "admin_create_content",
     tag = "admin: contents",
@@ -22,7 +24,9 @@ use crate::startup::AppState;
     responses(
         (status = 201, description = "The new draft", body = StaffContent, headers(("Location" = String))),
         (status = 403, description = "Needs editor, reviewer or admin"),
-        (status = 422, description = "A field is invalid, e.g. `duration_s` more than 1 s away from the video file's duration"),
+        (status = 404, description = "A topic or media file named does not exist (`unknown_reference`)"),
+        (status = 409, description = "`duration_s` is more than 1 s away from the video file's duration (`conflict`)"),
+        (status = 422, description = "A field is invalid"),
     )
 )]
 #[post("/admin/contents")]

@@ -22,10 +22,12 @@ pub struct StaffListParams {
     /// changes waiting for a reviewer).
     pub revision_status: Option<RevisionStatus>,
     pub kind: Option<KindFilter>,
-    /// Topic slug or id.
+    /// Topic slug or id; one naming no topic is 404 `unknown_reference`.
+    #[param(pattern = r"^([0-9]{1,18}|[a-z0-9][a-z0-9-]{0,38}[a-z0-9])$")]
     pub topic: Option<String>,
     pub author_id: Option<i64>,
-    /// Search words.
+    /// Search words (at most 100 characters).
+    #[param(max_length = 100)]
     pub q: Option<String>,
     /// Page size, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100)]
@@ -44,6 +46,7 @@ pub struct StaffListParams {
         (status = 200, description = "A page of contents (without translations)", body = StaffContentPage),
         (status = 400, description = "Bad cursor (`invalid_cursor`)"),
         (status = 403, description = "Needs editor, reviewer or admin"),
+        (status = 404, description = "`topic` names no topic (`unknown_reference`)"),
     )
 )]
 #[get("/admin/contents")]

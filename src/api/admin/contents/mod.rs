@@ -18,7 +18,7 @@ use crate::auth::AuthUser;
 use crate::clock::utc;
 use crate::domain::contents::{Actor, ContentInput, Pending, StaffData, Status};
 use crate::domain::topics::{self, TopicRef};
-use crate::domain::vocab::Audience;
+use crate::domain::vocab::{Audience, TagText};
 
 pub fn actor(caller: &AuthUser) -> Actor {
     Actor { id: caller.id, role: caller.role }
@@ -259,30 +259,56 @@ impl StaffContent {
 /// The editable fields, shared by create and update.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "title": "石榴籽的故事", "summary": "各民族像石榴籽一样紧紧抱在一起。", "topic": "ethnic-view",
+    "audiences": ["public"], "tags": ["团结"], "locale": "zh-Hans"
+}))]
 pub struct ContentFields {
-    /// Required when creating; cannot change afterwards.
+    /// Required when creating; cannot change afterwards (not allowed when editing).
+    #[schema(example = "article")]
     pub kind: Option<KindFilter>,
-    #[schema(example = "石榴籽的故事")]
+    /// 1–200 characters, not only white space (stored trimmed). Required when creating.
+    #[schema(
+        example = "石榴籽的故事",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub title: Option<String>,
+    /// At most 500 characters.
+    #[schema(max_length = 500)]
     pub summary: Option<String>,
-    /// Articles only.
+    /// Articles only (required when creating one): 1–200000 characters, not only white
+    /// space.
+    #[schema(
+        example = "## 石榴籽\n\n各民族像石榴籽一样紧紧抱在一起。",
+        min_length = 1,
+        max_length = 200_000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub body_markdown: Option<String>,
-    /// Topic slug or id.
-    #[schema(value_type = Option<Object>, example = "ethnic-view")]
+    /// Topic slug or id. Required when creating.
+    #[schema(example = "ethnic-view")]
     pub topic: Option<TopicRef>,
+    /// Who it is for: at least one audience. Required when creating.
+    #[schema(min_items = 1)]
     pub audiences: Option<Vec<Audience>>,
+    /// At most 10 distinct tags.
+    #[schema(value_type = Option<Vec<TagText>>, max_items = 10)]
     pub tags: Option<Vec<String>>,
-    /// The language the title and body are written in (default zh-Hans).
+    /// The language the title and body are written in (default zh-Hans): a language tag.
+    #[schema(max_length = 35, pattern = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$", example = "zh-Hans")]
     pub locale: Option<String>,
-    /// Videos: the uploaded video file.
+    /// Videos only (required when creating one): the uploaded video file.
     pub media_id: Option<i64>,
-    /// Videos: length in seconds. The duration read from the file (an MP4 or QuickTime
-    /// header) always wins and governs watch credit: a value more than 1 s away from it is
-    /// refused (422 on `duration_s`), and one within ±1 s is replaced by the file's. Needed
-    /// only when the file does not tell its duration (e.g. WebM, or an MP4 whose header
-    /// comes after its media data).
+    /// Videos only: length in seconds, 1 to 86400. The duration read from the file (an MP4
+    /// or QuickTime header) always wins and governs watch credit: a value more than 1 s
+    /// away from it is refused (409 `conflict`), and one within ±1 s is replaced by the
+    /// file's. Needed only when the file does not tell its duration (e.g. WebM, or an MP4
+    /// whose header comes after its media data).
+    #[schema(minimum = 1, maximum = 86_400)]
     pub duration_s: Option<i32>,
-    /// Videos: a poster image; `null` removes it.
+    /// Videos only: a poster image; `null` removes it.
     #[serde(default, deserialize_with = "crate::api::extract::nullable")]
     #[schema(value_type = Option<i64>)]
     pub poster_media_id: Option<Option<i64>>,

@@ -84,8 +84,14 @@ pub async fn approve(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RejectBody {
-    /// What the author should change (1–500 characters).
-    #[schema(example = "请补充史料出处")]
+    /// What the author should change: 1–500 characters, not only white space (stored
+    /// trimmed).
+    #[schema(
+        example = "请补充史料出处",
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub reason: String,
 }
 

@@ -15,7 +15,10 @@ use crate::startup::AppState;
 /// version) and learners keep the published version until the change is submitted and
 /// approved by a reviewer who neither wrote nor submitted it. Items (or changes) in review
 /// and archived items cannot be edited. Status changes only through the workflow
-/// endpoints.
+/// endpoints. `kind` cannot change (it may not be sent); fields of the other kind (an
+/// article's `body_markdown`, a video's `media_id`, `duration_s` and `poster_media_id`)
+/// conflict with the stored kind: 409 `conflict`. A media id naming no file is 404
+/// `unknown_reference`, as is a topic naming none.
 #[utoipa::path(
     operation_id = "admin_update_content",
     tag = "admin: contents",
@@ -25,9 +28,9 @@ use crate::startup::AppState;
     responses(
         (status = 200, description = "The content: the draft as edited, or the published version with its pending `revision`", body = StaffContent),
         (status = 403, description = "Not allowed for this caller in this state"),
-        (status = 404, description = "No such content"),
-        (status = 409, description = "Not editable in its state (`invalid_state`)"),
-        (status = 422, description = "A field is invalid, e.g. `duration_s` more than 1 s away from the video file's duration (a new `media_id` brings its file's duration)"),
+        (status = 404, description = "No such content, or a reference naming nothing (`unknown_reference`)"),
+        (status = 409, description = "Not editable in its state (`invalid_state`), a field of the other kind, or a `duration_s` more than 1 s away from the video file's (a new `media_id` brings its file's duration) (`conflict`)"),
+        (status = 422, description = "A field is invalid"),
     )
 )]
 #[patch("/admin/contents/{id}")]

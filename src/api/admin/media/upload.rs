@@ -30,6 +30,7 @@ pub struct MediaFile {
     pub created_at: DateTime<Utc>,
 }
 
+/// The one part an upload has (any other part is 400 `malformed_body`).
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct UploadForm {
@@ -38,7 +39,7 @@ pub struct UploadForm {
     file: Vec<u8>,
 }
 
-/// Upload a video or image (multipart, the file in part `file`).
+/// Upload a video or image (multipart, the file in part `file`, the only part).
 ///
 /// The type is read from the bytes; a file whose bytes are not what its part claims is
 /// refused. The file is streamed to storage while its SHA-256 is computed, and the same
@@ -51,7 +52,7 @@ pub struct UploadForm {
     responses(
         (status = 201, description = "Stored", body = MediaFile, headers(("Location" = String))),
         (status = 200, description = "These bytes were already stored: the existing record", body = MediaFile),
-        (status = 400, description = "No `file` part, or a broken multipart body (`malformed_body`)"),
+        (status = 400, description = "No `file` part, another part, or a broken multipart body (`malformed_body`)"),
         (status = 403, description = "Needs editor, reviewer or admin"),
         (status = 413, description = "Larger than the upload limit (`payload_too_large`)"),
         (status = 415, description = "Not multipart, not a supported video or image, or not what it claims (`unsupported_media_type`)"),
@@ -81,17 +82,20 @@ pub async fn upload(
         ));
     }
     let mut form = Multipart::new(req.headers(), payload);
+    // Exactly one part, `file`: any other is refused, as the document says.
+    let only_file = "Send exactly one part, named `file`, holding the file.";
     let mut ingested = None;
     while let Some(part) = form.next().await {
         let part = part.map_err(|e| bad(&format!("The multipart body could not be read: {e}.")))?;
-        if part.name() != Some("file") {
-            continue;
+        if part.name() != Some("file") || ingested.is_some() {
+            // A file already stored stays an unreferenced, content-addressed blob, which
+            // the same bytes uploaded again would reuse.
+            return Err(bad(only_file));
         }
         let claimed = part.content_type().map(ToString::to_string);
         ingested = Some(state.media.ingest(part, claimed.as_deref(), limit).await?);
-        break;
     }
-    let file = ingested.ok_or_else(|| bad("Send the file as multipart/form-data in a part named `file`."))?;
+    let file = ingested.ok_or_else(|| bad(only_file))?;
     let (uploader, now) = (caller.id, state.clock.now());
     let (row, created) = state.db.run(move |conn| media::register(conn, &file, Some(uploader), now)).await?;
     let body = MediaFile {

@@ -15,8 +15,11 @@ use crate::startup::AppState;
 const IMPORT_LIMIT: usize = 4 * 1024 * 1024;
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct ImportBody {
+    /// 1 to 1000 questions.
+    #[schema(min_items = 1, max_items = 1000)]
     pub questions: Vec<QuestionDraft>,
 }
 
@@ -60,6 +63,7 @@ fn drafts_from_json(body: &[u8]) -> Result<ImportRows, AppError> {
 /// `kind,topic,stem,options,answer,explanation,difficulty,tags,audiences` where options
 /// are `A=text|B=text`, answers `A`, `A|C`, `true`/`false` or `accepted|answers`, and tags
 /// and audiences `|`-separated (errors named `line[n].field`, n the line in the file).
+/// Either way 1 to 1000 questions, each under the rules of `POST /admin/questions`.
 #[utoipa::path(
     operation_id = "admin_import_questions", tag = "admin: quizzes", security(("bearer" = [])),
     request_body(content((ImportBody = "application/json"), (String = "text/csv"))),
@@ -67,6 +71,7 @@ fn drafts_from_json(body: &[u8]) -> Result<ImportRows, AppError> {
         (status = 201, description = "All imported", body = Imported),
         (status = 400, description = "Not readable as JSON or CSV"),
         (status = 403, description = "Needs editor, reviewer or admin"),
+        (status = 404, description = "Every bad row only names a topic that does not exist (`unknown_reference`)"),
         (status = 413, description = "Larger than 4 MiB"),
         (status = 415, description = "Neither JSON nor CSV"),
         (status = 422, description = "Rows are invalid: every one is named in `errors`; nothing was imported"),

@@ -17,12 +17,14 @@ use crate::startup::AppState;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct QuestionParams {
-    /// Topic slug or id.
+    /// Topic slug or id; one naming no topic is 404 `unknown_reference`.
+    #[param(pattern = r"^([0-9]{1,18}|[a-z0-9][a-z0-9-]{0,38}[a-z0-9])$")]
     pub topic: Option<String>,
     pub tag: Option<String>,
     pub kind: Option<QuestionKind>,
     pub difficulty: Option<i32>,
-    /// Part of the stem.
+    /// Part of the stem (at most 100 characters).
+    #[param(max_length = 100)]
     pub q: Option<String>,
     /// Include retired questions.
     pub retired: Option<bool>,
@@ -41,6 +43,7 @@ pub struct QuestionParams {
         (status = 200, description = "A page of questions", body = QuestionPage),
         (status = 400, description = "Bad cursor (`invalid_cursor`)"),
         (status = 403, description = "Needs editor, reviewer or admin"),
+        (status = 404, description = "`topic` names no topic (`unknown_reference`)"),
     )
 )]
 #[get("/admin/questions")]
@@ -76,10 +79,19 @@ async fn respond(state: &AppState, id: i64, created: bool) -> Result<HttpRespons
 }
 
 /// Add a question to the bank.
+///
+/// By kind: `single` and `multiple` have 2–8 options with unique keys and an `answer` made
+/// of their keys (one key; a non-empty list); `true_false` and `fill_blank` have no options
+/// and answer `true`/`false`, or a non-empty list of accepted answers (each 1–200
+/// characters, not only white space). A topic naming none is 404 `unknown_reference`.
 #[utoipa::path(
     operation_id = "admin_create_question", tag = "admin: quizzes", security(("bearer" = [])),
     request_body = QuestionDraft,
-    responses((status = 201, description = "Created", body = StaffQuestion, headers(("Location" = String))), (status = 403, description = "Needs editor, reviewer or admin"))
+    responses(
+        (status = 201, description = "Created", body = StaffQuestion, headers(("Location" = String))),
+        (status = 403, description = "Needs editor, reviewer or admin"),
+        (status = 404, description = "`topic` names no topic (`unknown_reference`)"),
+    )
 )]
 #[post("/admin/questions")]
 pub async fn create(
@@ -107,11 +119,15 @@ pub async fn show(
 }
 
 /// Change a question. Attempts already started keep the version they were given.
+///
+/// The merged question must keep the rules of `POST /admin/questions`; when only the
+/// kind, options and answer as stored with this patch do not fit together, 409
+/// `conflict` (send all three to change the shape).
 #[utoipa::path(
     operation_id = "admin_update_question", tag = "admin: quizzes", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Question id")),
     request_body = QuestionPatch,
-    responses((status = 200, description = "The question", body = StaffQuestion), (status = 403, description = "Needs editor, reviewer or admin"), (status = 404, description = "No such (live) question"))
+    responses((status = 200, description = "The question", body = StaffQuestion), (status = 403, description = "Needs editor, reviewer or admin"), (status = 404, description = "No such (live) question"), (status = 409, description = "The patch does not fit the stored kind, options or answer (`conflict`)"))
 )]
 #[patch("/admin/questions/{id}")]
 pub async fn update(
@@ -124,7 +140,10 @@ pub async fn update(
     respond(&state, id, false).await
 }
 
-/// Retire a question: it is never drawn again; past attempts and statistics keep it.
+/// Retire a question (a soft delete): it is never drawn again and can no longer be
+/// changed or put into a quiz (404), and lists leave it out unless `retired=true`; past
+/// attempts and statistics keep it, and `GET /admin/questions/{id}` still shows it, with
+/// `retired: true`. Retiring a retired question again is a no-op (204).
 #[utoipa::path(
     operation_id = "admin_retire_question", tag = "admin: quizzes", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Question id")),

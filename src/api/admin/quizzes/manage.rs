@@ -57,10 +57,20 @@ async fn respond(state: &AppState, id: i64) -> Result<StaffQuiz, AppError> {
 }
 
 /// Create a draft quiz: fixed `question_ids` or a `draw`, and its rules.
+///
+/// Rules between fields: give `question_ids` or `draw`, not both; a `daily` quiz has a
+/// `draw`; `closes_at` is after `opens_at`; `review` `after_close` needs a `closes_at`.
+/// Broken, they are 422. A question id or draw topic naming nothing is 404
+/// `unknown_reference`; a draw the bank cannot fill is 409 `conflict`.
 #[utoipa::path(
     operation_id = "admin_create_quiz", tag = "admin: quizzes", security(("bearer" = [])),
     request_body = QuizInput,
-    responses((status = 201, description = "The new draft", body = StaffQuiz, headers(("Location" = String))), (status = 403, description = "Needs editor, reviewer or admin"))
+    responses(
+        (status = 201, description = "The new draft", body = StaffQuiz, headers(("Location" = String))),
+        (status = 403, description = "Needs editor, reviewer or admin"),
+        (status = 404, description = "A question or draw topic named does not exist (`unknown_reference`)"),
+        (status = 409, description = "The bank has fewer matching questions than `draw.count` (`conflict`)"),
+    )
 )]
 #[post("/admin/quizzes")]
 pub async fn create(
@@ -92,6 +102,11 @@ pub async fn show(
 /// place; a published quiz (its author or a reviewer) through its pending `revision`,
 /// which learners do not see until a reviewer who neither wrote nor submitted it approves
 /// it. The caller becomes one of the revision's writers.
+///
+/// Rules between fields: give `question_ids` or `draw`, not both; a `daily` quiz has a
+/// `draw`; `closes_at` is after `opens_at`; `review` `after_close` needs a `closes_at`.
+/// Broken by the request alone, they are 422; broken only together with a stored
+/// value (e.g. a `closes_at` before the stored `opens_at`), 409 `conflict`.
 #[utoipa::path(
     operation_id = "admin_update_quiz", tag = "admin: quizzes", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Quiz id")),
@@ -99,8 +114,8 @@ pub async fn show(
     responses(
         (status = 200, description = "The quiz: the draft as edited, or the published settings with the pending `revision`", body = StaffQuiz),
         (status = 403, description = "Not allowed for this caller in this state"),
-        (status = 404, description = "No such quiz"),
-        (status = 409, description = "Not editable in its state (`invalid_state`)"),
+        (status = 404, description = "No such quiz, or a reference naming nothing (`unknown_reference`)"),
+        (status = 409, description = "Not editable in its state (`invalid_state`), or the change conflicts with the stored settings or the bank (`conflict`)"),
     )
 )]
 #[patch("/admin/quizzes/{id}")]

@@ -30,15 +30,40 @@ pub async fn list(state: web::Data<AppState>, _caller: Require<Admins>) -> Resul
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"slug": "ethnic-view", "names": {"zh-Hans": "民族观", "en": "Ethnic view"}, "position": 1}))]
 pub struct TopicBody {
-    /// 2–40 of a-z, 0-9 and -.
-    #[schema(example = "ethnic-view")]
+    /// 2–40 of a-z, 0-9 and -, not starting or ending with -. Required when creating.
+    #[schema(example = "ethnic-view", pattern = "^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$")]
     pub slug: Option<String>,
-    /// Name per locale; must include zh-Hans.
-    #[schema(example = json!({"zh-Hans": "民族观", "en": "Ethnic view"}))]
+    /// Name per locale (keys are language tags); must include zh-Hans; each name 1–50
+    /// characters, not only white space (stored trimmed). Required when creating.
+    #[schema(schema_with = names_schema, example = json!({"zh-Hans": "民族观", "en": "Ethnic view"}))]
     pub names: Option<BTreeMap<String, String>>,
     /// Display order, smallest first.
     pub position: Option<i32>,
+}
+
+/// The `names` map: language tags to names, zh-Hans among them.
+fn names_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, SchemaType, Type};
+    let name = ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).max_length(Some(50)).pattern(Some(
+        r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+    ));
+    let tag = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .max_length(Some(35))
+        .pattern(Some(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"));
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Object, Type::Null]))
+        .description(Some(
+            "Name per locale (keys are language tags); must include zh-Hans; each name 1–50 characters, not only \
+             white space (stored trimmed). Required when creating.",
+        ))
+        .required(crate::domain::locale::DEFAULT)
+        .property_names(Some(tag))
+        .additional_properties(Some(AdditionalProperties::RefOr(name.into())))
+        .examples([serde_json::json!({"zh-Hans": "民族观", "en": "Ethnic view"})])
+        .into()
 }
 
 /// Create a topic (`slug` and `names` required).
