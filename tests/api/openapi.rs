@@ -215,7 +215,7 @@ fn the_admin_organization_side_states_the_bounds_the_server_enforces() {
         assert_eq!(schemas[body]["properties"]["demonstration_since"]["format"], "date", "{body}");
     }
     assert_eq!(parameter(&doc, "/api/v1/admin/users", "q")["maxLength"], 100);
-
+}
 
 #[test]
 fn the_document_states_the_bounds_the_admin_content_endpoints_enforce() {
