@@ -142,7 +142,7 @@ async fn a_wrong_current_password_or_a_weak_new_one_is_refused() {
             &json!({"current_password": "Wrong-password-1", "new_password": "Another-good-pass-1"}),
         )
         .await;
-    assert_invalid(res, &["current_password"]).await;
+    assert_problem(res, StatusCode::FORBIDDEN, "wrong_password").await;
     let res = app
         .post_json("/me/password", Some(&user.access), &json!({"current_password": PASSWORD, "new_password": "weak"}))
         .await;
@@ -175,7 +175,7 @@ async fn password_guesses_on_me_password_and_delete_me_are_limited_per_account()
     let other = app.register("left_alone").await;
     let hash = password_hash(&app, user.id);
     for guess in ["Guess-number-1", "Guess-number-2", "Guess-number-3"] {
-        assert_invalid(change_password(&app, &user, guess).await, &["current_password"]).await;
+        assert_problem(change_password(&app, &user, guess).await, StatusCode::FORBIDDEN, "wrong_password").await;
     }
     // Even the right password is not checked any more: the answer would tell.
     let res = change_password(&app, &user, PASSWORD).await;
@@ -195,8 +195,10 @@ async fn password_checks_count_against_the_per_address_limit_like_login() {
     let app = TestApp::spawn_with(&[("auth_rate_per_min", "4"), ("password_checks_per_hour", "0")]).await;
     let first = app.register("address_one").await;
     let second = app.register("address_two").await;
-    assert_invalid(change_password(&app, &first, "Guess-number-1").await, &["current_password"]).await;
-    assert_invalid(change_password(&app, &second, "Guess-number-1").await, &["current_password"]).await;
+    assert_problem(change_password(&app, &first, "Guess-number-1").await, StatusCode::FORBIDDEN, "wrong_password")
+        .await;
+    assert_problem(change_password(&app, &second, "Guess-number-1").await, StatusCode::FORBIDDEN, "wrong_password")
+        .await;
     // Four from this address: registrations and password checks share the budget.
     let res = change_password(&app, &second, "Guess-number-2").await;
     assert!(res.headers().contains_key("retry-after"));

@@ -35,7 +35,8 @@ pub struct ChangePassword {
     responses(
         (status = 204, description = "Password changed; other sessions ended"),
         (status = 401, description = "Missing, invalid or expired access token"),
-        (status = 422, description = "The current password is wrong or the new one is too weak"),
+        (status = 403, description = "The current password is wrong (`wrong_password`); nothing was changed"),
+        (status = 422, description = "The new password breaks the documented rules (or is the username)"),
         (status = 429, description = "Too many password checks from this address or for this account (`rate_limited`); see `Retry-After`"),
     )
 )]
@@ -52,7 +53,11 @@ pub async fn change_password(
         .map_err(|e| AppError::Validation(vec![e]))?;
     let ok = state.hasher.verify(&body.current_password, Some(caller.user.password_hash.clone())).await?;
     if !ok {
-        return Err(AppError::validation("current_password", "is not the current password"));
+        // 403 like `DELETE /me`: the request is well formed; the proof of identity failed.
+        return Err(AppError::Forbidden {
+            code: "wrong_password",
+            detail: "current_password is not the account's password; nothing was changed.".into(),
+        });
     }
     let hash = state.hasher.hash(&body.new_password).await?;
     let now = state.clock.now();
