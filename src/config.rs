@@ -146,8 +146,11 @@ pub struct Config {
     pub log_filter: String,
     pub log_format: LogFormat,
     /// Login, register and password-check requests (`POST /me/password`, `DELETE /me`)
-    /// per minute per client address; 0 turns the limit off.
+    /// per minute per client address; 0 turns the limit off. High by default: a whole
+    /// school shares one public address behind its NAT.
     pub auth_rate_per_min: u32,
+    /// Wrong passwords at login per minute per login name; 0 turns the limit off.
+    pub login_failures_per_min: u32,
     /// Password checks (`POST /me/password`, `DELETE /me`) per hour per account; 0 = off.
     pub password_checks_per_hour: u32,
     pub trusted_proxies: Vec<IpNet>,
@@ -213,6 +216,7 @@ struct RawSettings {
     log: String,
     log_format: String,
     auth_rate_per_min: u32,
+    login_failures_per_min: u32,
     password_checks_per_hour: u32,
     #[serde(deserialize_with = "scalar_string")]
     trusted_proxies: String,
@@ -261,7 +265,8 @@ impl Default for RawSettings {
             max_upload_mb: 200,
             log: "info".into(),
             log_format: "pretty".into(),
-            auth_rate_per_min: 20,
+            auth_rate_per_min: 300,
+            login_failures_per_min: 5,
             password_checks_per_hour: 10,
             trusted_proxies: String::new(),
             refresh_grace_s: 10,
@@ -471,6 +476,7 @@ impl Config {
             log_filter: raw.log,
             log_format,
             auth_rate_per_min: raw.auth_rate_per_min,
+            login_failures_per_min: raw.login_failures_per_min,
             password_checks_per_hour: raw.password_checks_per_hour,
             trusted_proxies,
             refresh_grace: Duration::from_secs(raw.refresh_grace_s),

@@ -131,7 +131,7 @@ impl AppError {
             }
             Self::Validation(_) => "Several fields are invalid; see `errors`.".to_owned(),
             Self::RateLimited { retry_after_s } => {
-                format!("Too many requests from this address; retry in {retry_after_s} s.")
+                format!("Too many attempts; retry in {retry_after_s} s.")
             }
             Self::PayloadTooLarge { limit } => {
                 format!("The request body is larger than the limit of {limit} bytes.")

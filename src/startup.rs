@@ -18,7 +18,7 @@ use crate::api;
 use crate::api::public_cache::{self, PublicCache};
 use crate::auth::jwt::KeySet;
 use crate::auth::password::PasswordHasher;
-use crate::auth::rate_limit::{AuthRateLimiter, PasswordCheckLimiter};
+use crate::auth::rate_limit::{AuthRateLimiter, LoginFailureLimiter, PasswordCheckLimiter};
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::Db;
@@ -39,6 +39,7 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     pub clock: SharedClock,
     pub auth_limiter: AuthRateLimiter,
+    pub login_failure_limiter: LoginFailureLimiter,
     pub password_check_limiter: PasswordCheckLimiter,
     pub metrics: PrometheusHandle,
     pub media: MediaStore,
@@ -75,6 +76,7 @@ impl AppState {
             public_cache,
             hasher: PasswordHasher::new(config.hash_concurrency),
             auth_limiter: AuthRateLimiter::per_minute(config.auth_rate_per_min),
+            login_failure_limiter: LoginFailureLimiter::per_minute(config.login_failures_per_min),
             password_check_limiter: PasswordCheckLimiter::per_hour(config.password_checks_per_hour),
             keys: Arc::new(keys),
             metrics: telemetry::metrics_handle(),

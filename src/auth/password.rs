@@ -5,6 +5,7 @@
 
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
@@ -69,6 +70,8 @@ type Job = Box<dyn FnOnce() + Send>;
 #[derive(Clone)]
 pub struct PasswordHasher {
     jobs: mpsc::Sender<Job>,
+    /// Hashes and verifications started, for tests that check a refusal cost none.
+    started: Arc<AtomicU64>,
 }
 
 impl PasswordHasher {
@@ -92,17 +95,23 @@ impl PasswordHasher {
                 tracing::error!(error = %e, "could not start a password hashing thread");
             }
         }
-        Self { jobs }
+        Self { jobs, started: Arc::new(AtomicU64::new(0)) }
     }
 
     async fn run<T: Send + 'static>(&self, job: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
         let (reply, answer) = oneshot::channel();
+        self.started.fetch_add(1, Ordering::Relaxed);
         self.jobs
             .send(Box::new(move || {
                 let _ = reply.send(job());
             }))
             .map_err(|_| AppError::internal(anyhow::anyhow!("password hashing threads stopped")))?;
         answer.await.map_err(|_| AppError::internal(anyhow::anyhow!("password hashing job failed")))
+    }
+
+    /// How many hashes and verifications this hasher has been given so far.
+    pub fn started(&self) -> u64 {
+        self.started.load(Ordering::Relaxed)
     }
 
     pub async fn hash(&self, password: &Password) -> Result<String, AppError> {

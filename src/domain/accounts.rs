@@ -53,6 +53,13 @@ pub fn check_username(raw: &str) -> Result<Username, FieldError> {
     Ok(Username { display, key, skeleton })
 }
 
+/// The name a login attempt is counted against: the account key login matches (lowercased
+/// NFKC) for a well-formed name, and the same normalization of whatever was typed (cut to
+/// 64 characters) otherwise, so a name no account can have is limited like any other.
+pub fn login_key(raw: &str) -> String {
+    check_username(raw).map_or_else(|_| raw.nfkc().take(64).collect::<String>().to_lowercase(), |name| name.key)
+}
+
 /// At least 10 characters, at most 128, from at least two classes (lower case a–z, upper
 /// case A–Z, digits 0–9, anything else), and not the username itself.
 pub fn check_password(field: &str, password: &str, username_key: Option<&str>) -> Result<(), FieldError> {

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 use super::{AuthRateLimit, TokenPair, token_response};
 use crate::api::extract::Json;
 use crate::auth::password::Password;
+use crate::db::models::users::UserWithOrg;
 use crate::domain::{accounts, points, sessions};
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -22,6 +23,10 @@ pub struct LoginRequest {
 /// Log in with username and password.
 ///
 /// An unknown username and a wrong password get the same answer in the same time.
+///
+/// Two limits apply, both answered with 429 `rate_limited` and `Retry-After` before any
+/// password is hashed: requests per client address (high, for a school behind one NAT
+/// address) and wrong passwords per username, counted for names no account has too.
 #[utoipa::path(
     operation_id = "login",
     tag = "auth",
@@ -31,7 +36,7 @@ pub struct LoginRequest {
         (status = 200, description = "Logged in; tokens issued", body = TokenPair),
         (status = 401, description = "Wrong username or password (`invalid_credentials`)"),
         (status = 403, description = "The account is disabled (`account_disabled`)"),
-        (status = 429, description = "Too many attempts from this address (`rate_limited`)"),
+        (status = 429, description = "Too many attempts (`rate_limited`; see `Retry-After`): either too many requests from this client address (`TONGXIN_AUTH_RATE_PER_MIN`, high enough for a school behind one NAT address) or too many wrong passwords for this username (`TONGXIN_LOGIN_FAILURES_PER_MIN`; every username is limited alike, whether or not an account has it, and while it is limited even the right password is refused)"),
     )
 )]
 #[post("/auth/login")]
@@ -40,13 +45,15 @@ pub async fn login(
     state: web::Data<AppState>,
     Json(body): Json<LoginRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let found = match accounts::check_username(&body.username) {
-        Ok(name) => state.db.run(move |conn| accounts::find_by_username(conn, &name)).await?,
-        Err(_) => None,
-    };
-    let hash = found.as_ref().map(|(user, _)| user.password_hash.clone());
-    let verified = state.hasher.verify(&body.password, hash).await?;
-    let Some(user) = found.filter(|_| verified) else {
+    // Counted as a wrong password before hashing, and given back unless it was one: so
+    // concurrent guesses cannot overrun the budget, and a locked name costs no hash.
+    let key = accounts::login_key(&body.username);
+    state.login_failure_limiter.check(Some(&key), state.clock.now())?;
+    let checked = check_credentials(&state, &body).await;
+    if !matches!(checked, Ok(None)) {
+        state.login_failure_limiter.give_back(&key, state.clock.now());
+    }
+    let Some(user) = checked? else {
         return Err(AppError::unauthorized("invalid_credentials", "Wrong username or password."));
     };
     if user.0.disabled {
@@ -64,4 +71,15 @@ pub async fn login(
         })
         .await?;
     token_response(&state, user, &issued, StatusCode::OK)
+}
+
+/// The account if the username and password match one, `None` if not (same time either way).
+async fn check_credentials(state: &AppState, body: &LoginRequest) -> Result<Option<UserWithOrg>, AppError> {
+    let found = match accounts::check_username(&body.username) {
+        Ok(name) => state.db.run(move |conn| accounts::find_by_username(conn, &name)).await?,
+        Err(_) => None,
+    };
+    let hash = found.as_ref().map(|(user, _)| user.password_hash.clone());
+    let verified = state.hasher.verify(&body.password, hash).await?;
+    Ok(found.filter(|_| verified))
 }

@@ -71,7 +71,8 @@ impl FromRequest for AuthRateLimit {
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let result = match req.app_data::<web::Data<AppState>>() {
             Some(state) => {
-                state.auth_limiter.check(client_ip(req, &state.config.trusted_proxies).as_ref()).map(|()| AuthRateLimit)
+                let ip = client_ip(req, &state.config.trusted_proxies);
+                state.auth_limiter.check(ip.as_ref(), state.clock.now()).map(|()| AuthRateLimit)
             }
             None => Err(AppError::internal(anyhow::anyhow!("AppState missing"))),
         };

@@ -48,7 +48,7 @@ pub async fn change_password(
     Json(body): Json<ChangePassword>,
 ) -> Result<HttpResponse, AppError> {
     // Before any hashing: each request checks a password guess.
-    state.password_check_limiter.check(Some(&caller.id))?;
+    state.password_check_limiter.check(Some(&caller.id), state.clock.now())?;
     accounts::check_password("new_password", body.new_password.expose(), Some(&caller.user.username_key))
         .map_err(|e| AppError::Validation(vec![e]))?;
     let ok = state.hasher.verify(&body.current_password, Some(caller.user.password_hash.clone())).await?;

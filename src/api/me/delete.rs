@@ -50,7 +50,7 @@ pub async fn delete(
     Json(body): Json<DeleteAccount>,
 ) -> Result<HttpResponse, AppError> {
     // The same per-account budget as POST /me/password: a wrong password here is a guess too.
-    state.password_check_limiter.check(Some(&caller.id))?;
+    state.password_check_limiter.check(Some(&caller.id), state.clock.now())?;
     let ok = state.hasher.verify(&body.password, Some(caller.user.password_hash.clone())).await?;
     if !ok {
         return Err(AppError::Forbidden {
