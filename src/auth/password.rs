@@ -3,9 +3,9 @@
 //! 19 MiB block is reused by the next hash on the same thread instead of staying behind
 //! in the allocator arenas of dozens of blocking-pool threads (hundreds of MB of RSS).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};

@@ -144,18 +144,31 @@ impl TestApp {
         Self::spawn_on(shared, settings)
     }
 
+    /// Starts the app with the shipped auth limits (per address and per login name), which
+    /// the other constructors turn off per address so tests may log in freely.
+    #[allow(clippy::unused_async)]
+    pub async fn spawn_with_default_limits(settings: &[(&str, &str)]) -> Self {
+        Self::spawn_inner(TestDatabase::create(), settings, true)
+    }
+
     pub fn spawn_on(database: TestDatabase, settings: &[(&str, &str)]) -> Self {
+        Self::spawn_inner(database, settings, false)
+    }
+
+    fn spawn_inner(database: TestDatabase, settings: &[(&str, &str)], default_limits: bool) -> Self {
         init_test_logs();
         let data_dir = tempfile::tempdir().expect("temp dir");
         let data_path = data_dir.path().display().to_string();
         let mut pairs: Vec<(&str, &str)> = vec![
             ("database_url", database.url()),
             ("data_dir", &data_path),
-            ("auth_rate_per_min", "0"),
             ("workers", "1"),
             ("db_pool_size", "4"),
             ("shutdown_timeout_s", "1"),
         ];
+        if !default_limits {
+            pairs.push(("auth_rate_per_min", "0"));
+        }
         pairs.extend_from_slice(settings);
         let config = Config::from_pairs(&pairs).expect("test config");
         let clock = Arc::new(OffsetClock::default());
