@@ -168,7 +168,7 @@ async fn a_username_without_an_account_is_limited_exactly_like_one_with_an_accou
                 .await;
         }
         let res = app.login(name, "Wrong-guess-00").await;
-        assert_eq!(retry_after(&res), 12, "{name}");
+        assert!((1..=12).contains(&retry_after(&res)), "{name}: at most one 12 s interval to wait");
         assert_problem(res, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
     }
 }
