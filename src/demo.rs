@@ -399,7 +399,7 @@ fn node(
     (at, tz): (DateTime<Utc>, chrono_tz::Tz),
 ) -> Result<i64, AppError> {
     let new = NewNode { parent_id: parent, name, kind, demonstration_site: site, demonstration_since: None };
-    Ok(organizations::create(conn, None, &new, at, tz)?.id)
+    Ok(organizations::create(conn, None, &organizations::Scope::All, &new, at, tz)?.id)
 }
 
 fn organizations_tree(conn: &mut DbConn, at: DateTime<Utc>, tz: chrono_tz::Tz) -> Result<Orgs, AppError> {

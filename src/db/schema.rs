@@ -15,6 +15,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         demonstration_since -> Nullable<Text>,
+        closed_at -> Nullable<Timestamp>,
     }
 }
 

@@ -239,7 +239,7 @@ fn resolve_join_code(conn: &mut DbConn, field: &str, typed: &str) -> Result<i64,
     let unknown = || AppError::unknown_reference(field, "no organization has this join code");
     let code = crate::domain::organizations::normalize_join_code(typed)
         .ok_or_else(|| AppError::validation(field, "a join code is 4 to 16 letters or digits"))?;
-    org_db::find_by_join_code(conn, &code)?.map(|org| org.id).ok_or_else(unknown)
+    org_db::find_open_by_join_code(conn, &code)?.map(|org| org.id).ok_or_else(unknown)
 }
 
 fn taken() -> AppError {

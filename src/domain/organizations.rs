@@ -15,6 +15,13 @@
 //! Scope: every staff read or write that an org admin may make goes through [`Scope::of`]
 //! and then [`find_in_scope`] (a node) or [`user_in_scope`] (a member); lists use
 //! [`Scope::list_root`]. Anything outside answers 404 `not_found`, as if it did not exist.
+//!
+//! Org admins run the units of their subtree: they create nodes under any node of it,
+//! rename, re-kind and move them between its nodes, rotate join codes, and close and
+//! reopen units. They never reach above their own node: a parent outside the subtree is
+//! 404 `unknown_reference` (as if it did not exist), and what an admin could do with the
+//! same request — a top-level node, moving their own node, the demonstration-site title
+//! (granted by the county) — is 403 `forbidden`.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rand::Rng as _;
@@ -205,24 +212,39 @@ fn site_since(
     }
 }
 
-/// Creates a node; `actor` is recorded in the audit log (`None`: the system). `tz` gives
-/// the local day a demonstration site is granted on.
+fn only_admins_grant_sites() -> AppError {
+    AppError::forbidden("Only admins grant or withdraw the demonstration-site title.")
+}
+
+fn only_admins_place_roots() -> AppError {
+    AppError::forbidden("Only admins create or move a top-level organization.")
+}
+
+/// Creates a node inside `scope` (the system and admins: `Scope::All`); `actor` is
+/// recorded in the audit log (`None`: the system). `tz` gives the local day a
+/// demonstration site is granted on.
 pub fn create(
     conn: &mut DbConn,
     actor: Option<i64>,
+    scope: &Scope,
     node: &NewNode<'_>,
     now: DateTime<Utc>,
     tz: chrono_tz::Tz,
 ) -> Result<OrganizationRow, AppError> {
     let name = check_name(node.name).map_err(|e| AppError::Validation(vec![e]))?;
     let since = site_since(node.demonstration_site, node.demonstration_since, None, local_day(now, tz))?;
+    if *scope != Scope::All {
+        if node.demonstration_site || node.demonstration_since.is_some() {
+            return Err(only_admins_grant_sites());
+        }
+        if node.parent_id.is_none() {
+            return Err(only_admins_place_roots());
+        }
+    }
     write_tx(conn, |conn| {
         let parent_path = match node.parent_id {
-            Some(parent) => {
-                org_db::find(conn, parent)?
-                    .ok_or_else(|| AppError::unknown_reference("parent_id", "no such organization"))?
-                    .path
-            }
+            // Outside the caller's subtree it is as if the parent did not exist.
+            Some(parent) => referenced_in_scope(conn, scope, "parent_id", parent)?.path,
             None => "/".to_owned(),
         };
         let code = free_join_code(conn)?;
@@ -270,14 +292,18 @@ pub struct NodeChanges<'a> {
     /// `Some(None)` makes the node a root.
     pub parent_id: Option<Option<i64>>,
     pub rotate_join_code: bool,
+    /// `true` closes the unit (its join code stops working), `false` reopens it.
+    pub closed: Option<bool>,
 }
 
-/// Applies changes; moving a node moves its whole subtree and may not create a cycle.
-/// Turning the demonstration flag on dates it today (or the given day), keeping it on keeps
-/// the date, turning it off clears it.
+/// Applies changes to a node inside `scope`; moving a node moves its whole subtree and may
+/// not create a cycle, nor (for an org admin) leave the subtree or move its root. Turning
+/// the demonstration flag on dates it today (or the given day), keeping it on keeps the
+/// date, turning it off clears it. Closing keeps the first closing time; reopening clears it.
 pub fn update(
     conn: &mut DbConn,
     actor: i64,
+    scope: &Scope,
     id: i64,
     input: &NodeChanges<'_>,
     now: DateTime<Utc>,
@@ -285,7 +311,10 @@ pub fn update(
 ) -> Result<OrganizationRow, AppError> {
     let name = input.name.map(check_name).transpose().map_err(|e| AppError::Validation(vec![e]))?;
     write_tx(conn, |conn| {
-        let current = org_db::find(conn, id)?.ok_or_else(|| AppError::not_found("organization"))?;
+        let current = find_in_scope(conn, scope, id)?;
+        if *scope != Scope::All && (input.demonstration_site.is_some() || input.demonstration_since.is_some()) {
+            return Err(only_admins_grant_sites());
+        }
         // A date for a node that is not a site, and that the request does not make one:
         // the value is fine, the stored node is not.
         if input.demonstration_since.is_some() && input.demonstration_site.is_none() && !current.demonstration_site {
@@ -297,21 +326,31 @@ pub fn update(
         let site = input.demonstration_site.unwrap_or(current.demonstration_site);
         let kept = current.demonstration_site.then_some(current.demonstration_since.as_deref()).flatten();
         let since = site_since(site, input.demonstration_since, kept, local_day(now, tz))?;
+        let closed_at = match (input.closed, current.closed_at) {
+            (Some(true), None) => Some(Some(naive(now))),
+            (Some(false), Some(_)) => Some(None),
+            _ => None,
+        };
         let mut changes = OrganizationChanges {
             name,
             kind: input.kind.map(|k| k.as_str().to_owned()),
             demonstration_site: input.demonstration_site,
             demonstration_since: (since != current.demonstration_since).then(|| since.clone()),
+            closed_at,
             updated_at: Some(naive(now)),
             ..OrganizationChanges::default()
         };
-        if let Some(new_parent) = input.parent_id
-            && new_parent != current.parent_id
-        {
+        let moved = input.parent_id.filter(|new_parent| *new_parent != current.parent_id);
+        if let Some(new_parent) = moved {
+            // An org admin's own node hangs from a parent they cannot see: only an admin
+            // moves it, as only an admin moves staff.
+            if matches!(scope, Scope::Subtree(root) if *root == current.path) {
+                return Err(AppError::forbidden("You cannot move your own organization; an admin places it."));
+            }
             let parent_path = match new_parent {
                 Some(parent_id) => {
-                    let parent = org_db::find(conn, parent_id)?
-                        .ok_or_else(|| AppError::unknown_reference("parent_id", "no such organization"))?;
+                    // Outside the caller's subtree it is as if the parent did not exist.
+                    let parent = referenced_in_scope(conn, scope, "parent_id", parent_id)?;
                     // A valid value that clashes with the tree as it is now: 409.
                     if Scope::Subtree(current.path.clone()).contains(&parent.path) {
                         return Err(AppError::conflict(
@@ -321,6 +360,7 @@ pub fn update(
                     }
                     parent.path
                 }
+                None if *scope != Scope::All => return Err(only_admins_place_roots()),
                 None => "/".to_owned(),
             };
             changes.parent_id = Some(new_parent);
@@ -334,7 +374,8 @@ pub fn update(
         let detail = json!({
             "name": input.name, "kind": input.kind.map(OrgKind::as_str), "parent_id": input.parent_id,
             "demonstration_site": input.demonstration_site, "rotate_join_code": input.rotate_join_code,
-            "demonstration_since": changes.demonstration_since,
+            "demonstration_since": changes.demonstration_since, "closed": input.closed,
+            "from_parent_id": moved.map(|_| current.parent_id),
         });
         audit::record(conn, Some(actor), "organization.update", Target::Organization(id), &detail, now)?;
         Ok(row)

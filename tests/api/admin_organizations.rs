@@ -110,16 +110,15 @@ async fn a_name_of_up_to_100_characters_as_sent_is_stored_trimmed() {
 }
 
 #[tokio::test]
-async fn only_admins_create_or_change_organizations() {
+async fn only_admins_and_org_admins_create_or_change_organizations() {
     let app = TestApp::spawn().await;
     let admin = app.admin("root_admin").await;
     let t = tree(&app, &admin).await;
     let learner = app.register("plain_learner").await;
     let editor = app.staff(&admin, "an_editor", "editor", None).await;
-    let org_admin = app.staff(&admin, "east_admin", "org_admin", Some(t.east)).await;
-    for who in [&learner, &editor, &org_admin] {
-        let res =
-            app.post_json("/admin/organizations", Some(&who.access), &json!({"name": "新单位", "kind": "unit"})).await;
+    for who in [&learner, &editor] {
+        let body = json!({"name": "新单位", "kind": "unit", "parent_id": t.school});
+        let res = app.post_json("/admin/organizations", Some(&who.access), &body).await;
         assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
         let res = app
             .patch_json(&format!("/admin/organizations/{}", t.school), Some(&who.access), &json!({"name": "改名"}))
@@ -465,4 +464,185 @@ async fn organizations_can_be_filtered_to_demonstration_sites_within_the_callers
         &["demonstration_site"],
     )
     .await;
+}
+
+async fn audit_actions(app: &TestApp, admin: &Session, org: i64) -> Vec<Value> {
+    let path = format!("/admin/audit-log?target_type=organization&target_id={org}&limit=100");
+    let (status, entries) = json_body(app.get(&path, Some(&admin.access)).await).await;
+    assert_eq!(status, StatusCode::OK, "{entries}");
+    let mut items = entries["items"].as_array().unwrap().clone();
+    items.reverse();
+    items
+}
+
+#[tokio::test]
+async fn an_org_admin_runs_a_class_of_their_school_from_creation_to_closing_and_every_step_is_audited() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin("root_admin").await;
+    let t = tree(&app, &admin).await;
+    let other_school = app.create_org(&admin, "东乡二中", "school", Some(t.east)).await["id"].as_i64().unwrap();
+    let east_admin = app.staff(&admin, "east_admin", "org_admin", Some(t.east)).await;
+    let token = Some(east_admin.access.as_str());
+
+    // Create a class under their school.
+    let res = app
+        .post_json("/admin/organizations", token, &json!({"name": "初二(1)班", "kind": "class", "parent_id": t.school}))
+        .await;
+    let (status, class) = json_body(res).await;
+    assert_eq!(status, StatusCode::CREATED, "{class}");
+    assert_eq!(class["closed"], false);
+    assert!(class["closed_at"].is_null());
+    let class_id = class["id"].as_i64().unwrap();
+    let path = format!("/admin/organizations/{class_id}");
+
+    // Rename it, move it to the other school of their township, rotate its code.
+    let renamed = patch_org(&app, &east_admin, class_id, json!({"name": "初二(3)班"})).await;
+    assert_eq!(renamed["name"], "初二(3)班");
+    let moved = patch_org(&app, &east_admin, class_id, json!({"parent_id": other_school})).await;
+    assert_eq!(moved["parent_id"], other_school);
+    let children = ids(&app, &format!("/admin/organizations?parent_id={other_school}"), &east_admin.access).await;
+    assert_eq!(children, HashSet::from([class_id]));
+    let rotated = patch_org(&app, &east_admin, class_id, json!({"rotate_join_code": true})).await;
+    assert_ne!(rotated["join_code"], class["join_code"]);
+    let code = rotated["join_code"].as_str().unwrap().to_owned();
+    let member = app.register_with("class_member", json!({"org_code": code})).await;
+
+    // Close it: the code is refused like an unknown one, the member stays, it is listed closed.
+    let closed = patch_org(&app, &east_admin, class_id, json!({"closed": true})).await;
+    assert_eq!(closed["closed"], true);
+    assert!(closed["closed_at"].is_string(), "{closed}");
+    let again = patch_org(&app, &east_admin, class_id, json!({"closed": true})).await;
+    assert_eq!(again["closed_at"], closed["closed_at"], "closing again keeps the first time");
+    let refused = json!({"username": "late_pupil", "password": PASSWORD, "display_name": "迟到", "audience": "junior", "guardian_consent": true, "org_code": code});
+    assert_unknown_reference(app.post_json("/auth/register", None, &refused).await, &["org_code"]).await;
+    let outsider = app.register("outside_pupil").await;
+    let res = app.patch_json("/me", Some(&outsider.access), &json!({"org_code": code.to_lowercase()})).await;
+    assert_unknown_reference(res, &["org_code"]).await;
+    let (_, me) = json_body(app.get("/me", Some(&member.access)).await).await;
+    assert_eq!(me["organization"]["id"], class_id, "a closed unit keeps its members");
+    let (_, listed) = json_body(app.get(&format!("/admin/organizations?parent_id={other_school}"), token).await).await;
+    assert_eq!(listed["items"][0]["closed"], true, "{listed}");
+    let (_, shown) = json_body(app.get(&path, token).await).await;
+    assert_eq!(shown["closed"], true);
+
+    // Reopen it: the same code works again.
+    let reopened = patch_org(&app, &east_admin, class_id, json!({"closed": false})).await;
+    assert_eq!(reopened["closed"], false);
+    assert!(reopened["closed_at"].is_null());
+    assert_eq!(reopened["join_code"], code.as_str());
+    let late = app.register_with("late_pupil", json!({"org_code": code})).await;
+    let (_, me) = json_body(app.get("/me", Some(&late.access)).await).await;
+    assert_eq!(me["organization"]["id"], class_id);
+
+    let entries = audit_actions(&app, &admin, class_id).await;
+    let steps: Vec<(&str, Value)> = entries
+        .iter()
+        .map(|e| {
+            let detail = &e["detail"];
+            let step = if e["action"] == "organization.create" {
+                "create"
+            } else if !detail["name"].is_null() {
+                "rename"
+            } else if !detail["parent_id"].is_null() {
+                "move"
+            } else if detail["rotate_join_code"] == true {
+                "rotate"
+            } else if detail["closed"] == true {
+                "close"
+            } else {
+                "reopen"
+            };
+            assert_eq!(e["actor_id"], east_admin.id, "{e}");
+            (step, detail.clone())
+        })
+        .collect();
+    let names: Vec<&str> = steps.iter().map(|(s, _)| *s).collect();
+    assert_eq!(names, ["create", "rename", "move", "rotate", "close", "close", "reopen"]);
+    assert_eq!(steps[2].1["from_parent_id"], t.school, "a move records where the node came from");
+}
+
+#[tokio::test]
+async fn an_org_admin_never_creates_or_moves_a_node_outside_their_subtree() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin("root_admin").await;
+    let t = tree(&app, &admin).await;
+    let school_admin = app.staff(&admin, "school_admin", "org_admin", Some(t.school)).await;
+    let token = Some(school_admin.access.as_str());
+
+    // Top level: what an admin may do, so a permission (403), as detaching a member is.
+    let res = app.post_json("/admin/organizations", token, &json!({"name": "新县", "kind": "county"})).await;
+    assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+    // A sibling of their own node, or under any node outside: as if the parent did not exist.
+    for parent in [t.east, t.west, t.county, 9999] {
+        let body = json!({"name": "新班", "kind": "class", "parent_id": parent});
+        let problem = assert_problem(
+            app.post_json("/admin/organizations", token, &body).await,
+            StatusCode::NOT_FOUND,
+            "unknown_reference",
+        )
+        .await;
+        assert_eq!(error_fields(&problem), ["parent_id"], "{parent}");
+    }
+    // Out of the subtree, to the top level, or their own node anywhere.
+    let class_path = format!("/admin/organizations/{}", t.class);
+    for parent in [t.east, t.west] {
+        let res = app.patch_json(&class_path, token, &json!({"parent_id": parent})).await;
+        let problem = assert_problem(res, StatusCode::NOT_FOUND, "unknown_reference").await;
+        assert_eq!(error_fields(&problem), ["parent_id"]);
+    }
+    let res = app.patch_json(&class_path, token, &json!({"parent_id": null})).await;
+    assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+    let own_path = format!("/admin/organizations/{}", t.school);
+    for parent in [json!(t.west), json!(t.class), json!(null)] {
+        let res = app.patch_json(&own_path, token, &json!({"parent_id": parent})).await;
+        assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+    }
+    // The demonstration-site title is the county's to grant.
+    let res = app.patch_json(&class_path, token, &json!({"demonstration_site": true})).await;
+    assert_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+    let body = json!({"name": "示范班", "kind": "class", "parent_id": t.school, "demonstration_site": true});
+    assert_problem(app.post_json("/admin/organizations", token, &body).await, StatusCode::FORBIDDEN, "forbidden").await;
+    // Their own node they still rename, and its parent sent unchanged is no move.
+    let renamed = patch_org(&app, &school_admin, t.school, json!({"name": "东乡中学(新)", "parent_id": t.east})).await;
+    assert_eq!(renamed["parent_id"], t.east);
+    // Nodes outside are not there at all.
+    for outside in [t.east, t.west, t.county] {
+        let path = format!("/admin/organizations/{outside}");
+        for body in [json!({"name": "改名"}), json!({"rotate_join_code": true}), json!({"closed": true})] {
+            assert_problem(app.patch_json(&path, token, &body).await, StatusCode::NOT_FOUND, "not_found").await;
+        }
+    }
+    // Nothing moved, nothing else was written.
+    let (_, class) = json_body(app.get(&class_path, Some(&admin.access)).await).await;
+    assert_eq!(class["parent_id"], t.school);
+    for outside in [t.east, t.west, t.county] {
+        let (_, org) = json_body(app.get(&format!("/admin/organizations/{outside}"), Some(&admin.access)).await).await;
+        assert_eq!(org["closed"], false);
+        assert_eq!(audit_actions(&app, &admin, outside).await.len(), 1, "only its creation");
+    }
+}
+
+#[tokio::test]
+async fn an_admin_closes_and_reopens_any_unit_and_may_move_it_to_the_top_level() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin("root_admin").await;
+    let t = tree(&app, &admin).await;
+    let closed = patch_org(&app, &admin, t.west, json!({"closed": true})).await;
+    assert_eq!(closed["closed"], true);
+    let (_, page) = json_body(app.get("/admin/organizations?limit=100", Some(&admin.access)).await).await;
+    let closed_ids: Vec<i64> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["closed"] == true)
+        .map(|o| o["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(closed_ids, [t.west]);
+    let reopened = patch_org(&app, &admin, t.west, json!({"closed": false})).await;
+    assert_eq!(reopened["closed"], false);
+    let top = patch_org(&app, &admin, t.west, json!({"parent_id": null})).await;
+    assert!(top["parent_id"].is_null());
+    let entries = audit_actions(&app, &admin, t.west).await;
+    let closings: Vec<&Value> = entries.iter().map(|e| &e["detail"]["closed"]).collect();
+    assert_eq!(closings, [&Value::Null, &json!(true), &json!(false), &Value::Null]);
 }

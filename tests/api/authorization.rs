@@ -139,9 +139,9 @@ const RULES: &[(&str, &str, Who)] = &[
     // Staff: the organization tree and its members (org admins: their subtree only,
     // which tests/api/subtree_scope.rs checks).
     ("GET", "/api/v1/admin/organizations", MemberManagers),
-    ("POST", "/api/v1/admin/organizations", Admins),
+    ("POST", "/api/v1/admin/organizations", MemberManagers),
     ("GET", "/api/v1/admin/organizations/{id}", MemberManagers),
-    ("PATCH", "/api/v1/admin/organizations/{id}", Admins),
+    ("PATCH", "/api/v1/admin/organizations/{id}", MemberManagers),
     ("GET", "/api/v1/admin/users", MemberManagers),
     ("GET", "/api/v1/admin/users/{id}", MemberManagers),
     ("PATCH", "/api/v1/admin/users/{id}", MemberManagers),

@@ -368,3 +368,42 @@ async fn only_an_admin_places_staff_and_the_move_is_audited_with_where_from() {
     assert_eq!(entry["detail"]["organization_id"], w.county, "{log}");
     assert_eq!(entry["detail"]["from_organization_id"], w.east, "{log}");
 }
+
+#[tokio::test]
+async fn units_an_org_admin_creates_stay_in_their_scope_and_never_in_a_neighbours() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let body = json!({"name": "初一(5)班", "kind": "class", "parent_id": w.school});
+    let (status, class) =
+        json_body(app.post_json("/admin/organizations", Some(&w.east_admin.access), &body).await).await;
+    assert_eq!(status, StatusCode::CREATED, "{class}");
+    let class_id = class["id"].as_i64().unwrap();
+    app.register_with("new_pupil", json!({"org_code": class["join_code"], "display_name": "新同学"})).await;
+    assert!(usernames(&app, "/admin/users?q=new_pupil", &w.east_admin.access).await.contains("new_pupil"));
+    assert!(org_ids(&app, "/admin/organizations", &w.east_admin.access).await.contains(&class_id));
+    assert!(!org_ids(&app, "/admin/organizations", &w.west_admin.access).await.contains(&class_id));
+
+    // The neighbour neither sees nor changes it, nor builds under it, nor pulls it over.
+    let path = format!("/admin/organizations/{class_id}");
+    for body in [json!({"name": "西边的班"}), json!({"closed": true}), json!({"parent_id": w.west})] {
+        assert_problem(
+            app.patch_json(&path, Some(&w.west_admin.access), &body).await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        )
+        .await;
+    }
+    let body = json!({"name": "分组", "kind": "branch", "parent_id": class_id});
+    let res = app.post_json("/admin/organizations", Some(&w.west_admin.access), &body).await;
+    assert_eq!(error_fields(&assert_problem(res, StatusCode::NOT_FOUND, "unknown_reference").await), ["parent_id"]);
+    // Moving it between two nodes of the subtree takes its members along, still in scope.
+    let res = app.patch_json(&path, Some(&w.east_admin.access), &json!({"parent_id": w.east})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        usernames(&app, &format!("/admin/users?org_id={class_id}"), &w.east_admin.access).await.contains("new_pupil")
+    );
+    // Closing it keeps the member in the org admin's reach.
+    let res = app.patch_json(&path, Some(&w.east_admin.access), &json!({"closed": true})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(usernames(&app, "/admin/users?q=new_pupil", &w.east_admin.access).await.contains("new_pupil"));
+}

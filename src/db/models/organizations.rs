@@ -18,6 +18,8 @@ pub struct OrganizationRow {
     pub updated_at: NaiveDateTime,
     /// The local day (YYYY-MM-DD) the node became a demonstration site; `None` when not one.
     pub demonstration_since: Option<String>,
+    /// When the unit was closed (its join code stops working); `None` while it is open.
+    pub closed_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]
@@ -42,6 +44,7 @@ pub struct OrganizationChanges {
     pub demonstration_site: Option<bool>,
     pub demonstration_since: Option<Option<String>>,
     pub parent_id: Option<Option<i64>>,
+    pub closed_at: Option<Option<NaiveDateTime>>,
     pub updated_at: Option<NaiveDateTime>,
 }
 
@@ -62,9 +65,11 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<OrganizationRow>> 
     organizations::table.find(id).select(OrganizationRow::as_select()).first(conn).optional()
 }
 
-pub fn find_by_join_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<OrganizationRow>> {
+/// The open unit with this join code: a closed unit's code is refused like an unknown one.
+pub fn find_open_by_join_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<OrganizationRow>> {
     organizations::table
         .filter(organizations::join_code.eq(code))
+        .filter(organizations::closed_at.is_null())
         .select(OrganizationRow::as_select())
         .first(conn)
         .optional()

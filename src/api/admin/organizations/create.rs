@@ -6,8 +6,8 @@ use utoipa::ToSchema;
 
 use super::Organization;
 use crate::api::extract::Json;
-use crate::auth::{Admins, Require};
-use crate::domain::organizations::{self, NewNode};
+use crate::auth::{MemberManagers, Require};
+use crate::domain::organizations::{self, NewNode, Scope};
 use crate::domain::vocab::OrgKind;
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -15,8 +15,9 @@ use crate::startup::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOrganization {
-    /// The parent node; omit for a root (the county). An id that names no organization is
-    /// 404 `unknown_reference`.
+    /// The parent node; omit for a root (the county: admins only, 403 for org admins). An
+    /// id that names no organization (for an org admin: none in their subtree) is 404
+    /// `unknown_reference`.
     #[schema(example = 1)]
     pub parent_id: Option<i64>,
     /// 1–100 characters, not all white space, without control characters; stored trimmed.
@@ -29,6 +30,7 @@ pub struct CreateOrganization {
     )]
     pub name: String,
     pub kind: OrgKind,
+    /// Admins only (403 for org admins when `true`).
     #[serde(default)]
     #[schema(example = true)]
     pub demonstration_site: bool,
@@ -41,6 +43,11 @@ pub struct CreateOrganization {
 
 /// Create an organization; a join code is generated for it. `demonstration_since` may be
 /// sent only with `demonstration_site: true`, and not be a day after today.
+///
+/// Admins create anywhere. Org admins create under their own node or any node below it:
+/// a `parent_id` outside their subtree is 404 `unknown_reference` as if it did not exist;
+/// a top-level node (no `parent_id`) and the demonstration-site title are for admins
+/// (403). Audited as `organization.create`.
 #[utoipa::path(
     operation_id = "create_organization",
     tag = "admin: organizations",
@@ -50,17 +57,18 @@ pub struct CreateOrganization {
         (status = 201, description = "Created", body = Organization,
             headers(("Location" = String, description = "The new organization's URL"))),
         (status = 401, description = "Missing, invalid or expired access token"),
-        (status = 403, description = "Needs admin"),
-        (status = 404, description = "`parent_id` names no organization (`unknown_reference`, with `errors` naming the field)"),
+        (status = 403, description = "Needs org_admin or admin; org admins cannot create a top-level node or grant the demonstration-site title (`forbidden`)"),
+        (status = 404, description = "`parent_id` names no organization in the caller's scope (`unknown_reference`, with `errors` naming the field)"),
         (status = 422, description = "A field is invalid: a bad name, a `demonstration_since` in the future or without `demonstration_site: true` (`validation_failed`)"),
     )
 )]
 #[post("/admin/organizations")]
 pub async fn create(
     state: web::Data<AppState>,
-    Require { user: caller, body: Json(body), .. }: Require<Admins, Json<CreateOrganization>>,
+    Require { user: caller, body: Json(body), .. }: Require<MemberManagers, Json<CreateOrganization>>,
 ) -> Result<HttpResponse, AppError> {
     let (actor, now, tz) = (caller.id, state.clock.now(), state.config.timezone);
+    let scope = Scope::of(caller.role, caller.org_path());
     let row = state
         .db
         .run(move |conn| {
@@ -71,7 +79,7 @@ pub async fn create(
                 demonstration_site: body.demonstration_site,
                 demonstration_since: body.demonstration_since,
             };
-            organizations::create(conn, Some(actor), &node, now, tz)
+            organizations::create(conn, Some(actor), &scope, &node, now, tz)
         })
         .await?;
     Ok(HttpResponse::Created()

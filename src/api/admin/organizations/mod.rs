@@ -35,6 +35,11 @@ pub struct Organization {
     /// while it stays one, `null` when it is not one.
     #[schema(example = "2026-09-01")]
     pub demonstration_since: Option<NaiveDate>,
+    /// A closed unit: its join code is refused at registration and in `PATCH /me` as if it
+    /// did not exist; its members stay. Reopening makes the code work again.
+    pub closed: bool,
+    /// When the unit was closed; `null` while it is open.
+    pub closed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -49,6 +54,8 @@ impl From<OrganizationRow> for Organization {
             join_code: row.join_code,
             demonstration_site: row.demonstration_site,
             demonstration_since: row.demonstration_since.as_deref().and_then(|d| d.parse().ok()),
+            closed: row.closed_at.is_some(),
+            closed_at: row.closed_at.map(utc),
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
         }

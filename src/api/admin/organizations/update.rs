@@ -5,8 +5,8 @@ use utoipa::ToSchema;
 
 use super::Organization;
 use crate::api::extract::{Json, nullable};
-use crate::auth::{Admins, Require};
-use crate::domain::organizations::{self, NodeChanges};
+use crate::auth::{MemberManagers, Require};
+use crate::domain::organizations::{self, NodeChanges, Scope};
 use crate::domain::vocab::OrgKind;
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -24,14 +24,16 @@ pub struct UpdateOrganization {
     )]
     pub name: Option<String>,
     pub kind: Option<OrgKind>,
-    /// Move the node (and its subtree) under another parent; `null` makes it a root. An id
-    /// that names no organization is 404 `unknown_reference`; the node itself or one of its
-    /// descendants is 409 `conflict`.
+    /// Move the node (and its subtree) under another parent; `null` makes it a root (admins
+    /// only). An id that names no organization (for an org admin: none in their subtree) is
+    /// 404 `unknown_reference`; the node itself or one of its descendants is 409
+    /// `conflict`. An org admin cannot move their own node (403).
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<i64>)]
     pub parent_id: Option<Option<i64>>,
     /// `true` makes the node a demonstration site dated today (unless `demonstration_since`
     /// is given), `false` ends it and clears the date; a site stays dated when flagged again.
+    /// Admins only (403 for org admins), like `demonstration_since`.
     #[schema(example = true)]
     pub demonstration_site: Option<bool>,
     /// Sets or corrects the local day (in `TONGXIN_TIMEZONE`) the site was granted, not in
@@ -44,11 +46,22 @@ pub struct UpdateOrganization {
     /// `true` replaces the join code (the old one stops working).
     #[serde(default)]
     pub rotate_join_code: bool,
+    /// `true` closes the unit: its join code is refused at registration and in `PATCH /me`
+    /// like an unknown code, its members stay. `false` reopens it (the same code works
+    /// again). Closing a closed unit keeps its `closed_at`.
+    #[schema(example = false)]
+    pub closed: Option<bool>,
 }
 
-/// Rename, re-kind, move or flag an organization, or rotate its join code.
+/// Rename, re-kind, move, flag, close or reopen an organization, or rotate its join code.
 /// `demonstration_since` may not be sent with `demonstration_site: false`, and may not be
 /// a day after today.
+///
+/// Admins change any node. Org admins change the nodes of their own subtree (any other is
+/// 404): they rename, move between nodes of their subtree (a `parent_id` outside it is 404
+/// `unknown_reference`), rotate join codes and close or reopen units; moving their own
+/// node, making a node top-level and the demonstration-site title are for admins (403).
+/// Audited as `organization.update` (with the parent a moved node came from).
 #[utoipa::path(
     operation_id = "update_organization",
     tag = "admin: organizations",
@@ -58,8 +71,8 @@ pub struct UpdateOrganization {
     responses(
         (status = 200, description = "The updated organization", body = Organization),
         (status = 401, description = "Missing, invalid or expired access token"),
-        (status = 403, description = "Needs admin"),
-        (status = 404, description = "No such organization (`not_found`), or `parent_id` names no organization (`unknown_reference`, with `errors` naming the field)"),
+        (status = 403, description = "Needs org_admin or admin; org admins cannot move their own node, make a node top-level (`parent_id: null`) or change the demonstration-site title (`forbidden`)"),
+        (status = 404, description = "No such organization in the caller's scope (`not_found`), or `parent_id` names no organization in the caller's scope (`unknown_reference`, with `errors` naming the field)"),
         (status = 409, description = "The change clashes with the stored tree (`conflict`): a move under the node itself or one of its descendants, or a `demonstration_since` for a node that is not a demonstration site without `demonstration_site: true`"),
         (status = 422, description = "A field is invalid: a bad name, a `demonstration_since` in the future or sent with `demonstration_site: false` (`validation_failed`)"),
     )
@@ -67,10 +80,11 @@ pub struct UpdateOrganization {
 #[patch("/admin/organizations/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
-    Require { user: caller, body: Json(body), .. }: Require<Admins, Json<UpdateOrganization>>,
+    Require { user: caller, body: Json(body), .. }: Require<MemberManagers, Json<UpdateOrganization>>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let (actor, now, tz) = (caller.id, state.clock.now(), state.config.timezone);
+    let scope = Scope::of(caller.role, caller.org_path());
     let id = id.into_inner();
     let row = state
         .db
@@ -82,8 +96,9 @@ pub async fn update(
                 demonstration_since: body.demonstration_since,
                 parent_id: body.parent_id,
                 rotate_join_code: body.rotate_join_code,
+                closed: body.closed,
             };
-            organizations::update(conn, actor, id, &changes, now, tz)
+            organizations::update(conn, actor, &scope, id, &changes, now, tz)
         })
         .await?;
     Ok(HttpResponse::Ok().json(Organization::from(row)))
