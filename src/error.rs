@@ -100,6 +100,18 @@ impl AppError {
     pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
         Self::Conflict { code, detail: detail.into() }
     }
+    /// A checked request's faults, heaviest first: field errors (422, or 404 when all are
+    /// unknown references), else clashes with the stored state (409 `conflict`, each named
+    /// in `detail`), else none.
+    pub fn from_faults(errors: Vec<FieldError>, conflicts: &[String]) -> Result<(), Self> {
+        if !errors.is_empty() {
+            Err(Self::Validation(errors))
+        } else if !conflicts.is_empty() {
+            Err(Self::conflict("conflict", conflicts.join("; ")))
+        } else {
+            Ok(())
+        }
+    }
     pub fn internal(err: impl Into<anyhow::Error>) -> Self {
         Self::Internal(err.into())
     }

@@ -262,13 +262,7 @@ impl Settings {
         check_ids(conn, "quiz_ids", input.quiz_ids.as_deref(), MAX_QUIZZES, &mut errors, |conn, ids| {
             Ok(quiz_db::count_existing(conn, ids)?)
         })?;
-        if !errors.is_empty() {
-            Err(AppError::Validation(errors))
-        } else if !conflicts.is_empty() {
-            Err(AppError::conflict("conflict", conflicts.join("; ")))
-        } else {
-            Ok(self)
-        }
+        AppError::from_faults(errors, &conflicts).map(|()| self)
     }
 
     /// Every setting as a change to the stored campaign.

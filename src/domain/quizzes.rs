@@ -370,13 +370,7 @@ impl Settings {
         if self.points_per_correct.is_some_and(|p| !(0..=100).contains(&p)) {
             errors.push(FieldError::new("points_per_correct", "must be 0 to 100"));
         }
-        if !errors.is_empty() {
-            Err(AppError::Validation(errors))
-        } else if !conflicts.is_empty() {
-            Err(AppError::conflict("conflict", conflicts.join("; ")))
-        } else {
-            Ok(self)
-        }
+        AppError::from_faults(errors, &conflicts).map(|()| self)
     }
 
     fn ids_json(&self) -> Option<String> {

@@ -342,23 +342,24 @@ pub async fn assert_problem(res: Response, status: StatusCode, code: &str) -> Va
 /// Asserts a 422 `validation_failed` naming exactly these fields (in any order).
 pub async fn assert_invalid(res: Response, fields: &[&str]) -> Value {
     let problem = assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-    let mut named = error_fields(&problem);
+    assert_names_fields(&problem, fields);
+    problem
+}
+
+/// The problem's `errors` name exactly these fields, in any order.
+fn assert_names_fields(problem: &Value, fields: &[&str]) {
+    let mut named = error_fields(problem);
     named.sort();
     let mut expected: Vec<String> = fields.iter().map(|f| (*f).to_owned()).collect();
     expected.sort();
     assert_eq!(named, expected, "fields in {problem}");
-    problem
 }
 
 /// A 404 `unknown_reference` naming exactly these fields: well formed, but naming nothing
 /// that exists (or that the caller may see).
 pub async fn assert_unknown_reference(res: Response, fields: &[&str]) -> Value {
     let problem = assert_problem(res, StatusCode::NOT_FOUND, "unknown_reference").await;
-    let mut named = error_fields(&problem);
-    named.sort();
-    let mut expected: Vec<String> = fields.iter().map(|f| (*f).to_owned()).collect();
-    expected.sort();
-    assert_eq!(named, expected, "fields in {problem}");
+    assert_names_fields(&problem, fields);
     problem
 }
 
