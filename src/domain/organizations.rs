@@ -157,6 +157,7 @@ pub fn user_in_scope(conn: &mut DbConn, scope: &Scope, id: i64) -> Result<UserWi
 pub struct NodeFilter<'a> {
     pub parent_id: Option<i64>,
     pub demonstration_site: Option<bool>,
+    pub closed: Option<bool>,
     pub query: Option<&'a str>,
     pub after_id: Option<i64>,
     pub limit: i64,
@@ -177,6 +178,7 @@ pub fn list(conn: &mut DbConn, scope: &Scope, filter: &NodeFilter<'_>) -> Result
             within_path,
             parent_id: filter.parent_id,
             demonstration_site: filter.demonstration_site,
+            closed: filter.closed,
             name_like: query.as_deref(),
             after_id: filter.after_id,
             limit: filter.limit,

@@ -638,6 +638,16 @@ async fn an_admin_closes_and_reopens_any_unit_and_may_move_it_to_the_top_level()
         .map(|o| o["id"].as_i64().unwrap())
         .collect();
     assert_eq!(closed_ids, [t.west]);
+    // The list filters on it: only the closed unit, or every unit but it.
+    let ids = |page: Value| -> Vec<i64> {
+        page["items"].as_array().unwrap().iter().map(|o| o["id"].as_i64().unwrap()).collect()
+    };
+    let (_, only_closed) =
+        json_body(app.get("/admin/organizations?closed=true&limit=100", Some(&admin.access)).await).await;
+    assert_eq!(ids(only_closed), [t.west]);
+    let (_, open) = json_body(app.get("/admin/organizations?closed=false&limit=100", Some(&admin.access)).await).await;
+    let open = ids(open);
+    assert!(!open.contains(&t.west) && open.len() + 1 == page["items"].as_array().unwrap().len(), "{open:?}");
     let reopened = patch_org(&app, &admin, t.west, json!({"closed": false})).await;
     assert_eq!(reopened["closed"], false);
     let top = patch_org(&app, &admin, t.west, json!({"parent_id": null})).await;

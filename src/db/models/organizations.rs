@@ -107,6 +107,8 @@ pub struct ListFilter<'a> {
     pub within_path: Option<&'a str>,
     pub parent_id: Option<i64>,
     pub demonstration_site: Option<bool>,
+    /// Only closed units (`true`) or only open ones (`false`).
+    pub closed: Option<bool>,
     /// Case-insensitive substring of the name.
     pub name_like: Option<&'a str>,
     pub after_id: Option<i64>,
@@ -126,6 +128,11 @@ pub fn list(conn: &mut DbConn, filter: &ListFilter<'_>) -> QueryResult<Vec<Organ
     match filter.demonstration_site {
         Some(true) => query = query.filter(organizations::demonstration_site),
         Some(false) => query = query.filter(diesel::dsl::not(organizations::demonstration_site)),
+        None => {}
+    }
+    match filter.closed {
+        Some(true) => query = query.filter(organizations::closed_at.is_not_null()),
+        Some(false) => query = query.filter(organizations::closed_at.is_null()),
         None => {}
     }
     if let Some(needle) = filter.name_like {

@@ -18,6 +18,8 @@ pub struct ListOrganizations {
     pub parent_id: Option<i64>,
     /// Only demonstration sites (`true`) or only the other nodes (`false`).
     pub demonstration_site: Option<bool>,
+    /// Only closed units (`true`: their join codes are refused) or only open ones (`false`).
+    pub closed: Option<bool>,
     /// Part of the name. At most 100 characters; blank means no filter.
     #[param(max_length = 100)]
     pub q: Option<String>,
@@ -58,6 +60,7 @@ pub async fn list(
             let filter = NodeFilter {
                 parent_id: params.parent_id,
                 demonstration_site: params.demonstration_site,
+                closed: params.closed,
                 query: params.q.as_deref(),
                 after_id,
                 limit: filter_limit,
