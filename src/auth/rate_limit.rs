@@ -9,13 +9,15 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::error::AppError;
 
-/// Beyond this many remembered keys, forget the ones whose quota has refilled.
+/// Beyond this many remembered keys (or twice as many as the last pruning kept), forget
+/// the ones whose quota has refilled.
 const PRUNE_ABOVE: usize = 10_000;
 
 /// A quota per key (an address, an account, a login name); off when built with 0.
@@ -31,6 +33,8 @@ struct Gcra<K> {
     window: TimeDelta,
     /// Per key, the theoretical arrival time of its next request; absent = full quota.
     next: Mutex<HashMap<K, DateTime<Utc>>>,
+    /// Prune when `next` grows past this (changed only under `next`'s lock).
+    prune_above: AtomicUsize,
 }
 
 impl<K: Hash + Eq + Clone> KeyedLimit<K> {
@@ -48,7 +52,12 @@ impl<K: Hash + Eq + Clone> KeyedLimit<K> {
         let inner = (n > 0).then(|| {
             let n = n.min(i32::MAX as u32) as i32;
             let interval = period / n;
-            Arc::new(Gcra { interval, window: interval * n, next: Mutex::new(HashMap::new()) })
+            Arc::new(Gcra {
+                interval,
+                window: interval * n,
+                next: Mutex::new(HashMap::new()),
+                prune_above: AtomicUsize::new(PRUNE_ABOVE),
+            })
         });
         Self { inner }
     }
@@ -58,8 +67,11 @@ impl<K: Hash + Eq + Clone> KeyedLimit<K> {
     pub fn check(&self, key: Option<&K>, now: DateTime<Utc>) -> Result<(), AppError> {
         let (Some(gcra), Some(key)) = (&self.inner, key) else { return Ok(()) };
         let mut next = gcra.next.lock().unwrap_or_else(PoisonError::into_inner);
-        if next.len() > PRUNE_ABOVE {
+        if next.len() > gcra.prune_above.load(Ordering::Relaxed) {
             next.retain(|_, at| *at > now);
+            // Scan again only once the map has doubled: with many keys still active (a spray
+            // of login names) pruning stays O(1) per request on average, not O(keys).
+            gcra.prune_above.store((next.len() * 2).max(PRUNE_ABOVE), Ordering::Relaxed);
         }
         // A clock that stepped back must not lock a key for longer than one window.
         let start = next.get(key).map_or(now, |at| (*at).clamp(now, now + gcra.window));
