@@ -37,6 +37,9 @@ diesel::table! {
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
         username_skeleton -> Nullable<Text>,
+        password_temporary_until -> Nullable<Timestamp>,
+        guardian_consent_by -> Nullable<BigInt>,
+        student_number -> Nullable<Text>,
     }
 }
 

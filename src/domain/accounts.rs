@@ -305,7 +305,10 @@ pub fn create_user(
             organization_id,
             birth_year: learner.birth_year,
             guardian_consent_at: learner.consent_recorded.then_some(at),
+            guardian_consent_by: None,
             locale: &learner.locale,
+            password_temporary_until: None,
+            student_number: None,
             created_at: at,
             updated_at: at,
         };
@@ -361,7 +364,14 @@ pub fn update_profile(
             }
             changes.organization_id = Some(Some(resolve_join_code(conn, "org_code", code)?));
         }
-        let audience = input.audience.or_else(|| Audience::parse(&current.audience)).unwrap_or(Audience::Public);
+        let current_audience = Audience::parse(&current.audience).unwrap_or(Audience::Public);
+        if current_audience.is_pupil() && input.audience.is_some_and(|a| a != current_audience) {
+            return Err(AppError::Forbidden {
+                code: "audience_set_by_staff",
+                detail: "A pupil's audience is set by the school: ask your teacher or unit admin to change it.".into(),
+            });
+        }
+        let audience = input.audience.unwrap_or(current_audience);
         if current.guardian_consent_at.is_none() && may_be_minor(audience, current.birth_year, local_year(now, tz)) {
             if input.guardian_consent {
                 changes.guardian_consent_at = Some(Some(naive(now)));
@@ -388,12 +398,35 @@ pub fn set_password(
     write_tx(conn, |conn| {
         let changes = UserChanges {
             password_hash: Some(password_hash.to_owned()),
+            password_temporary_until: Some(None),
             updated_at: Some(naive(now)),
             ..UserChanges::default()
         };
         user_db::update(conn, user_id, &changes)?;
         crate::domain::sessions::end_all(conn, user_id, keep, now)?;
         Ok(())
+    })
+}
+
+/// Replaces the password verified a moment ago (`old_hash`) and starts a session, ending
+/// every other one, in one transaction. Had the password changed meanwhile (a staff reset
+/// landing between the check and this), nothing is written: 401 `invalid_credentials`.
+pub fn replace_password_and_start(
+    conn: &mut DbConn,
+    user_id: i64,
+    old_hash: &str,
+    new_hash: &str,
+    now: DateTime<Utc>,
+    ttl: std::time::Duration,
+) -> Result<(crate::domain::sessions::IssuedRefresh, UserWithOrg), AppError> {
+    write_tx(conn, |conn| {
+        if user_db::replace_password_hash(conn, user_id, old_hash, new_hash, naive(now))? == 0 {
+            return Err(AppError::unauthorized("invalid_credentials", "Wrong username or password."));
+        }
+        crate::domain::sessions::end_all(conn, user_id, None, now)?;
+        let issued = crate::domain::sessions::start(conn, user_id, now, ttl)?;
+        let user = user_db::find_active(conn, user_id)?.ok_or_else(|| AppError::not_found("user"))?;
+        Ok((issued, user))
     })
 }
 
@@ -417,6 +450,7 @@ pub fn ensure_admin(
             let changes = UserChanges {
                 role: Some(Role::Admin.as_str().to_owned()),
                 password_hash: Some(password_hash.to_owned()),
+                password_temporary_until: Some(None),
                 disabled: Some(false),
                 updated_at: Some(naive(now)),
                 ..UserChanges::default()
@@ -438,7 +472,10 @@ pub fn ensure_admin(
             organization_id: None,
             birth_year: None,
             guardian_consent_at: None,
+            guardian_consent_by: None,
             locale: DEFAULT_LOCALE,
+            password_temporary_until: None,
+            student_number: None,
             created_at: at,
             updated_at: at,
         };

@@ -8,10 +8,11 @@ use crate::db::models::users::{self as user_db, UserChanges, UserWithOrg};
 use crate::db::{DbConn, write_tx};
 use serde_json::json;
 
+use crate::domain::accounts::{local_year, may_be_minor};
 use crate::domain::audit::{self, Target};
 use crate::domain::organizations::{Scope, referenced_in_scope, user_in_scope};
 use crate::domain::sessions;
-use crate::domain::vocab::Role;
+use crate::domain::vocab::{Audience, Role};
 use crate::error::AppError;
 
 /// The staff member acting, as far as these rules care.
@@ -61,6 +62,39 @@ pub struct MemberChanges {
     /// `Some(None)` removes the member from any organization (admins only).
     pub organization_id: Option<Option<i64>>,
     pub disabled: Option<bool>,
+    /// Staff set pupils' audiences (a pupil cannot change their own).
+    pub audience: Option<Audience>,
+    /// The staff member records that a guardian consented (the school holds the form).
+    pub guardian_consent: bool,
+}
+
+/// When staff record a guardian's consent: asked for (`guardian_consent`) or needed, the
+/// same rule as `PATCH /me` — moving someone who may be under 14 into a pupil audience
+/// needs it. `None` when nothing is to be recorded (already recorded, or not needed).
+fn consent_change(
+    target: &crate::db::models::users::UserRow,
+    input: &MemberChanges,
+    now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+) -> Result<Option<chrono::NaiveDateTime>, AppError> {
+    let current = Audience::parse(&target.audience).unwrap_or(Audience::Public);
+    let audience = input.audience.unwrap_or(current);
+    let minor = may_be_minor(audience, target.birth_year, local_year(now, tz));
+    if target.guardian_consent_at.is_some() || !minor {
+        return Ok(None);
+    }
+    if input.guardian_consent {
+        return Ok(Some(naive(now)));
+    }
+    if input.audience.is_some_and(|a| a != current) {
+        return Err(AppError::Unprocessable {
+            code: "guardian_consent_required",
+            detail: "This member may be under 14 in a pupil audience: send guardian_consent: true once the school \
+                     holds a guardian's consent."
+                .into(),
+        });
+    }
+    Ok(None)
 }
 
 /// Applies staff changes to an account; disabling ends all of its sessions.
@@ -70,6 +104,7 @@ pub fn update(
     target_id: i64,
     input: &MemberChanges,
     now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
 ) -> Result<UserWithOrg, AppError> {
     write_tx(conn, |conn| {
         let (target, _) = user_in_scope(conn, &actor.scope, target_id)?;
@@ -97,21 +132,28 @@ pub fn update(
             }
             other => other,
         };
+        let consent = consent_change(&target, input, now, tz)?;
         let changes = UserChanges {
             role: input.role.map(|r| r.as_str().to_owned()),
             organization_id,
             disabled: input.disabled,
+            audience: input.audience.map(|a| a.as_str().to_owned()),
+            guardian_consent_at: consent.map(Some),
             updated_at: Some(naive(now)),
             ..UserChanges::default()
         };
         user_db::update(conn, target.id, &changes)?;
+        if consent.is_some() {
+            user_db::set_consent_recorder(conn, target.id, actor.id)?;
+        }
         if input.disabled == Some(true) {
             sessions::end_all(conn, target.id, None, now)?;
         }
         let moved_from = input.organization_id.is_some().then_some(target.organization_id);
         let detail = json!({
             "role": input.role.map(Role::as_str), "organization_id": input.organization_id, "disabled": input.disabled,
-            "from_organization_id": moved_from,
+            "from_organization_id": moved_from, "audience": input.audience.map(Audience::as_str),
+            "guardian_consent_recorded": consent.is_some(),
         });
         audit::record(conn, Some(actor.id), "user.update", Target::User(target.id), &detail, now)?;
         user_db::find_active(conn, target.id)?.ok_or_else(|| AppError::not_found("user"))

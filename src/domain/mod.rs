@@ -28,6 +28,7 @@ pub mod reports;
 pub mod roles;
 pub mod search;
 pub mod sessions;
+pub mod temporary_passwords;
 pub mod topics;
 pub mod vocab;
 pub mod workflow;

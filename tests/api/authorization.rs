@@ -63,6 +63,7 @@ const RULES: &[(&str, &str, Who)] = &[
     // Accounts.
     ("POST", "/api/v1/auth/register", Public),
     ("POST", "/api/v1/auth/login", Public),
+    ("POST", "/api/v1/auth/password", Public),
     ("POST", "/api/v1/auth/refresh", Public),
     ("POST", "/api/v1/auth/logout", Public),
     ("GET", "/api/v1/me", AnyUser),
@@ -145,6 +146,7 @@ const RULES: &[(&str, &str, Who)] = &[
     ("GET", "/api/v1/admin/users", MemberManagers),
     ("GET", "/api/v1/admin/users/{id}", MemberManagers),
     ("PATCH", "/api/v1/admin/users/{id}", MemberManagers),
+    ("POST", "/api/v1/admin/users/{id}/password-reset", MemberManagers),
     // Campaigns.
     ("GET", "/api/v1/campaigns", Public),
     ("GET", "/api/v1/campaigns/{id}", Public),

@@ -21,6 +21,9 @@ pub struct UpdateProfile {
         pattern = r"^[^\u0000-\u001F\u007F-\u009F\u00AD\u0600-\u0605\u061C\u06DD\u070F\u0890\u0891\u08E2\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB]*[^\s\u0000-\u001F\u007F-\u009F\u00AD\u0600-\u0605\u061C\u06DD\u070F\u0890\u0891\u08E2\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB][^\u0000-\u001F\u007F-\u009F\u00AD\u0600-\u0605\u061C\u06DD\u070F\u0890\u0891\u08E2\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB]*$"
     )]
     pub display_name: Option<String>,
+    /// An adult may choose theirs. A pupil's (`primary`, `junior`) is set by staff
+    /// (`PATCH /admin/users/{id}`, a roster): sending a different one is 403
+    /// `audience_set_by_staff`, so a pupil cannot leave consent and name masking behind.
     pub audience: Option<Audience>,
     /// BCP 47 tag such as `zh-Hans` or `en`.
     #[schema(max_length = 35, pattern = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")]
@@ -47,7 +50,7 @@ pub struct UpdateProfile {
     responses(
         (status = 200, description = "The updated profile", body = Profile),
         (status = 401, description = "Missing, invalid or expired access token"),
-        (status = 403, description = "A staff account sent `org_code` (`staff_cannot_change_organization`): only an admin places staff"),
+        (status = 403, description = "A staff account sent `org_code` (`staff_cannot_change_organization`): only an admin places staff; or a pupil (`primary`, `junior`) sent another audience (`audience_set_by_staff`): staff set pupils' audiences"),
         (status = 404, description = "No organization has this join code (`unknown_reference`)"),
         (status = 422, description = "A field is invalid or not changeable here (e.g. `role`), or a move into a pupil audience lacks a guardian's consent (`guardian_consent_required`)"),
     )

@@ -24,6 +24,10 @@ pub struct UserRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
+    /// Set while the password is a temporary one (see the migration `school_accounts`).
+    pub password_temporary_until: Option<NaiveDateTime>,
+    pub guardian_consent_by: Option<i64>,
+    pub student_number: Option<String>,
 }
 
 /// A user with the organization they belong to, as most responses need both.
@@ -43,7 +47,10 @@ pub struct NewUser<'a> {
     pub organization_id: Option<i64>,
     pub birth_year: Option<i32>,
     pub guardian_consent_at: Option<NaiveDateTime>,
+    pub guardian_consent_by: Option<i64>,
     pub locale: &'a str,
+    pub password_temporary_until: Option<NaiveDateTime>,
+    pub student_number: Option<&'a str>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -58,6 +65,8 @@ pub struct UserChanges {
     pub role: Option<String>,
     pub disabled: Option<bool>,
     pub password_hash: Option<String>,
+    /// `Some(None)` when a chosen password replaces a temporary one.
+    pub password_temporary_until: Option<Option<NaiveDateTime>>,
     pub guardian_consent_at: Option<Option<NaiveDateTime>>,
     pub updated_at: Option<NaiveDateTime>,
 }
@@ -152,6 +161,29 @@ pub fn backfill_skeletons(conn: &mut DbConn) -> QueryResult<usize> {
         };
     }
     Ok(set)
+}
+
+/// Sets a chosen password in place of `old_hash` (a temporary password stops being one);
+/// 0 rows when the hash is no longer `old_hash`.
+pub fn replace_password_hash(
+    conn: &mut DbConn,
+    id: i64,
+    old_hash: &str,
+    new_hash: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id).filter(users::password_hash.eq(old_hash)).filter(users::deleted_at.is_null()))
+        .set((
+            users::password_hash.eq(new_hash),
+            users::password_temporary_until.eq(None::<NaiveDateTime>),
+            users::updated_at.eq(at),
+        ))
+        .execute(conn)
+}
+
+/// Records which staff member recorded a guardian's consent.
+pub fn set_consent_recorder(conn: &mut DbConn, id: i64, recorder: i64) -> QueryResult<usize> {
+    diesel::update(users::table.find(id)).set(users::guardian_consent_by.eq(Some(recorder))).execute(conn)
 }
 
 /// A live (not deleted) user by id, with their organization.

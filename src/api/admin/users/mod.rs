@@ -1,6 +1,7 @@
 //! Member management.
 
 pub mod list;
+pub mod reset_password;
 pub mod show;
 pub mod update;
 
