@@ -77,6 +77,16 @@ def registration_rules(case):
     return fields.get("guardian_consent") is True or not needs_guardian(fields)
 
 
+@rule("POST /api/v1/auth/password")
+def a_new_password_is_new(case):
+    fields = body(case)
+    new, old, username = fields.get("new_password"), fields.get("password"), fields.get("username")
+    if not isinstance(new, str):
+        return True
+    # Neither the current password nor the username.
+    return new != old and not (isinstance(username, str) and new.lower() == username.lower())
+
+
 @rule("PATCH /api/v1/me")
 def moving_into_a_pupil_audience_brings_consent(case):
     # The demo learner has no birth year and no recorded consent.

@@ -26,6 +26,7 @@ mod media;
 mod migrations;
 mod openapi;
 mod operations;
+mod password_reset;
 mod privacy;
 mod public_cache;
 mod quizzes;

@@ -229,8 +229,10 @@ async fn moving_into_a_pupil_audience_needs_a_recorded_or_given_guardian_consent
     let stored: Option<chrono::NaiveDateTime> =
         users::table.find(user.id).select(users::guardian_consent_at).first(&mut app.db()).unwrap();
     assert!(stored.is_some());
-    // Once recorded, it stands for later changes.
-    let res = app.patch_json("/me", Some(&user.access), &json!({"audience": "primary"})).await;
+    // Once recorded, it stands for later changes (a pupil's audience is then staff's to set).
+    let admin = app.admin("root").await;
+    let path = format!("/admin/users/{}", user.id);
+    let res = app.patch_json(&path, Some(&admin.access), &json!({"audience": "primary"})).await;
     assert_eq!(res.status(), StatusCode::OK);
 
     // A birth year showing 14 or older needs none.

@@ -23,6 +23,9 @@ pub struct LoginRequest {
 /// Log in with username and password.
 ///
 /// An unknown username and a wrong password get the same answer in the same time.
+/// A forgotten password has no self-service reset (no email or SMS is assumed): a
+/// teacher, unit admin or admin issues a temporary password
+/// (`POST /admin/users/{id}/password-reset`), which is replaced at `POST /auth/password`.
 ///
 /// Two limits apply, both answered with 429 `rate_limited` and `Retry-After` before any
 /// password is hashed: requests per client address (high, for a school behind one NAT

@@ -30,6 +30,9 @@ pub struct Member {
     pub audience: Audience,
     pub organization: Option<OrgRef>,
     pub disabled: bool,
+    /// Set while the member still has a temporary password (a roster's initial password
+    /// or a reset) not yet replaced: when it stops working. `null` once they chose their own.
+    pub temporary_password_expires_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -44,6 +47,7 @@ impl From<UserWithOrg> for Member {
             username: user.username,
             display_name: user.display_name,
             disabled: user.disabled,
+            temporary_password_expires_at: user.password_temporary_until.map(utc),
             created_at: utc(user.created_at),
             updated_at: utc(user.updated_at),
         }

@@ -29,6 +29,14 @@ pub struct MemberDetail {
     pub birth_year: Option<i32>,
     /// When a guardian's consent was recorded.
     pub guardian_consent_at: Option<DateTime<Utc>>,
+    /// The staff member who recorded it for the learner (a school holding the signed
+    /// form); `null` when the learner's guardian consented at registration.
+    pub guardian_consent_by: Option<i64>,
+    /// The school's number for the pupil, from a roster.
+    pub student_number: Option<String>,
+    /// Set while the member still has a temporary password (a roster's initial password
+    /// or a reset) not yet replaced: when it stops working.
+    pub temporary_password_expires_at: Option<DateTime<Utc>>,
     pub locale: String,
     /// When the account was erased by its owner (its personal fields are gone).
     pub deleted_at: Option<DateTime<Utc>>,
@@ -66,6 +74,9 @@ pub async fn show(
         updated_at: utc(user.updated_at),
         birth_year: user.birth_year,
         guardian_consent_at: user.guardian_consent_at.map(utc),
+        guardian_consent_by: user.guardian_consent_by,
+        student_number: user.student_number,
+        temporary_password_expires_at: user.password_temporary_until.map(utc),
         deleted_at: user.deleted_at.map(utc),
         username: user.username,
         display_name: user.display_name,
