@@ -12,7 +12,14 @@ use crate::db::DbConn;
 
 /// The learners of the subtree `[$1, $2)`: learner accounts not erased, as the member
 /// list (`GET /admin/users?org_id=`) shows them.
-const LEARNERS: &str = "o.path >= $1 AND o.path < $2 AND u.role = 'learner' AND u.deleted_at IS NULL";
+const LEARNERS: &str = "o.path >= $1 AND o.path < $2 AND u.organization_id = o.id \
+     AND u.role = 'learner' AND u.deleted_at IS NULL";
+
+/// `CROSS JOIN` makes SQLite (which plans without statistics) walk the subtree's units by
+/// path, then their members, then each member's own rows, instead of every learner or
+/// every submitted attempt of the county; PostgreSQL reads it as an inner join and plans
+/// as usual.
+const FROM_LEARNERS: &str = "FROM organizations o CROSS JOIN users u";
 
 #[derive(Debug, Clone, QueryableByName)]
 pub struct LearnerRow {
@@ -51,9 +58,9 @@ pub fn learners(conn: &mut DbConn, path_from: &str, path_to: &str, last_day: &st
          s.last_active_date AS streak_last_day, \
          (SELECT MAX(d.local_date) FROM user_daily d WHERE d.user_id = u.id AND d.local_date <= $1) \
            AS last_active_day \
-         FROM organizations o JOIN users u ON u.organization_id = o.id \
-         LEFT JOIN user_stats s ON s.user_id = u.id \
-         WHERE o.path >= $2 AND o.path < $3 AND u.role = 'learner' AND u.deleted_at IS NULL",
+         FROM organizations o CROSS JOIN users u LEFT JOIN user_stats s ON s.user_id = u.id \
+         WHERE o.path >= $2 AND o.path < $3 AND u.organization_id = o.id \
+         AND u.role = 'learner' AND u.deleted_at IS NULL",
     )
     // SQLite numbers `$n` by first appearance: the day comes first in the text.
     .bind::<Text, _>(last_day)
@@ -88,8 +95,8 @@ pub fn day_sums(conn: &mut DbConn, path_from: &str, path_to: &str, from: &str, t
          CAST(COALESCE(SUM(d.articles_completed), 0) AS BIGINT) AS articles_completed, \
          CAST(COALESCE(SUM(d.videos_completed), 0) AS BIGINT) AS videos_completed, \
          CAST(COALESCE(SUM(d.quizzes_taken), 0) AS BIGINT) AS quizzes_taken \
-         FROM organizations o JOIN users u ON u.organization_id = o.id JOIN user_daily d ON d.user_id = u.id \
-         WHERE {LEARNERS} AND d.local_date >= $3 AND d.local_date <= $4 \
+         {FROM_LEARNERS} CROSS JOIN user_daily d \
+         WHERE {LEARNERS} AND d.user_id = u.id AND d.local_date >= $3 AND d.local_date <= $4 \
          GROUP BY d.user_id"
     ))
     .bind::<Text, _>(path_from)
@@ -124,8 +131,8 @@ pub fn score_sums(
         "SELECT a.user_id AS user_id, \
          CAST(COALESCE(SUM(a.score), 0) AS BIGINT) AS score_sum, \
          CAST(COALESCE(SUM(a.max_score), 0) AS BIGINT) AS max_sum \
-         FROM organizations o JOIN users u ON u.organization_id = o.id JOIN attempts a ON a.user_id = u.id \
-         WHERE {LEARNERS} AND a.quiz_id IS NOT NULL AND a.status = 'submitted' AND a.score IS NOT NULL \
+         {FROM_LEARNERS} CROSS JOIN attempts a \
+         WHERE {LEARNERS} AND a.user_id = u.id AND a.quiz_id IS NOT NULL AND a.status = 'submitted' AND a.score IS NOT NULL \
          AND a.submitted_at >= $3 AND a.submitted_at < $4 \
          GROUP BY a.user_id"
     ))
