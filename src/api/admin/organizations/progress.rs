@@ -134,7 +134,7 @@ pub struct MembersProgress {
 /// rules: `from` not after `to`, and at most 366 days from `from` to `to`.
 #[utoipa::path(
     operation_id = "admin_members_progress", tag = "admin: organizations", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Organization id"), ProgressParams),
+    params(("id" = i64, Path, description = "Organization id", example = 1), ProgressParams),
     responses(
         (status = 200, description = "A page of learners", content(
             (MembersProgress = "application/json"),
