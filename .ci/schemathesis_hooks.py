@@ -108,6 +108,7 @@ def _date(value):
     "GET /api/v1/admin/reports/participation",
     "GET /api/v1/admin/reports/timeseries",
     "GET /api/v1/admin/reports/contents",
+    "GET /api/v1/admin/organizations/{id}/members/progress",
 )
 def report_range(case):
     """`from` not after `to`, and the range covers at most 366 days."""

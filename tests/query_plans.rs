@@ -848,6 +848,9 @@ async fn read_everything(app: &TestApp, w: &World) {
             format!("/admin/reports/timeseries?org_id={}&from={from}&to={today}", w.county),
             format!("/admin/reports/contents?from={from}&to={today}"),
             format!("/admin/reports/contents?from={from}&to={today}&kind=video&limit=5"),
+            // The teacher's view: the subtree's learners, their days, their scored attempts.
+            format!("/admin/organizations/{}/members/progress?from={from}&to={today}", w.county),
+            format!("/admin/organizations/{}/members/progress?inactive=true&sort=points&order=desc", w.school),
         ] {
             read(app, &path, token).await;
         }

@@ -114,6 +114,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(admin::organizations::list::list)
             .service(admin::organizations::create::create)
             .service(admin::organizations::show::show)
+            .service(admin::organizations::progress::progress)
             .service(admin::organizations::update::update)
             .service(admin::users::list::list)
             .service(admin::users::show::show)

@@ -16,6 +16,7 @@ pub mod leaderboards;
 pub mod locale;
 pub mod markdown;
 pub mod media;
+pub mod member_progress;
 pub mod members;
 pub mod organizations;
 pub mod points;

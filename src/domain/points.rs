@@ -454,11 +454,9 @@ pub fn stats(conn: &mut DbConn, user: i64, now: DateTime<Utc>, tz: chrono_tz::Tz
             quizzes_taken: 0,
         });
     };
-    // A streak whose last day is before yesterday is broken, whatever the stored count.
-    let alive = row.last_active_date.as_deref().is_some_and(|d| d == day.key() || d == day.yesterday());
     Ok(Stats {
         total_points: row.total_points,
-        streak_days: if alive { row.streak_days } else { 0 },
+        streak_days: current_streak(row.streak_days, row.last_active_date.as_deref(), &day),
         longest_streak: row.longest_streak,
         study_seconds_today: reading + watching,
         study_seconds_total: row.study_seconds_total,
@@ -466,4 +464,12 @@ pub fn stats(conn: &mut DbConn, user: i64, now: DateTime<Utc>, tz: chrono_tz::Tz
         videos_completed: row.videos_completed,
         quizzes_taken: row.quizzes_taken,
     })
+}
+
+/// The streak as of `today`: the stored count while its last day is today or yesterday;
+/// a streak whose last day is before yesterday is broken, whatever the stored count.
+/// `/me/stats` and the teacher's view both read the streak through this.
+pub fn current_streak(stored: i32, last_active_date: Option<&str>, today: &Day) -> i32 {
+    let alive = last_active_date.is_some_and(|d| d == today.key() || d == today.yesterday());
+    if alive { stored } else { 0 }
 }

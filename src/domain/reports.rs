@@ -123,6 +123,13 @@ fn round(value: f64, places: i32) -> f64 {
     (value * scale).round() / scale
 }
 
+/// 100 × (sum of scores) / (sum of maximum scores), i.e. the percent of all questions
+/// answered right, rounded to 2 places; `None` without quizzes. The one definition of an
+/// average quiz score, for units and learners alike.
+pub fn average_score(score_sum: i64, max_sum: i64) -> Option<f64> {
+    (max_sum > 0).then(|| round(100.0 * score_sum as f64 / max_sum as f64, 2))
+}
+
 impl Figures {
     fn from_parts(members: i64, active: i64, sums: &GroupSums) -> Self {
         let per_member = |x: i64| if members > 0 { x as f64 / members as f64 } else { 0.0 };
@@ -134,8 +141,7 @@ impl Figures {
             articles_completed: sums.articles_completed,
             videos_completed: sums.videos_completed,
             quizzes_taken: sums.quizzes_taken,
-            average_quiz_score: (sums.quiz_max_sum > 0)
-                .then(|| round(100.0 * sums.quiz_score_sum as f64 / sums.quiz_max_sum as f64, 2)),
+            average_quiz_score: average_score(sums.quiz_score_sum, sums.quiz_max_sum),
             points: sums.points,
             points_per_member: round(per_member(sums.points), 2),
         }

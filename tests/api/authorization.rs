@@ -142,6 +142,7 @@ const RULES: &[(&str, &str, Who)] = &[
     ("GET", "/api/v1/admin/organizations", MemberManagers),
     ("POST", "/api/v1/admin/organizations", MemberManagers),
     ("GET", "/api/v1/admin/organizations/{id}", MemberManagers),
+    ("GET", "/api/v1/admin/organizations/{id}/members/progress", MemberManagers),
     ("PATCH", "/api/v1/admin/organizations/{id}", MemberManagers),
     ("GET", "/api/v1/admin/users", MemberManagers),
     ("GET", "/api/v1/admin/users/{id}", MemberManagers),

@@ -23,6 +23,7 @@ mod http_semantics;
 mod instances;
 mod me;
 mod media;
+mod members_progress;
 mod migrations;
 mod openapi;
 mod operations;

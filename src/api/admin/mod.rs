@@ -11,3 +11,12 @@ pub mod quizzes;
 pub mod reports;
 pub mod topics;
 pub mod users;
+
+/// Sort direction.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SortOrder {
+    #[default]
+    Asc,
+    Desc,
+}

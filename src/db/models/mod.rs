@@ -6,6 +6,7 @@ pub mod campaigns;
 pub mod contents;
 pub mod leaderboards;
 pub mod media;
+pub mod member_progress;
 pub mod organizations;
 pub mod points;
 pub mod privacy;

@@ -2,6 +2,7 @@
 
 pub mod create;
 pub mod list;
+pub mod progress;
 pub mod show;
 pub mod update;
 

@@ -5,7 +5,7 @@ pub mod participation;
 pub mod quiz;
 pub mod timeseries;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::extract::RoleRule;
@@ -27,14 +27,7 @@ impl RoleRule for ContentReportReaders {
     }
 }
 
-/// Sort direction.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum SortOrder {
-    #[default]
-    Asc,
-    Desc,
-}
+pub use super::SortOrder;
 
 /// The organization a report row is about.
 #[derive(Debug, Serialize, ToSchema)]
