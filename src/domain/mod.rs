@@ -26,6 +26,7 @@ pub mod quizzes;
 pub mod rank_snapshot;
 pub mod reports;
 pub mod roles;
+pub mod roster;
 pub mod search;
 pub mod sessions;
 pub mod temporary_passwords;

@@ -143,6 +143,7 @@ const RULES: &[(&str, &str, Who)] = &[
     ("POST", "/api/v1/admin/organizations", MemberManagers),
     ("GET", "/api/v1/admin/organizations/{id}", MemberManagers),
     ("PATCH", "/api/v1/admin/organizations/{id}", MemberManagers),
+    ("POST", "/api/v1/admin/organizations/{id}/roster", MemberManagers),
     ("GET", "/api/v1/admin/users", MemberManagers),
     ("GET", "/api/v1/admin/users/{id}", MemberManagers),
     ("PATCH", "/api/v1/admin/users/{id}", MemberManagers),

@@ -2,6 +2,8 @@
 
 pub mod create;
 pub mod list;
+pub mod roster;
+pub mod roster_sheet;
 pub mod show;
 pub mod update;
 
