@@ -229,9 +229,9 @@ async fn moving_into_a_pupil_audience_needs_a_recorded_or_given_guardian_consent
     let stored: Option<chrono::NaiveDateTime> =
         users::table.find(user.id).select(users::guardian_consent_at).first(&mut app.db()).unwrap();
     assert!(stored.is_some());
-    // Once recorded, it stands for later changes.
+    // Now a pupil: the audience is the school's to change (`audience_set_by_staff`).
     let res = app.patch_json("/me", Some(&user.access), &json!({"audience": "primary"})).await;
-    assert_eq!(res.status(), StatusCode::OK);
+    assert_problem(res, StatusCode::FORBIDDEN, "audience_set_by_staff").await;
 
     // A birth year showing 14 or older needs none.
     let year = chrono::Utc::now().year();

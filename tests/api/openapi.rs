@@ -62,6 +62,7 @@ fn operations_declare_their_security_and_unique_ids() {
     let public: HashSet<&str> = [
         "/api/v1/auth/register",
         "/api/v1/auth/login",
+        "/api/v1/auth/password",
         "/api/v1/auth/refresh",
         "/api/v1/auth/logout",
         "/api/v1/topics",
