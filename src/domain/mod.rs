@@ -8,6 +8,7 @@ pub mod audit;
 pub mod campaigns;
 pub mod content_revision;
 pub mod contents;
+pub mod csv_rows;
 pub mod engagement;
 pub mod feed;
 pub mod group_commit;

@@ -24,6 +24,7 @@ use crate::db::models::users::{self as user_db, NewUser, UserRow};
 use crate::db::{DbConn, is_unique_violation, write_tx};
 use crate::domain::accounts::{self, DEFAULT_LOCALE, Username};
 use crate::domain::audit::{self, Target};
+use crate::domain::csv_rows;
 use crate::domain::members::Actor;
 use crate::domain::organizations::find_in_scope;
 use crate::domain::privacy::{self, HoldKeys};
@@ -348,21 +349,8 @@ fn insert(conn: &mut DbConn, new: &Pending<'_>, name: &Username, holds: &HoldKey
 /// `student_number` may be empty; `guardian_consent` is `true`, `false` or empty).
 /// Errors name `line[n].field`, n the line in the file.
 pub fn rows_from_csv(text: &str) -> Result<RosterRows, AppError> {
-    let malformed = |e: csv::Error| AppError::bad_request("malformed_csv", format!("The CSV could not be read: {e}."));
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(text.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(malformed)?
-        .iter()
-        .map(|h| h.trim().trim_start_matches('\u{feff}').to_lowercase())
-        .collect();
-    if header != CSV_HEADER {
-        return Err(AppError::validation("header", format!("must be exactly: {}", CSV_HEADER.join(","))));
-    }
     let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(malformed)?;
-        let at = format!("line[{}].", record.position().map_or(0, csv::Position::line));
+    for (at, record) in csv_rows::records(text, CSV_HEADER)? {
         let cell = |i: usize| record.get(i).unwrap_or_default().trim().to_owned();
         let row = (|| -> Result<RosterLearner, FieldError> {
             let birth_year = match cell(1) {
