@@ -127,7 +127,7 @@ mod tests {
     #[test]
     fn a_generated_password_is_two_groups_of_four_unambiguous_characters() {
         let password = generate();
-        let (a, b) = password.split_once('-').expect("two groups");
+        let Some((a, b)) = password.split_once('-') else { panic!("two groups: {password}") };
         assert_eq!((a.len(), b.len()), (4, 4));
         assert!(a.bytes().chain(b.bytes()).all(|c| ALPHABET.contains(&c)));
     }

@@ -110,7 +110,7 @@ pub fn html(import: &RosterImport, tz: chrono_tz::Tz) -> String {
     );
     for pupil in &import.created {
         let number = pupil.student_number.as_deref().map(escape).unwrap_or_default();
-        let _ = write!(
+        let _ = writeln!(
             page,
             "<section class=\"slip\"><div class=\"cut\">✂ 沿虚线剪开</div><table>\
              <tr><th>姓名</th><td>{}</td></tr><tr><th>班级</th><td>{class}</td></tr>\
@@ -120,7 +120,7 @@ pub fn html(import: &RosterImport, tz: chrono_tz::Tz) -> String {
              <ol><li>打开“同心”App，输入用户名和初始密码登录。</li>\
              <li>首次登录须修改密码：按提示设置自己的新密码（至少 10 位，含字母、数字等两类字符）。</li>\
              <li>以后用新密码登录。忘记密码请找老师重置。</li></ol>\
-             <p>初始密码有效期至 {expires}，过期后请找老师重新发放。</p></section>\n",
+             <p>初始密码有效期至 {expires}，过期后请找老师重新发放。</p></section>",
             escape(&pupil.display_name),
             escape(&pupil.username),
             escape(&pupil.initial_password),
