@@ -69,6 +69,7 @@ pub struct RosterLearner {
     /// The school holds a guardian's signed consent (PIPL art. 31). Required (`true`) for
     /// a learner who may be under 14; the consent is then recorded with the importing
     /// staff member as its recorder.
+    #[schema(example = true)]
     pub guardian_consent: Option<bool>,
 }
 
