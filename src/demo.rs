@@ -488,8 +488,8 @@ pub fn banner(base_url: &str) -> String {
     let pupils: Vec<String> = roster::PUPILS.iter().map(|(name, _, _)| roster::username(name)).collect();
     let _ = writeln!(
         text,
-        "Pupils of {} (团结乡初级中学), imported as a roster: {}. Their initial password is the same but \
-         temporary: the first sign-in answers password_change_required; choose a new one with POST /api/v1/auth/password.",
+        "Pupils of {} (团结乡初级中学), imported as a roster: {}. Their initial password is the demo \
+         password, but temporary: the first sign-in answers password_change_required; choose a new one with POST /api/v1/auth/password.",
         roster::CLASS,
         pupils.join(", ")
     );

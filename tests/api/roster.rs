@@ -88,6 +88,8 @@ async fn an_imported_pupil_gets_a_pinyin_username_and_must_replace_the_initial_p
     assert_eq!(me["organization"]["id"], s.class);
     assert_eq!(me["role"], "learner");
     assert_eq!(me["student_number"], "2026001");
+    let (_, export) = json_body(app.get("/me/export", Some(&pupil.access)).await).await;
+    assert_eq!(export["profile"]["student_number"], "2026001", "the export has the pupil's own number");
 }
 
 #[tokio::test]
