@@ -274,19 +274,26 @@ def csv_row_fits(cells):
     return question_fits_its_kind(row, True)
 
 
-@rule("POST /api/v1/admin/questions/import")
-def imported_csv_is_read_as_documented(case):
-    """A CSV body is the documented header and 1-1000 rows of the documented form."""
+def csv_body_rows(case, header, most):
+    """The data rows of a CSV body under exactly `header` (1 to `most` of them), [] when
+    the body is not such a file, or None when the body is not text (a JSON case)."""
     if not isinstance(case.body, (str, bytes)):
-        return True
+        return None
     import csv
     import io
 
     text = case.body.decode("utf-8", "replace") if isinstance(case.body, bytes) else case.body
     rows = list(csv.reader(io.StringIO(text)))
-    if not rows or rows[0] != CSV_HEADER or not 1 <= len(rows) - 1 <= 1000:
-        return False
-    return all(csv_row_fits(row) for row in rows[1:])
+    if not rows or [h.strip().lower() for h in rows[0]] != header or not 1 <= len(rows) - 1 <= most:
+        return []
+    return rows[1:]
+
+
+@rule("POST /api/v1/admin/questions/import")
+def imported_csv_is_read_as_documented(case):
+    """A CSV body is the documented header and 1-1000 rows of the documented form."""
+    rows = csv_body_rows(case, CSV_HEADER, 1000)
+    return rows is None or (rows != [] and all(csv_row_fits(row) for row in rows))
 
 
 @rule("POST /api/v1/admin/questions/import")
@@ -372,17 +379,11 @@ def roster_csv_row(cells):
 
 @rule("POST /api/v1/admin/organizations/{id}/roster")
 def roster_csv_is_read_as_documented(case):
-    if not isinstance(case.body, (str, bytes)):
+    rows = csv_body_rows(case, ROSTER_HEADER, 200)
+    if rows is None:
         return True
-    import csv
-    import io
-
-    text = case.body.decode("utf-8", "replace") if isinstance(case.body, bytes) else case.body
-    rows = list(csv.reader(io.StringIO(text)))
-    if not rows or [h.strip().lower() for h in rows[0]] != ROSTER_HEADER or not 1 <= len(rows) - 1 <= 200:
-        return False
-    learners = [roster_csv_row(row) for row in rows[1:]]
-    return all(l is not None for l in learners) and student_numbers_unique(learners)
+    learners = [roster_csv_row(row) for row in rows]
+    return rows != [] and all(l is not None for l in learners) and student_numbers_unique(learners)
 
 
 @rule("POST /api/v1/admin/organizations/{id}/roster")
