@@ -3,10 +3,13 @@
 //! them on a sheet). Re-importing the same roster creates nobody twice: a student number
 //! already held by a live account of the unit answers with that account instead.
 //!
-//! Concurrency: the unique indexes decide. Each account is inserted under a savepoint; a
-//! username (or look-alike) that another import took meanwhile makes the savepoint roll
-//! back and the next number is tried, and a student number taken meanwhile makes the row
-//! an existing account, so two identical imports at once create each pupil once.
+//! Concurrency: imports take turns (a transaction lock on PostgreSQL, so two rosters with
+//! the same names in another order cannot deadlock), and the unique indexes decide against
+//! every other writer (a registration meanwhile). Each account is
+//! inserted under a savepoint; a username (or look-alike) taken meanwhile makes the
+//! savepoint roll back and the next number is tried, and a student number taken meanwhile
+//! makes the row an existing account, so two identical imports at once create each pupil
+//! once.
 
 pub mod usernames;
 
@@ -209,6 +212,7 @@ pub fn import(
 ) -> Result<Outcome, AppError> {
     let until = temporary_passwords::initial_until(now);
     write_tx(conn, |conn| {
+        user_db::lock_roster_imports(conn)?;
         let unit = open_unit(conn, actor, unit_id)?;
         let mut next: HashMap<String, u32> = HashMap::new();
         let (mut created, mut existing) = (Vec::new(), Vec::new());

@@ -172,6 +172,28 @@ async fn two_pupils_with_the_same_name_get_different_usernames_also_when_importe
 }
 
 #[tokio::test]
+async fn two_rosters_with_the_same_names_in_opposite_orders_imported_at_once_both_succeed() {
+    let app = TestApp::spawn().await;
+    let s = school(&app).await;
+    let other = app.create_org(&s.admin, "七年级（3）班", "class", Some(s.school)).await["id"].as_i64().unwrap();
+    let forward = adults(&[("张三", "1"), ("李四", "2"), ("王五", "3"), ("赵六", "4")]);
+    let backward: Vec<Value> = forward.as_array().unwrap().iter().rev().cloned().collect();
+    let (a, b) = tokio::join!(
+        import_json(&app, &s.admin.access, s.class, forward.clone()),
+        import_json(&app, &s.admin.access, other, Value::Array(backward)),
+    );
+    let ((sa, a), (sb, b)) = (json_body(a).await, json_body(b).await);
+    assert_eq!((sa, sb), (StatusCode::CREATED, StatusCode::CREATED), "{a} {b}");
+    let mut usernames: Vec<String> = [&a, &b]
+        .iter()
+        .flat_map(|r| r["created"].as_array().unwrap().iter().map(|c| c["username"].as_str().unwrap().to_owned()))
+        .collect();
+    usernames.sort();
+    usernames.dedup();
+    assert_eq!(usernames.len(), 8, "every pupil has their own name: {usernames:?}");
+}
+
+#[tokio::test]
 async fn an_org_admin_imports_inside_their_subtree_only_and_a_learner_not_at_all() {
     let app = TestApp::spawn().await;
     let s = school(&app).await;

@@ -196,6 +196,21 @@ pub fn find_by_student_numbers(conn: &mut DbConn, organization_id: i64, numbers:
         .load(conn)
 }
 
+/// Key of the PostgreSQL advisory lock a roster import holds ("roster" in ASCII).
+const ROSTER_LOCK: i64 = 0x0072_6f73_7465_72;
+
+/// Makes roster imports take turns until the end of the transaction, on every instance.
+/// Two imports inserting the same names in different orders would otherwise wait on each
+/// other's rows and one would die in a deadlock. SQLite has one writer at a time anyway.
+pub fn lock_roster_imports(conn: &mut DbConn) -> QueryResult<()> {
+    match conn {
+        DbConn::Sqlite(_) => Ok(()),
+        DbConn::Pg(_) => {
+            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({ROSTER_LOCK})")).execute(conn).map(|_| ())
+        }
+    }
+}
+
 /// True when `err` is the unique index on (organization, student number) refusing a
 /// second account for the same pupil (PostgreSQL names the index; SQLite the columns).
 pub fn is_student_number_violation(err: &diesel::result::Error) -> bool {
