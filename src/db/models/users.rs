@@ -197,7 +197,7 @@ pub fn find_by_student_numbers(conn: &mut DbConn, organization_id: i64, numbers:
 }
 
 /// Key of the PostgreSQL advisory lock a roster import holds ("roster" in ASCII).
-const ROSTER_LOCK: i64 = 0x0072_6f73_7465_72;
+const ROSTER_LOCK: i64 = 0x0000_726f_7374_6572;
 
 /// Makes roster imports take turns until the end of the transaction, on every instance.
 /// Two imports inserting the same names in different orders would otherwise wait on each
