@@ -285,19 +285,26 @@ def csv_row_fits(cells):
     return question_fits_its_kind(row, True)
 
 
-@rule("POST /api/v1/admin/questions/import")
-def imported_csv_is_read_as_documented(case):
-    """A CSV body is the documented header and 1-1000 rows of the documented form."""
+def csv_body_rows(case, header, most):
+    """The data rows of a CSV body under exactly `header` (1 to `most` of them), [] when
+    the body is not such a file, or None when the body is not text (a JSON case)."""
     if not isinstance(case.body, (str, bytes)):
-        return True
+        return None
     import csv
     import io
 
     text = case.body.decode("utf-8", "replace") if isinstance(case.body, bytes) else case.body
     rows = list(csv.reader(io.StringIO(text)))
-    if not rows or rows[0] != CSV_HEADER or not 1 <= len(rows) - 1 <= 1000:
-        return False
-    return all(csv_row_fits(row) for row in rows[1:])
+    if not rows or [h.strip().lower() for h in rows[0]] != header or not 1 <= len(rows) - 1 <= most:
+        return []
+    return rows[1:]
+
+
+@rule("POST /api/v1/admin/questions/import")
+def imported_csv_is_read_as_documented(case):
+    """A CSV body is the documented header and 1-1000 rows of the documented form."""
+    rows = csv_body_rows(case, CSV_HEADER, 1000)
+    return rows is None or (rows != [] and all(csv_row_fits(row) for row in rows))
 
 
 @rule("POST /api/v1/admin/questions/import")
@@ -326,3 +333,75 @@ def is_supported_file(data):
 def upload_is_a_supported_file(case):
     form = case.body if isinstance(case.body, dict) else {}
     return is_supported_file(form.get("file"))
+
+
+# Class roster import (POST /admin/organizations/{id}/roster): a birth year is not in the
+# future, a learner who may be under 14 brings guardian consent, a student number appears
+# once per file; a CSV body is the documented header and 1-200 rows read as documented.
+ROSTER_HEADER = ["display_name", "birth_year", "audience", "student_number", "guardian_consent"]
+AUDIENCES = ("primary", "junior", "senior", "university", "cadre", "party_member", "public")
+
+
+def roster_learner_fits(learner):
+    import datetime
+
+    year = learner.get("birth_year")
+    if isinstance(year, (int, float)) and year > datetime.date.today().year:
+        return False
+    return learner.get("guardian_consent") is True or not needs_guardian(learner)
+
+
+def student_numbers_unique(learners):
+    numbers = [l.get("student_number") for l in learners if l.get("student_number") is not None]
+    return len(numbers) == len(set(numbers))
+
+
+def roster_csv_row(cells):
+    """One CSV row as the learner it stands for (cells trimmed), or None when the row
+    breaks a rule the operation's description states."""
+    import datetime
+    import re
+    import unicodedata
+
+    if len(cells) != len(ROSTER_HEADER):
+        return None
+    name, year, audience, number, consent = (c.strip() for c in cells)
+    if not 1 <= len(name) <= 50 or len(cells[0]) > 50:
+        return None
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in name):
+        return None
+    learner = {"display_name": name, "audience": audience}
+    if audience not in AUDIENCES:
+        return None
+    if year:
+        if not re.fullmatch(r"[0-9]{4}", year) or not 1900 <= int(year) <= datetime.date.today().year:
+            return None
+        learner["birth_year"] = int(year)
+    if number:
+        if not re.fullmatch(r"[!-~]{1,32}", number):
+            return None
+        learner["student_number"] = number
+    if consent.lower() not in ("", "true", "false"):
+        return None
+    if consent.lower() == "true":
+        learner["guardian_consent"] = True
+    return learner if roster_learner_fits(learner) else None
+
+
+@rule("POST /api/v1/admin/organizations/{id}/roster")
+def roster_csv_is_read_as_documented(case):
+    rows = csv_body_rows(case, ROSTER_HEADER, 200)
+    if rows is None:
+        return True
+    learners = [roster_csv_row(row) for row in rows]
+    return rows != [] and all(l is not None for l in learners) and student_numbers_unique(learners)
+
+
+@rule("POST /api/v1/admin/organizations/{id}/roster")
+def roster_learners_keep_the_cross_field_rules(case):
+    learners = body(case).get("learners")
+    if not isinstance(learners, list):
+        return True
+    if not all(isinstance(l, dict) for l in learners):
+        return True
+    return all(roster_learner_fits(l) for l in learners) and student_numbers_unique(learners)

@@ -22,6 +22,7 @@ use crate::error::AppError;
 use crate::media::MediaStore;
 
 mod activity;
+mod roster;
 
 /// Every demo account has this password.
 pub const PASSWORD: &str = "Tongxin-Demo-2026";
@@ -206,6 +207,8 @@ pub async fn load(config: &Config, db: &Db, store: &MediaStore, now: DateTime<Ut
         let start = now - Duration::days(50);
         let orgs = organizations_tree(conn, start, tz)?;
         let users = people(conn, &orgs, &hash, start, tz)?;
+        // Imported yesterday: the initial passwords still work for weeks.
+        roster::load(conn, orgs.junior, users["admin"], &hash, (now - Duration::days(1), tz))?;
         for (i, (slug, zh, en)) in TOPICS.iter().enumerate() {
             let names = [(String::from("zh-Hans"), (*zh).to_owned()), (String::from("en"), (*en).to_owned())].into();
             let input = TopicInput { slug: Some(slug), names: Some(&names), position: Some(i as i32) };
@@ -386,6 +389,8 @@ struct Orgs {
     town: i64,
     class_3_1: i64,
     junior_1_1: i64,
+    /// 团结乡初级中学, where the roster class is created.
+    junior: i64,
     bureau: i64,
     community: i64,
 }
@@ -429,7 +434,7 @@ fn organizations_tree(conn: &mut DbConn, at: DateTime<Utc>, tz: chrono_tz::Tz) -
         (community, Audience::Public),
         (bureau, Audience::Cadre),
     ];
-    Ok(Orgs { units, county, town, class_3_1, junior_1_1, bureau, community })
+    Ok(Orgs { units, county, town, class_3_1, junior_1_1, junior, bureau, community })
 }
 
 fn place_org(orgs: &Orgs, place: Place) -> i64 {
@@ -480,6 +485,14 @@ pub fn banner(base_url: &str) -> String {
     for account in ACCOUNTS {
         let _ = writeln!(text, "  {:<11} {:<9} {}", account.username, account.role.as_str(), account.note);
     }
+    let pupils: Vec<String> = roster::PUPILS.iter().map(|(name, _, _)| roster::username(name)).collect();
+    let _ = writeln!(
+        text,
+        "Pupils of {} (团结乡初级中学), imported as a roster: {}. Their initial password is the demo \
+         password, but temporary: the first sign-in answers password_change_required; choose a new one with POST /api/v1/auth/password.",
+        roster::CLASS,
+        pupils.join(", ")
+    );
     let _ = writeln!(text, "Try: curl -s {base_url}/api/v1/contents | head -c 600");
     text
 }

@@ -13,6 +13,7 @@ pub mod engagement;
 pub mod extract;
 pub mod fallback;
 pub mod head;
+pub mod import_body;
 pub mod leaderboards;
 pub mod me;
 pub mod media;
@@ -116,6 +117,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(admin::organizations::show::show)
             .service(admin::organizations::progress::progress)
             .service(admin::organizations::update::update)
+            .service(admin::organizations::roster::import)
             .service(admin::users::list::list)
             .service(admin::users::show::show)
             .service(admin::users::update::update)

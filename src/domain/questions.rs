@@ -472,22 +472,8 @@ pub const CSV_HEADER: &[&str] =
 /// Reads CSV rows into drafts. Cells: `options` as `A=text|B=text`; `answer` as `A`,
 /// `A|C`, `true`/`false`, or accepted blanks `x|y`; `tags` and `audiences` `|`-separated.
 pub fn drafts_from_csv(text: &str) -> Result<ImportRows, AppError> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(text.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| AppError::bad_request("malformed_csv", format!("The CSV could not be read: {e}.")))?
-        .iter()
-        .map(|h| h.trim().trim_start_matches('\u{feff}').to_lowercase())
-        .collect();
-    if header != CSV_HEADER {
-        return Err(AppError::validation("header", format!("must be exactly: {}", CSV_HEADER.join(","))));
-    }
     let mut rows = Vec::new();
-    for record in reader.records() {
-        let record =
-            record.map_err(|e| AppError::bad_request("malformed_csv", format!("The CSV could not be read: {e}.")))?;
-        let line = record.position().map_or(0, csv::Position::line);
-        let at = format!("line[{line}].");
+    for (at, record) in crate::domain::csv_rows::records(text, CSV_HEADER)? {
         let cell = |i: usize| record.get(i).unwrap_or_default().trim().to_owned();
         let split = |s: String| -> Vec<String> {
             s.split('|').map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned).collect()

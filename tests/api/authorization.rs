@@ -144,6 +144,7 @@ const RULES: &[(&str, &str, Who)] = &[
     ("GET", "/api/v1/admin/organizations/{id}", MemberManagers),
     ("GET", "/api/v1/admin/organizations/{id}/members/progress", MemberManagers),
     ("PATCH", "/api/v1/admin/organizations/{id}", MemberManagers),
+    ("POST", "/api/v1/admin/organizations/{id}/roster", MemberManagers),
     ("GET", "/api/v1/admin/users", MemberManagers),
     ("GET", "/api/v1/admin/users/{id}", MemberManagers),
     ("PATCH", "/api/v1/admin/users/{id}", MemberManagers),

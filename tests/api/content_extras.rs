@@ -266,6 +266,11 @@ async fn the_demo_data_set_loads_into_an_empty_database_only() {
     let res = app.client.get(format!("{}{url}", app.address)).header("range", "bytes=0-99").send().await.unwrap();
     assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
 
+    // The roster class: its pupils were imported, so their first sign-in must choose a password.
+    assert!(stdout.contains("ayigulimaimaiti01"), "the roster pupils are printed: {stdout}");
+    let res = app.login("ayigulimaimaiti01", "Tongxin-Demo-2026").await;
+    assert_problem(res, StatusCode::FORBIDDEN, "password_change_required").await;
+
     let editor = app.login_ok_with("editor", "Tongxin-Demo-2026").await;
     let (_, all) = json_body(app.get("/admin/contents?limit=100", Some(&editor.access)).await).await;
     let articles_total = all["items"].as_array().unwrap().iter().filter(|i| i["kind"] == "article").count();

@@ -32,6 +32,7 @@ mod privacy;
 mod public_cache;
 mod quizzes;
 mod reports;
+mod roster;
 mod storage;
 mod subtree_scope;
 mod tokens;

@@ -453,6 +453,7 @@ mod tests {
                 organization: None,
                 birth_year: None,
                 guardian_consent_at: None,
+                student_number: None,
                 locale: "zh-Hans".into(),
                 created_at: Utc::now(),
                 updated_at: Utc::now(),

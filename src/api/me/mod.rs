@@ -45,6 +45,8 @@ pub struct Profile {
     pub birth_year: Option<i32>,
     /// When a guardian's consent was recorded (learners who may be under 14).
     pub guardian_consent_at: Option<DateTime<Utc>>,
+    /// The school's number for a pupil, from a class roster import (`null` otherwise).
+    pub student_number: Option<String>,
     pub locale: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -61,6 +63,7 @@ impl Profile {
             organization: org.map(OrgRef::from_row),
             birth_year: user.birth_year,
             guardian_consent_at: user.guardian_consent_at.map(utc),
+            student_number: user.student_number.clone(),
             locale: user.locale.clone(),
             created_at: utc(user.created_at),
             updated_at: utc(user.updated_at),

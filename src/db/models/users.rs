@@ -186,6 +186,51 @@ pub fn set_consent_recorder(conn: &mut DbConn, id: i64, recorder: i64) -> QueryR
     diesel::update(users::table.find(id)).set(users::guardian_consent_by.eq(Some(recorder))).execute(conn)
 }
 
+/// The live accounts of a unit with these student numbers (a roster's earlier import).
+pub fn find_by_student_numbers(conn: &mut DbConn, organization_id: i64, numbers: &[&str]) -> QueryResult<Vec<UserRow>> {
+    users::table
+        .filter(users::organization_id.eq(organization_id))
+        .filter(users::student_number.eq_any(numbers))
+        .filter(users::deleted_at.is_null())
+        .select(UserRow::as_select())
+        .load(conn)
+}
+
+/// Key of the PostgreSQL advisory lock a roster import holds ("roster" in ASCII).
+const ROSTER_LOCK: i64 = 0x0000_726f_7374_6572;
+
+/// Makes roster imports take turns until the end of the transaction, on every instance.
+/// Two imports inserting the same names in different orders would otherwise wait on each
+/// other's rows and one would die in a deadlock. SQLite has one writer at a time anyway.
+pub fn lock_roster_imports(conn: &mut DbConn) -> QueryResult<()> {
+    match conn {
+        DbConn::Sqlite(_) => Ok(()),
+        DbConn::Pg(_) => {
+            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({ROSTER_LOCK})")).execute(conn).map(|_| ())
+        }
+    }
+}
+
+/// True when `err` is the unique index on (organization, student number) refusing a
+/// second account for the same pupil (PostgreSQL names the index; SQLite the columns).
+pub fn is_student_number_violation(err: &diesel::result::Error) -> bool {
+    match err {
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, info) => {
+            info.constraint_name().is_some_and(|c| c.contains("student_number"))
+                || info.message().contains("student_number")
+        }
+        _ => false,
+    }
+}
+
+/// Whether a live account has this username key or this skeleton (a look-alike).
+pub fn name_in_use(conn: &mut DbConn, key: &str, skeleton: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        users::table.filter(users::username_key.eq(key).or(users::username_skeleton.eq(skeleton))),
+    ))
+    .get_result(conn)
+}
+
 /// A live (not deleted) user by id, with their organization.
 pub fn find_active(conn: &mut DbConn, id: i64) -> QueryResult<Option<UserWithOrg>> {
     users::table

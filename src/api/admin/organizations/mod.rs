@@ -3,6 +3,8 @@
 pub mod create;
 pub mod list;
 pub mod progress;
+pub mod roster;
+pub mod roster_sheet;
 pub mod show;
 pub mod update;
 

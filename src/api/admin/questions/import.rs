@@ -1,14 +1,13 @@
-use actix_web::http::header;
-use actix_web::{HttpMessage as _, HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::control_chars;
-use crate::api::extract::{field_error, parse_json, read_body};
+use crate::api::extract::parse_json;
+use crate::api::import_body::{self, Upload};
 use crate::auth::{ContentStaff, Require};
 use crate::domain::contents::Actor;
 use crate::domain::questions::{self, ImportRows, QuestionDraft};
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
 use crate::startup::AppState;
 
 /// Imports may be larger than ordinary JSON bodies.
@@ -36,23 +35,9 @@ struct RawBody {
     questions: Vec<serde_json::Value>,
 }
 
-/// Each JSON row is read on its own, so one bad row does not hide the others.
 fn drafts_from_json(body: &[u8]) -> Result<ImportRows, AppError> {
     let raw: RawBody = parse_json(body)?;
-    Ok(raw
-        .questions
-        .into_iter()
-        .enumerate()
-        .map(|(i, value)| {
-            let at = format!("questions[{i}].");
-            let draft = serde_path_to_error::deserialize(value).map_err(|e| {
-                let path = e.path().to_string();
-                let fe = field_error(&path, &e.into_inner().to_string());
-                FieldError::new(format!("{at}{}", fe.field), fe.message)
-            });
-            (at, draft)
-        })
-        .collect())
+    Ok(import_body::json_rows("questions", raw.questions))
 }
 
 /// Import many questions at once, all or nothing: one bad row answers 422 naming every
@@ -83,30 +68,9 @@ pub async fn import(
     state: web::Data<AppState>,
     Require { user: caller, body: payload, .. }: Require<ContentStaff, web::Payload>,
 ) -> Result<HttpResponse, AppError> {
-    let mime = req.mime_type().ok().flatten();
-    let is_csv = mime.as_ref().is_some_and(|m| m.essence_str() == "text/csv");
-    let is_json = mime.as_ref().is_some_and(|m| m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"));
-    if !is_csv && !is_json {
-        return Err(AppError::UnsupportedMediaType("Send application/json or text/csv.".into()));
-    }
-    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
-    let mut payload = payload.into_inner();
-    let body = read_body(&mut payload, declared, IMPORT_LIMIT).await?;
-    let rows = if is_csv {
-        let text = std::str::from_utf8(&body)
-            .map_err(|_| AppError::bad_request("malformed_csv", "The CSV is not valid UTF-8."))?;
-        // Cells may span lines (quoted), so tab and line ends pass; other controls do not.
-        let refused: Vec<FieldError> = text
-            .split('\n')
-            .enumerate()
-            .filter_map(|(i, line)| control_chars::check(&format!("line[{}]", i + 1), line, true).err())
-            .collect();
-        if !refused.is_empty() {
-            return Err(AppError::Validation(refused));
-        }
-        questions::drafts_from_csv(text)?
-    } else {
-        drafts_from_json(&body)?
+    let rows = match import_body::read(&req, payload, IMPORT_LIMIT).await? {
+        Upload::Csv(text) => questions::drafts_from_csv(&text)?,
+        Upload::Json(body) => drafts_from_json(&body)?,
     };
     let (actor, now) = (Actor { id: caller.id, role: caller.role }, state.clock.now());
     let ids = state.db.run(move |conn| questions::import(conn, actor, &rows, now)).await?;
