@@ -297,6 +297,8 @@ async fn the_csv_and_printable_sheets_list_each_new_pupils_username_and_password
     assert_eq!(res.status(), StatusCode::CREATED);
     assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
     assert_eq!(res.headers()["cache-control"], "no-store");
+    let policy = res.headers()["content-security-policy"].to_str().unwrap();
+    assert!(policy.starts_with("default-src 'none'"), "{policy}");
     let page = res.text().await.unwrap();
     assert!(
         page.contains("wangwu01") && page.contains("七年级（2）班") && page.contains("首次登录须修改密码"),
