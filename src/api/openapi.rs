@@ -34,7 +34,14 @@ clears a nullable field while an omitted field stays unchanged.",
     tags(
         (name = "auth", description = "Registration, login and tokens"),
         (name = "me", description = "The caller's own account"),
-        (name = "admin: organizations", description = "The organization tree (staff)"),
+        (name = "admin: organizations", description = "The organization tree (staff), and a school's work in it. \
+A school's week: an org admin creates a class (`POST /admin/organizations`) and imports its roster \
+(`POST /admin/organizations/{id}/roster`, JSON or CSV; `Accept: text/html` answers a printable sheet of \
+slips with each pupil's username and temporary initial password, shown once). A pupil's first sign-in at \
+`POST /auth/login` answers 403 `password_change_required`; `POST /auth/password` sets their own password and \
+signs them in. The teacher checks the week with `GET /admin/organizations/{id}/members/progress` \
+(`inactive=true`: who did nothing; `Accept: text/csv`). A forgotten password has no self-service reset: \
+staff issue a temporary one with `POST /admin/users/{id}/password-reset`."),
         (name = "admin: users", description = "Member management (staff)"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
