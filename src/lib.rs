@@ -5,6 +5,8 @@ pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
+// The staff console's embedded static files (issue 15).
+pub mod console;
 pub mod db;
 pub mod demo;
 pub mod domain;

@@ -202,6 +202,8 @@ pub fn build_app(
             }),
         ))
         .service(SwaggerUi::new("/docs/{_:.*}").external_url_unchecked("/api/openapi.json", api::openapi::document()))
+        // The staff console (issue 15): static files, not API, so outside the OpenAPI document.
+        .configure(crate::console::configure)
         .default_service(web::to(api::fallback::fallback))
         .wrap(from_fn(api::control_chars::request_line))
         .wrap(Compress::default())

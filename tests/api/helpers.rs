@@ -314,7 +314,7 @@ pub fn ymd(at: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 fn is_ops(path: &str) -> bool {
-    ["/healthz", "/readyz", "/metrics", "/docs", "/api/openapi.json"].iter().any(|p| path.starts_with(p))
+    ["/healthz", "/readyz", "/metrics", "/docs", "/api/openapi.json", "/console"].iter().any(|p| path.starts_with(p))
 }
 
 /// Status and parsed JSON body (Null when the body is empty or not JSON).

@@ -12,6 +12,8 @@ mod auth_register;
 mod authorization;
 mod campaigns;
 mod cli;
+// The staff console's static files (issue 15).
+mod console;
 mod content_extras;
 mod content_feed;
 mod content_workflow;

@@ -1,0 +1,15 @@
+// The pages, and which roles may use each: a page is offered only to roles whose calls the
+// API allows (the API decides in the end; this only keeps useless pages out of sight).
+import { ContentsPage } from "./pages/contents.js";
+import { MembersPage } from "./pages/members.js";
+import { RosterPage } from "./pages/roster.js";
+
+export const PAGES = [
+  { path: "contents", label: "nav.contents", roles: ["editor", "reviewer", "admin"], component: ContentsPage },
+  { path: "members", label: "nav.members", roles: ["org_admin", "admin"], component: MembersPage },
+  { path: "roster", label: "nav.roster", roles: ["org_admin", "admin"], component: RosterPage },
+];
+
+export function pagesFor(role) {
+  return PAGES.filter((page) => page.roles.includes(role));
+}
