@@ -75,4 +75,6 @@ function App() {
 let signingOut = false;
 
 document.documentElement.lang = locale();
-render(html`<${App} />`, document.getElementById("app"));
+const root = document.getElementById("app");
+root.textContent = ""; // the "loading" line: render() adds to what the container holds
+render(html`<${App} />`, root);
