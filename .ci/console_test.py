@@ -81,8 +81,22 @@ def main():
         watch(page)
 
         # A deep link opens sign-in first, then the page it names.
+        loaded = []
+
+        def on_finished(request):
+            loaded.append(request)
+
+        page.on("requestfinished", on_finished)
         page.goto(f"{BASE}/console/contents")
         expect(page.get_by_role("heading", name="登录工作台")).to_be_visible()
+        page.wait_for_load_state("networkidle")
+        page.remove_listener("requestfinished", on_finished)
+        sizes = [r.sizes() for r in loaded]
+        print(
+            f"sign-in page: {len(loaded)} requests, "
+            f"{sum(s['responseBodySize'] for s in sizes)} bytes of bodies as transferred (compressed), "
+            f"{sum(s['responseBodySize'] + s['responseHeadersSize'] for s in sizes)} with headers"
+        )
         expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
         shot(page, "sign-in")
 
@@ -107,6 +121,8 @@ def main():
         expect(page.get_by_role("navigation")).not_to_contain_text("我的内容")
         page.get_by_role("link", name="成员管理").click()
         expect(page.get_by_role("heading", name="成员管理")).to_be_visible()
+        # Longer than an access token lives (6 s here): the session is kept alive by rotation.
+        page.wait_for_timeout(8000)
         page.get_by_label("姓名或用户名").fill("xiaoming")
         page.get_by_role("button", name="查询").click()
         row = page.locator("table.data tbody tr", has_text="xiaoming")
@@ -185,6 +201,8 @@ def main():
 
     calls = sorted({f"{m} {re.sub(r'/[0-9]+', '/{id}', p)} {s}" for m, p, s in api_statuses})
     print("API calls made:\n  " + "\n  ".join(calls))
+    if "POST /api/v1/auth/refresh 200" not in calls:
+        problems.append("the console never refreshed its access token")
     if problems:
         print("FAILED:\n  " + "\n  ".join(problems))
         sys.exit(1)
