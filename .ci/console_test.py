@@ -164,9 +164,29 @@ def main():
         shot(page, "roster-print")
         page.emulate_media(media="screen")
 
+        # The teacher's view: the class, sorted by study time, this week's inactive pupils, CSV.
+        page.get_by_role("link", name="学习情况").click()
+        expect(page.get_by_role("heading", name="学员学习情况")).to_be_visible()
+        unit = page.get_by_label("单位", exact=True)
+        unit.select_option(unit.locator("option", has_text="三年级一班").get_attribute("value"))
+        table = page.locator("table.data tbody tr")
+        expect(table.filter(has_text="wangxiaohong01")).to_have_count(1)
+        page.get_by_role("button", name=re.compile("^学习时长")).click()
+        expect(page.get_by_role("columnheader", name=re.compile("学习时长"))).to_have_attribute("aria-sort", "descending")
+        page.get_by_role("button", name="本周未学习").click()
+        expect(page.get_by_label("范围")).to_have_value("true")
+        expect(table.filter(has_text="lixiaogang01")).to_have_count(1)
+        shot(page, "progress")
+        with page.expect_download() as download_info:
+            page.get_by_role("button", name="下载 CSV").click()
+        csv_bytes = open(download_info.value.path(), "rb").read()
+        assert csv_bytes.startswith(b"\xef\xbb\xbf"), "the CSV starts with a BOM"
+        assert "李小刚" in csv_bytes.decode("utf-8"), "the CSV keeps Chinese names"
+
         # English labels, remembered after a reload (which signs out).
         page.get_by_role("button", name="English").click()
-        expect(page.get_by_role("heading", name="Class roster import")).to_be_visible()
+        expect(page.get_by_role("heading", name="Learners' progress")).to_be_visible()
+        expect(page.get_by_role("columnheader", name=re.compile("Study time"))).to_be_visible()
         expect(page.get_by_role("link", name="Members")).to_be_visible()
         expect(page.locator("html")).to_have_attribute("lang", "en")
         page.get_by_role("link", name="Members").click()
@@ -185,6 +205,7 @@ def main():
         page.get_by_label("再次输入新密码").fill("Xiaoming-New-2026")
         page.get_by_role("button", name="保存新密码并登录").click()
         expect(page.get_by_role("alert")).to_contain_text("工作台仅供工作人员使用")
+        expect(page.get_by_role("heading", name="登录工作台")).to_be_visible()
         shot(page, "learner-refused")
 
         # Wrong password: said plainly.

@@ -47,6 +47,7 @@ pub const FILES: &[(&str, &[u8])] = embedded![
     "ui.js",
     "pages/contents.js",
     "pages/members.js",
+    "pages/progress.js",
     "pages/roster.js",
     "pages/sign_in.js",
     "vendor/hooks.mjs",

@@ -3,10 +3,12 @@
 import { ContentsPage } from "./pages/contents.js";
 import { MembersPage } from "./pages/members.js";
 import { RosterPage } from "./pages/roster.js";
+import { ProgressPage } from "./pages/progress.js";
 
 export const PAGES = [
   { path: "contents", label: "nav.contents", roles: ["editor", "reviewer", "admin"], component: ContentsPage },
   { path: "members", label: "nav.members", roles: ["org_admin", "admin"], component: MembersPage },
+  { path: "progress", label: "nav.progress", roles: ["org_admin", "admin"], component: ProgressPage },
   { path: "roster", label: "nav.roster", roles: ["org_admin", "admin"], component: RosterPage },
 ];
 

@@ -44,6 +44,13 @@ export function SignInPage({ expired }) {
     } catch (caught) {
       if (caught instanceof ApiError && caught.code === "password_change_required") {
         setMustChange(true);
+      } else if (caught instanceof NotStaffError && mustChange) {
+        // The new password is saved: back to the plain form, with that said.
+        setMustChange(false);
+        setPassword("");
+        setNewPassword("");
+        setConfirm("");
+        setError(t("auth.not_staff_changed"));
       } else {
         setError(message(caught));
       }
