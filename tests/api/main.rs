@@ -12,6 +12,7 @@ mod auth_register;
 mod authorization;
 mod campaigns;
 mod cli;
+mod console_api;
 mod content_extras;
 mod content_feed;
 mod content_workflow;
