@@ -11,7 +11,7 @@ use crate::db::DbConn;
 use crate::db::models::Page;
 use crate::db::models::users as user_db;
 use crate::db::models::workflow_items::{self as items_db, QueueKey, QueueRow, StatusCounts};
-use crate::domain::workflow::{self, Actor};
+use crate::domain::workflow::{self, Actor, FourEyes};
 use crate::error::AppError;
 
 /// Someone named beside an item.
@@ -27,8 +27,8 @@ pub struct QueueItem {
     pub row: QueueRow,
     pub submitted_by: Option<Person>,
     pub author: Person,
-    /// Why the caller may not approve it (a stable code), if they may not.
-    pub not_approvable: Option<&'static str>,
+    /// Why the caller may not approve it, if they may not.
+    pub not_approvable: Option<FourEyes>,
 }
 
 /// A page of the queue: items after `after`, plus the key of the last one when more follow.
@@ -69,7 +69,7 @@ pub fn queue(
                 row.submitted_by,
             );
             QueueItem {
-                not_approvable: workflow::four_eyes(actor.id, &item).map(|why| why.code()),
+                not_approvable: workflow::four_eyes(actor.id, &item),
                 submitted_by: row.submitted_by.map(person),
                 author: person(row.author_id),
                 row,
@@ -120,9 +120,9 @@ mod tests {
 
     #[test]
     fn queue_cursors_round_trip_and_refuse_other_text() {
-        let key = decode_cursor("1765000000123456_quiz_42").expect("a cursor");
-        assert_eq!((key.kind_order, key.id), (1, 42));
-        assert_eq!(encode_cursor(key), "1765000000123456_quiz_42");
+        let key = decode_cursor("1765000000123456_quiz_42");
+        assert_eq!(key.map(|k| (k.kind_order, k.id)), Some((1, 42)));
+        assert_eq!(key.map(encode_cursor).as_deref(), Some("1765000000123456_quiz_42"));
         for bad in ["", "1_poll_2", "+1_quiz_2", "1_quiz_", "1_quiz_2_3"] {
             assert!(decode_cursor(bad).is_none(), "{bad}");
         }

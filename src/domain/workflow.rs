@@ -199,23 +199,13 @@ pub enum Effect {
     DiscardRevision,
 }
 
-/// Why the four-eyes rule keeps someone from approving a revision. The codes are stable:
-/// clients show them on the approve button.
+/// Why the four-eyes rule keeps someone from approving a revision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FourEyes {
     /// They wrote part of the revision (the author of a first draft included).
     OwnWork,
     /// They sent it for review.
     OwnSubmission,
-}
-
-impl FourEyes {
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::OwnWork => "own_work",
-            Self::OwnSubmission => "own_submission",
-        }
-    }
 }
 
 /// Four eyes: the approver wrote no part of the revision and did not submit it.

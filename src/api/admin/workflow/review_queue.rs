@@ -10,6 +10,7 @@ use crate::api::pagination;
 use crate::auth::{Require, Reviewers};
 use crate::clock::utc;
 use crate::domain::review_work::{self, QueueItem};
+use crate::domain::workflow::FourEyes;
 use crate::error::AppError;
 use crate::startup::AppState;
 
@@ -88,9 +89,9 @@ impl From<QueueItem> for ReviewQueueItem {
             "video" => QueueContentKind::Video,
             _ => QueueContentKind::Article,
         });
-        let reason = item.not_approvable.map(|code| match code {
-            "own_submission" => NotApprovableReason::OwnSubmission,
-            _ => NotApprovableReason::OwnWork,
+        let reason = item.not_approvable.map(|why| match why {
+            FourEyes::OwnWork => NotApprovableReason::OwnWork,
+            FourEyes::OwnSubmission => NotApprovableReason::OwnSubmission,
         });
         let author_is_submitter = row.submitted_by == Some(row.author_id);
         Self {
