@@ -150,13 +150,8 @@ pub async fn list(
     Require { user: caller, body: Query(params), .. }: Require<Reviewers, Query<ReviewQueueParams>>,
 ) -> Result<HttpResponse, AppError> {
     let limit = pagination::limit(params.limit)?;
-    let after = match params.cursor.as_deref() {
-        Some(text) => Some(
-            review_work::decode_cursor(text)
-                .ok_or_else(|| AppError::bad_request("invalid_cursor", "The cursor is not one this API returned."))?,
-        ),
-        None => None,
-    };
+    let after = params.cursor.as_deref().map(|c| review_work::decode_cursor(c).ok_or_else(pagination::bad_cursor));
+    let after = after.transpose()?;
     let kind = params.kind.map(ReviewItemKind::as_str);
     let actor = actor(&caller);
     let (items, next) = state.db.run(move |conn| review_work::queue(conn, actor, kind, after, limit)).await?;
