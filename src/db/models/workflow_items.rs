@@ -120,7 +120,7 @@ pub struct StatusCounts {
 }
 
 fn counts_part(kind: &str, table: &str, mine: bool) -> String {
-    let filter = if mine { "WHERE author_id = $2" } else { "" };
+    let filter = if mine { " WHERE author_id = $2" } else { "" };
     format!(
         "SELECT '{kind}' AS item_kind, \
          COUNT(CASE WHEN status = 'draft' AND reject_reason IS NULL THEN 1 END) AS draft, \
@@ -130,12 +130,13 @@ fn counts_part(kind: &str, table: &str, mine: bool) -> String {
          COUNT(CASE WHEN status = 'published' AND (publish_at IS NULL OR publish_at <= $1) THEN 1 END) AS published, \
          COUNT(CASE WHEN status = 'archived' THEN 1 END) AS archived, \
          COUNT(CASE WHEN status = 'published' AND revision_status = 'in_review' THEN 1 END) AS changes_in_review \
-         FROM {table} {filter}"
+         FROM {table}{filter}"
     )
 }
 
 /// The counts of contents, quizzes and campaigns (in [`ITEM_KINDS`] order), of everyone's
-/// items or of those `author_id` wrote. One statement.
+/// items or of those `author_id` wrote. One statement, one pass over each table (an
+/// author's contents through `contents_author`): a staff overview, not a learner's path.
 pub fn status_counts(conn: &mut DbConn, now: NaiveDateTime, author_id: Option<i64>) -> QueryResult<Vec<StatusCounts>> {
     let mine = author_id.is_some();
     let sql = [("content", "contents"), ("quiz", "quizzes"), ("campaign", "campaigns")]
