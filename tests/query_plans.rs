@@ -112,6 +112,20 @@ const DELIBERATE_SCANS: &[(&str, &str, &str)] = &[
         "quizzes",
         "editors' quiz list by mode: quizzes are written one by one, hundreds at most",
     ),
+    // The staff overview's counts per workflow state: every state of every item is
+    // counted, so each table is read once whatever the plan (no per-request hot path: the
+    // console asks when a staff member opens a page).
+    (
+        "AS changes_in_review FROM contents UNION ALL",
+        "contents",
+        "counts per workflow state of every content (one pass; `mine=true` uses contents_author)",
+    ),
+    (
+        "AS changes_in_review FROM quizzes",
+        "quizzes",
+        "counts per workflow state: quizzes are written one by one, hundreds at most",
+    ),
+    ("AS changes_in_review FROM campaigns", "campaigns", "counts per workflow state: campaigns are a few a year"),
     // Substring searches in staff tools: no B-tree index serves `LIKE '%...%'`; a page of
     // matches stops the walk, a rare needle reads the table once.
     (
@@ -837,6 +851,13 @@ async fn read_everything(app: &TestApp, w: &World) {
     read(app, &format!("/admin/campaigns/{}", w.campaign), editor).await;
     read(app, "/admin/topics", admin).await;
     read(app, "/admin/point-rules", admin).await;
+    // The console's overview: the review queue across three tables, the counts per state.
+    let reviewer = Some(w.room.reviewer.access.as_str());
+    for query in ["", "kind=quiz"] {
+        pages(app, &format!("/admin/review-queue?{query}"), reviewer).await;
+    }
+    read(app, "/admin/workflow/counts", editor).await;
+    read(app, "/admin/workflow/counts?mine=true", editor).await;
 
     // Supervision reports.
     let today = Utc::now().date_naive();

@@ -132,6 +132,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(admin::campaigns::transitions::submit)
             .service(admin::campaigns::transitions::approve)
             .service(admin::campaigns::transitions::reject)
-            .service(admin::campaigns::transitions::discard),
+            .service(admin::campaigns::transitions::discard)
+            // The staff console's needs, for every client (issue 15).
+            .service(admin::markdown::preview::preview)
+            .service(admin::workflow::review_queue::list)
+            .service(admin::workflow::counts::counts),
     );
 }

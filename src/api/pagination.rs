@@ -52,7 +52,7 @@ pub fn encode_cursor(last_id: i64) -> String {
     last_id.to_string()
 }
 
-fn bad_cursor() -> AppError {
+pub fn bad_cursor() -> AppError {
     AppError::bad_request("invalid_cursor", "The cursor is not one this API returned.")
 }
 

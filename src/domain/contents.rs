@@ -214,6 +214,13 @@ fn reindex(conn: &mut DbConn, id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The HTML an article with this body shows once published, checked as a body is on
+/// create (the console's live preview).
+pub fn preview_html(body: &str) -> Result<String, AppError> {
+    let body = check_body(body).map_err(|e| AppError::Validation(vec![e]))?;
+    Ok(render(Some(&body)).0.unwrap_or_default())
+}
+
 fn render(body: Option<&str>) -> (Option<String>, Option<i32>) {
     match body {
         Some(body) => (Some(markdown::to_safe_html(body)), Some(markdown::reading_time_s(body))),

@@ -27,6 +27,7 @@ pub mod quiz_window;
 pub mod quizzes;
 pub mod rank_snapshot;
 pub mod reports;
+pub mod review_work;
 pub mod roles;
 pub mod roster;
 pub mod search;

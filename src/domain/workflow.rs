@@ -199,18 +199,37 @@ pub enum Effect {
     DiscardRevision,
 }
 
+/// Why the four-eyes rule keeps someone from approving a revision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FourEyes {
+    /// They wrote part of the revision (the author of a first draft included).
+    OwnWork,
+    /// They sent it for review.
+    OwnSubmission,
+}
+
 /// Four eyes: the approver wrote no part of the revision and did not submit it.
+pub fn four_eyes(actor_id: i64, item: &Item) -> Option<FourEyes> {
+    let first_draft_author = item.status == Status::InReview && item.author_id == actor_id;
+    if first_draft_author || item.revised_by.contains(&actor_id) {
+        Some(FourEyes::OwnWork)
+    } else if item.submitted_by == Some(actor_id) {
+        Some(FourEyes::OwnSubmission)
+    } else {
+        None
+    }
+}
+
 fn check_four_eyes(actor: Actor, item: &Item) -> Result<(), AppError> {
-    let first_draft_author = item.status == Status::InReview && item.author_id == actor.id;
-    if first_draft_author || item.revised_by.contains(&actor.id) {
-        return Err(AppError::forbidden(
-            "Nobody approves their own work: you wrote this revision, ask another reviewer.",
-        ));
+    match four_eyes(actor.id, item) {
+        Some(FourEyes::OwnWork) => {
+            Err(AppError::forbidden("Nobody approves their own work: you wrote this revision, ask another reviewer."))
+        }
+        Some(FourEyes::OwnSubmission) => {
+            Err(AppError::forbidden("You submitted this revision for review: ask another reviewer to approve it."))
+        }
+        None => Ok(()),
     }
-    if item.submitted_by == Some(actor.id) {
-        return Err(AppError::forbidden("You submitted this revision for review: ask another reviewer to approve it."));
-    }
-    Ok(())
 }
 
 /// What a transition does to an item, or why it is refused. `Ok(None)` means "nothing to

@@ -161,6 +161,10 @@ const RULES: &[(&str, &str, Who)] = &[
     ("POST", "/api/v1/admin/campaigns/{id}/approve", Reviewers),
     ("POST", "/api/v1/admin/campaigns/{id}/reject", Reviewers),
     ("DELETE", "/api/v1/admin/campaigns/{id}/revision", ContentStaff),
+    // Staff: what the console needs (issue 15).
+    ("POST", "/api/v1/admin/markdown/preview", ContentStaff),
+    ("GET", "/api/v1/admin/review-queue", Reviewers),
+    ("GET", "/api/v1/admin/workflow/counts", ContentStaff),
     // A rule the names above do not cover, e.g. editors and org admins but not reviewers:
     // ("GET", "/api/v1/admin/reports/...", Only(&["editor", "org_admin", "admin"])),
 ];

@@ -14,6 +14,7 @@ mod campaigns;
 mod cli;
 // The staff console's static files (issue 15).
 mod console;
+mod console_api;
 mod content_extras;
 mod content_feed;
 mod content_workflow;

@@ -3,6 +3,7 @@
 pub mod audit_log;
 pub mod campaigns;
 pub mod contents;
+pub mod markdown;
 pub mod media;
 pub mod organizations;
 pub mod point_rules;
@@ -11,6 +12,7 @@ pub mod quizzes;
 pub mod reports;
 pub mod topics;
 pub mod users;
+pub mod workflow;
 
 /// Sort direction.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]

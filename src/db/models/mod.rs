@@ -18,6 +18,7 @@ pub mod refresh_tokens;
 pub mod reports;
 pub mod topics;
 pub mod users;
+pub mod workflow_items;
 
 /// A keyset page: rows after the cursor plus whether more exist.
 pub struct Page<T> {

@@ -327,3 +327,8 @@ pub fn list(conn: &mut DbConn, filter: &ListFilter<'_>) -> QueryResult<Vec<UserW
     }
     query.order(users::id.asc()).limit(filter.limit + 1).load(conn)
 }
+
+/// `(id, username, display_name)` of these users, in one query (names shown beside items).
+pub fn names(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, String, String)>> {
+    users::table.filter(users::id.eq_any(ids)).select((users::id, users::username, users::display_name)).load(conn)
+}
