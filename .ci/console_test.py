@@ -115,6 +115,52 @@ def main():
         shot(page, "editor-items", full_page=False)
         sign_out(page)
 
+        # Reviewer: the review queue. The demo has one article in review; the editor submits
+        # a second one through the API, so one can be rejected and one approved.
+        login = page.request.post(f"{BASE}/api/v1/auth/login", data={"username": "editor", "password": PASSWORD})
+        assert login.ok, login.text()
+        bearer = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        created = page.request.post(
+            f"{BASE}/api/v1/admin/contents",
+            headers=bearer,
+            data={
+                "kind": "article",
+                "title": "审核队列测试文章",
+                "body_markdown": "## 石榴籽\n\n各民族像石榴籽一样紧紧抱在一起。",
+                "topic": "ethnic-view",
+                "audiences": ["public"],
+            },
+        )
+        assert created.ok, created.text()
+        submitted = page.request.post(f"{BASE}/api/v1/admin/contents/{created.json()['id']}/submit", headers=bearer)
+        assert submitted.ok, submitted.text()
+        sign_in(page, "reviewer")
+        page.get_by_role("link", name="审核队列").click()
+        expect(page.get_by_role("heading", name="审核队列", level=1)).to_be_visible()
+        items = page.locator("li.review-item")
+        expect(items.first).to_be_visible()
+        count = items.count()
+        assert count >= 2, f"the queue has {count} items"
+        shot(page, "review-queue")
+        # Reject the one the editor just sent, with a reason.
+        mine = items.filter(has_text="审核队列测试文章")
+        expect(mine).to_have_count(1)
+        mine.get_by_role("button", name="退回…").click()
+        mine.get_by_label("退回理由（必填）").fill("请补充史料出处")
+        mine.get_by_role("button", name="确认退回").click()
+        expect(page.get_by_role("status")).to_contain_text("已退回给作者：审核队列测试文章")
+        expect(items.filter(has_text="审核队列测试文章")).to_have_count(0)
+        expect(items).to_have_count(count - 1)
+        # Approve the oldest approvable one for a time in Beijing.
+        other = items.filter(has=page.get_by_role("button", name="立即通过", disabled=False)).first
+        title = other.get_by_role("heading").inner_text()
+        other.get_by_label("发布时间（北京时间）").fill("2030-01-02T09:30")
+        other.get_by_role("button", name="通过并定时发布").click()
+        expect(page.get_by_role("status")).to_contain_text(f"已通过：{title}")
+        expect(page.get_by_role("status")).to_contain_text("2030年1月2日 09:30")
+        expect(items).to_have_count(count - 2)
+        sign_out(page)
+
         # Org admin: members, a learner's password reset.
         sign_in(page, "town_admin")
         expect(page.get_by_role("link", name="成员管理")).to_be_visible()

@@ -48,6 +48,7 @@ pub const FILES: &[(&str, &[u8])] = embedded![
     "pages/contents.js",
     "pages/members.js",
     "pages/progress.js",
+    "pages/review.js",
     "pages/roster.js",
     "pages/sign_in.js",
     "vendor/hooks.mjs",
