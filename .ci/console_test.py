@@ -3,7 +3,7 @@
 Signs in as each demo role and works through this sitting's pages. Fails on any console
 error or uncaught exception, on a server error, and on any request to another origin.
 Chromium logs every 4xx answer to fetch as a console error ("Failed to load resource");
-the answers this test provokes on purpose (401, 403, 422 from the API) are the only ones
+the answers this test provokes on purpose (401, 403, 409, 422 from the API) are the only ones
 let through, and only for /api/v1.
 """
 
@@ -19,7 +19,7 @@ PASSWORD = "Tongxin-Demo-2026"
 ORIGIN = urlparse(BASE).netloc
 
 problems = []
-expected_statuses = {401, 403, 422}
+expected_statuses = {401, 403, 409, 422}
 api_statuses = []
 
 
@@ -159,6 +159,44 @@ def main():
         expect(page.get_by_role("status")).to_contain_text(f"已通过：{title}")
         expect(page.get_by_role("status")).to_contain_text("2030年1月2日 09:30")
         expect(items).to_have_count(count - 2)
+        sign_out(page)
+
+        # Admin: their own item cannot be approved (four eyes) and the page says why; an
+        # item approved meanwhile by someone else is refused (409) and the error is shown.
+        def submit_article(username, title):
+            login = page.request.post(f"{BASE}/api/v1/auth/login", data={"username": username, "password": PASSWORD})
+            assert login.ok, login.text()
+            auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+            made = page.request.post(
+                f"{BASE}/api/v1/admin/contents",
+                headers=auth,
+                data={"kind": "article", "title": title, "body_markdown": "正文", "topic": "ethnic-view", "audiences": ["public"]},
+            )
+            assert made.ok, made.text()
+            sent = page.request.post(f"{BASE}/api/v1/admin/contents/{made.json()['id']}/submit", headers=auth)
+            assert sent.ok, sent.text()
+            return made.json()["id"]
+
+        submit_article("admin", "管理员自己的文章")
+        raced = submit_article("editor", "已被他人审核的文章")
+        sign_in(page, "admin")
+        page.get_by_role("link", name="审核队列").click()
+        own = page.locator("li.review-item", has_text="管理员自己的文章")
+        expect(own).to_contain_text("不能审核自己")
+        expect(own.get_by_role("button", name="立即通过")).to_be_disabled()
+        expect(own.get_by_role("button", name="通过并定时发布")).to_be_disabled()
+        shot(page, "review-own-work", full_page=False)
+        login = page.request.post(f"{BASE}/api/v1/auth/login", data={"username": "reviewer", "password": PASSWORD})
+        approved = page.request.post(
+            f"{BASE}/api/v1/admin/contents/{raced}/approve",
+            headers={"Authorization": f"Bearer {login.json()['access_token']}"},
+            data={},
+        )
+        assert approved.ok, approved.text()
+        late = page.locator("li.review-item", has_text="已被他人审核的文章")
+        late.get_by_role("button", name="立即通过").click()
+        expect(page.get_by_role("alert")).to_contain_text("已被他人审核的文章")
+        expect(late).to_have_count(1)
         sign_out(page)
 
         # Org admin: members, a learner's password reset.
