@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use crate::clock::naive;
 use crate::db::models::Page;
-use crate::db::models::users::{self as user_db, UserChanges, UserWithOrg};
+use crate::db::models::users::{self as user_db, UserChanges, UserRow, UserWithOrg};
 use crate::db::{DbConn, write_tx};
 use serde_json::json;
 
@@ -68,11 +68,21 @@ pub struct MemberChanges {
     pub guardian_consent: bool,
 }
 
+/// Org admins manage learners only; staff accounts (an org admin's own included) are
+/// managed by admins: otherwise an org admin could move, disable or reset a peer or
+/// themselves, or lock out the reviewer who checks their unit.
+pub fn require_manageable(actor: &Actor, target: &UserRow) -> Result<(), AppError> {
+    if actor.role != Role::Admin && target.role != Role::Learner.as_str() {
+        return Err(AppError::forbidden("Org admins manage learners only; staff accounts are managed by an admin."));
+    }
+    Ok(())
+}
+
 /// When staff record a guardian's consent: asked for (`guardian_consent`) or needed, the
 /// same rule as `PATCH /me` — moving someone who may be under 14 into a pupil audience
 /// needs it. `None` when nothing is to be recorded (already recorded, or not needed).
 fn consent_change(
-    target: &crate::db::models::users::UserRow,
+    target: &UserRow,
     input: &MemberChanges,
     now: DateTime<Utc>,
     tz: chrono_tz::Tz,
@@ -111,14 +121,7 @@ pub fn update(
         if input.role.is_some() && actor.role != Role::Admin {
             return Err(AppError::forbidden("Only admins can change roles."));
         }
-        // Staff accounts (an org admin's own included) are placed and disabled by admins
-        // only: otherwise an org admin could move a peer or themselves, and their scope
-        // with them, or lock out the reviewer who checks their unit.
-        if actor.role != Role::Admin && target.role != Role::Learner.as_str() {
-            return Err(AppError::forbidden(
-                "Org admins manage learners only; staff accounts are managed by an admin.",
-            ));
-        }
+        require_manageable(actor, &target)?;
         if target.id == actor.id && (input.role.is_some() || input.disabled == Some(true)) {
             return Err(AppError::forbidden("You cannot change your own role or disable yourself."));
         }

@@ -11,10 +11,9 @@ use crate::clock::{naive, utc};
 use crate::db::models::users::{self as user_db, UserChanges, UserRow, UserWithOrg};
 use crate::db::{DbConn, write_tx};
 use crate::domain::audit::{self, Target};
-use crate::domain::members::Actor;
+use crate::domain::members::{self, Actor};
 use crate::domain::organizations::user_in_scope;
 use crate::domain::sessions;
-use crate::domain::vocab::Role;
 use crate::error::AppError;
 
 /// How long a reset works when staff do not say: a pupil may see the teacher only at the
@@ -98,9 +97,7 @@ pub fn issue_reset(
         if target.id == actor.id {
             return Err(AppError::forbidden("Change your own password with POST /api/v1/me/password."));
         }
-        if actor.role != Role::Admin && target.role != Role::Learner.as_str() {
-            return Err(AppError::forbidden("Org admins reset learners' passwords only; an admin resets staff."));
-        }
+        members::require_manageable(actor, &target)?;
         let changes = UserChanges {
             password_hash: Some(password_hash.to_owned()),
             password_temporary_until: Some(Some(naive(until))),

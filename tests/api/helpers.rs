@@ -486,3 +486,37 @@ pub fn mp4_lasting(seconds: u32) -> Vec<u8> {
     let mdat = boxed(*b"mdat", &[0u8; 8192]);
     [ftyp, moov, mdat].concat()
 }
+
+/// The test app's "now" (its clock may have been moved).
+pub fn now(app: &TestApp) -> chrono::DateTime<chrono::Utc> {
+    use tongxin::clock::Clock as _;
+    app.clock.now()
+}
+
+/// Today in the service's time zone (the test default, Asia/Shanghai).
+pub fn today(app: &TestApp) -> chrono::NaiveDate {
+    now(app).with_timezone(&chrono_tz::Asia::Shanghai).date_naive()
+}
+
+/// One engagement event as the app sends it, with a fresh id.
+pub fn event_at(kind: &str, content: i64, position: Option<i64>, at: chrono::DateTime<chrono::Utc>) -> Value {
+    let mut e = json!({"id": uuid::Uuid::new_v4().to_string(), "kind": kind, "content_id": content, "occurred_at": at.to_rfc3339()});
+    if let Some(p) = position {
+        e["position_s"] = json!(p);
+    }
+    e
+}
+
+/// Sends a batch of events as `who`; every one must be accepted.
+pub async fn send_events(app: &TestApp, who: &Session, events: &[Value]) {
+    let (status, body) = json_body(app.post_json("/events", Some(&who.access), &json!({"events": events})).await).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["rejected"].as_array().unwrap().is_empty(), "{body}");
+}
+
+/// GET `path` as `who`, which must answer 200; its JSON body.
+pub async fn get_ok(app: &TestApp, path: &str, who: &Session) -> Value {
+    let (status, body) = json_body(app.get(path, Some(&who.access)).await).await;
+    assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
+    body
+}

@@ -3,41 +3,11 @@
 //! the inactive filter a class teacher needs, sorting and paging, CSV, subtree scope, and
 //! pupils under 14 shown in full to the staff of their school.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{Datelike, Duration, NaiveDate};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tongxin::clock::Clock as _;
 
 use crate::helpers::*;
-
-fn now(app: &TestApp) -> DateTime<Utc> {
-    app.clock.now()
-}
-
-/// Today in the service's time zone (the test default, Asia/Shanghai).
-fn today(app: &TestApp) -> NaiveDate {
-    now(app).with_timezone(&chrono_tz::Asia::Shanghai).date_naive()
-}
-
-fn event(kind: &str, content: i64, position: Option<i64>, at: DateTime<Utc>) -> Value {
-    let mut e = json!({"id": uuid::Uuid::new_v4().to_string(), "kind": kind, "content_id": content, "occurred_at": at.to_rfc3339()});
-    if let Some(p) = position {
-        e["position_s"] = json!(p);
-    }
-    e
-}
-
-async fn send(app: &TestApp, who: &Session, events: &[Value]) {
-    let (status, body) = json_body(app.post_json("/events", Some(&who.access), &json!({"events": events})).await).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert!(body["rejected"].as_array().unwrap().is_empty(), "{body}");
-}
-
-async fn get_ok(app: &TestApp, path: &str, who: &Session) -> Value {
-    let (status, body) = json_body(app.get(path, Some(&who.access)).await).await;
-    assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
-    body
-}
 
 /// A school with two classes. Class A: zhao registered yesterday and did nothing since;
 /// wang (adult audience) and li (a pupil of 9, consent recorded) read an article today,
@@ -91,12 +61,21 @@ async fn school(app: &TestApp) -> School {
 
     let article = app.published_article(&room, "民族团结一家亲", &"团结".repeat(300)).await;
     for who in [&wang, &li] {
-        send(app, who, &[event("view", article, None, now(app)), event("progress", article, Some(0), now(app))]).await;
+        send_events(
+            app,
+            who,
+            &[event_at("view", article, None, now(app)), event_at("progress", article, Some(0), now(app))],
+        )
+        .await;
     }
     app.clock.advance(Duration::seconds(100));
     for who in [&wang, &li] {
-        send(app, who, &[event("progress", article, Some(100), now(app)), event("complete", article, None, now(app))])
-            .await;
+        send_events(
+            app,
+            who,
+            &[event_at("progress", article, Some(100), now(app)), event_at("complete", article, None, now(app))],
+        )
+        .await;
     }
 
     let question = |stem: &str, answer: &str| json!({"kind": "single", "stem": stem, "topic": room.topic["slug"], "options": [{"key": "A", "text": "甲"}, {"key": "B", "text": "乙"}], "answer": answer, "explanation": "解析"});

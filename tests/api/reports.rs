@@ -3,43 +3,13 @@
 //! Chinese names intact, a daily series with zero days, per-content figures, validated
 //! ranges and subtree scope.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use diesel::prelude::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use tongxin::clock::Clock as _;
 use tongxin::db::schema::points_ledger;
 
 use crate::helpers::*;
-
-fn now(app: &TestApp) -> DateTime<Utc> {
-    app.clock.now()
-}
-
-/// Today in the service's time zone (the test default, Asia/Shanghai).
-fn today(app: &TestApp) -> chrono::NaiveDate {
-    now(app).with_timezone(&chrono_tz::Asia::Shanghai).date_naive()
-}
-
-fn event(kind: &str, content: i64, position: Option<i64>, at: DateTime<Utc>) -> Value {
-    let mut e = json!({"id": uuid::Uuid::new_v4().to_string(), "kind": kind, "content_id": content, "occurred_at": at.to_rfc3339()});
-    if let Some(p) = position {
-        e["position_s"] = json!(p);
-    }
-    e
-}
-
-async fn send(app: &TestApp, who: &Session, events: &[Value]) {
-    let (status, body) = json_body(app.post_json("/events", Some(&who.access), &json!({"events": events})).await).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert!(body["rejected"].as_array().unwrap().is_empty(), "{body}");
-}
-
-async fn get_ok(app: &TestApp, path: &str, who: &Session) -> Value {
-    let (status, body) = json_body(app.get(path, Some(&who.access)).await).await;
-    assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
-    body
-}
 
 /// The known data set: a county with two townships (东乡镇, a demonstration site, with a
 /// school under it; 西乡镇), five learners joined by join code, one article read by four
@@ -95,14 +65,23 @@ async fn county(app: &TestApp) -> County {
     // Four learners read the article: view, 100 s later progress and complete.
     let readers = &learners[..4];
     for who in readers {
-        send(app, who, &[event("view", article, None, now(app)), event("progress", article, Some(0), now(app))]).await;
+        send_events(
+            app,
+            who,
+            &[event_at("view", article, None, now(app)), event_at("progress", article, Some(0), now(app))],
+        )
+        .await;
     }
     app.clock.advance(Duration::seconds(100));
     for who in readers {
-        send(app, who, &[event("progress", article, Some(100), now(app)), event("complete", article, None, now(app))])
-            .await;
+        send_events(
+            app,
+            who,
+            &[event_at("progress", article, Some(100), now(app)), event_at("complete", article, None, now(app))],
+        )
+        .await;
     }
-    send(app, &learners[0], &[event("share", article, None, now(app))]).await;
+    send_events(app, &learners[0], &[event_at("share", article, None, now(app))]).await;
 
     // A contest quiz of two questions: li answers both right, han one of two.
     let question = |stem: &str, answer: &str| json!({"kind": "single", "stem": stem, "topic": room.topic["slug"], "options": [{"key": "A", "text": "甲"}, {"key": "B", "text": "乙"}], "answer": answer, "explanation": "解析"});
@@ -495,14 +474,18 @@ async fn a_partly_read_article_averages_its_learners_effective_percent() {
     let article = app.published_article(&room, "半读", &"团结".repeat(300)).await;
     let (a, b) = (app.register("half_a").await, app.register("half_b").await);
     for who in [&a, &b] {
-        send(&app, who, &[event("view", article, None, now(&app)), event("progress", article, Some(0), now(&app))])
-            .await;
+        send_events(
+            &app,
+            who,
+            &[event_at("view", article, None, now(&app)), event_at("progress", article, Some(0), now(&app))],
+        )
+        .await;
     }
     // a reads 45 s (50 %), b 9 s (10 %).
     app.clock.advance(Duration::seconds(9));
-    send(&app, &b, &[event("progress", article, Some(9), now(&app))]).await;
+    send_events(&app, &b, &[event_at("progress", article, Some(9), now(&app))]).await;
     app.clock.advance(Duration::seconds(36));
-    send(&app, &a, &[event("progress", article, Some(45), now(&app))]).await;
+    send_events(&app, &a, &[event_at("progress", article, Some(45), now(&app))]).await;
     let day = today(&app);
     let report = get_ok(&app, &format!("/admin/reports/contents?from={day}&to={day}"), &room.admin).await;
     let item = &report["items"][0];
@@ -570,10 +553,19 @@ async fn staff_earn_nothing_and_are_never_members_active_members_or_ranked() {
     let boss = app.login_ok(&boss.username).await;
     app.login_ok(&west_editor.username).await;
     let article = c.article;
-    send(&app, &boss, &[event("view", article, None, now(&app)), event("progress", article, Some(0), now(&app))]).await;
+    send_events(
+        &app,
+        &boss,
+        &[event_at("view", article, None, now(&app)), event_at("progress", article, Some(0), now(&app))],
+    )
+    .await;
     app.clock.advance(Duration::seconds(100));
-    send(&app, &boss, &[event("progress", article, Some(100), now(&app)), event("share", article, None, now(&app))])
-        .await;
+    send_events(
+        &app,
+        &boss,
+        &[event_at("progress", article, Some(100), now(&app)), event_at("share", article, None, now(&app))],
+    )
+    .await;
 
     // No points for staff: not the day's first activity, not reading, not sharing.
     assert_eq!(ledger_on(&app, boss.id, day), [], "the org admin's ledger today");
